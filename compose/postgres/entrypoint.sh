@@ -1,0 +1,105 @@
+#!/bin/bash
+# Start one PostgreSQL node of the reference stack in the role given by PG_ROLE:
+#   primary  - serve read-write; on an empty data dir, copy the seed (/seed) or initdb;
+#              archive WAL into the backup repository (/backup/wal)
+#   standby  - clone the primary with pg_basebackup (replication slot pg_standby), stream from it
+#   backup   - take a full base backup of the primary into /backup/base, then stay up as the
+#              repository's keeper
+#   seed     - an initdb'd, unreplicated server whose data dir (/seed) is committed as a snapshot
+# Passwords come from the environment (generated per run) and are never echoed.
+set -euo pipefail
+log() { echo "pg-entrypoint[$PG_ROLE]: $*"; }
+
+PG_ROLE=${PG_ROLE:-primary}
+PRIMARY_HOST=${PRIMARY_HOST:-pg-primary}
+export PGCONNECT_TIMEOUT=2
+
+common_flags=(
+  -c listen_addresses='*'
+  -c wal_level=replica
+  -c max_wal_senders=10
+  -c max_replication_slots=10
+  -c hot_standby=on
+  -c hot_standby_feedback=on
+  -c wal_log_hints=on
+  -c max_connections=200
+  -c shared_buffers=128MB
+  -c log_line_prefix='%m [%p] %q%u@%d '
+)
+
+init_cluster() {  # $1 = data dir
+  initdb -D "$1" -U postgres -E UTF8 --locale=C.UTF-8 --data-checksums \
+         --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  cat >> "$1/pg_hba.conf" <<HBA
+host all         all        0.0.0.0/0 scram-sha-256
+host replication replicator 0.0.0.0/0 scram-sha-256
+HBA
+}
+
+set_passwords() {  # single-user mode: runs before the server listens, so no window with old passwords
+  postgres --single -D "$PGDATA" postgres >/dev/null <<SQL
+DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='replicator') THEN CREATE ROLE replicator WITH REPLICATION LOGIN; END IF; END \$\$;
+DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='odoo') THEN CREATE ROLE odoo WITH LOGIN CREATEDB; END IF; END \$\$;
+ALTER ROLE postgres PASSWORD '${POSTGRES_PASSWORD:?}';
+ALTER ROLE replicator PASSWORD '${REPLICATION_PASSWORD:?}';
+ALTER ROLE odoo PASSWORD '${ODOO_DB_PASSWORD:?}';
+SQL
+}
+
+wait_for_primary() {
+  until pg_isready -q -h "$PRIMARY_HOST" -p 5432; do sleep 0.2; done
+}
+
+rm -f /var/run/postgresql/.s.PGSQL.* /var/run/postgresql/*.pid 2>/dev/null || true
+mkdir -p /var/run/postgresql 2>/dev/null || true
+
+case "$PG_ROLE" in
+  seed)
+    export PGDATA=/seed
+    [ -f /seed/PG_VERSION ] || init_cluster /seed
+    set_passwords
+    exec postgres -D /seed "${common_flags[@]}"
+    ;;
+  primary)
+    if [ ! -f "$PGDATA/PG_VERSION" ]; then
+      if [ -f /seed/PG_VERSION ]; then log "restoring the database snapshot"; cp -a /seed/. "$PGDATA/"
+      else log "initdb"; init_cluster "$PGDATA"; fi
+      chmod 700 "$PGDATA"
+    fi
+    rm -f "$PGDATA/postmaster.pid" "$PGDATA/standby.signal"
+    set_passwords
+    mkdir -p /backup/wal
+    exec postgres -D "$PGDATA" "${common_flags[@]}" \
+      -c archive_mode=on -c archive_timeout=60 \
+      -c archive_command='test ! -f /backup/wal/%f && cp %p /backup/wal/%f.tmp && mv /backup/wal/%f.tmp /backup/wal/%f'
+    ;;
+  standby)
+    export PGPASSWORD=${REPLICATION_PASSWORD:?}
+    if [ ! -f "$PGDATA/PG_VERSION" ]; then
+      wait_for_primary
+      log "cloning $PRIMARY_HOST with pg_basebackup"
+      pg_basebackup -h "$PRIMARY_HOST" -U replicator -D "$PGDATA" -R -X stream -c fast -C -S pg_standby \
+        || pg_basebackup -h "$PRIMARY_HOST" -U replicator -D "$PGDATA" -R -X stream -c fast -S pg_standby
+      chmod 700 "$PGDATA"
+    fi
+    rm -f "$PGDATA/postmaster.pid"
+    exec postgres -D "$PGDATA" "${common_flags[@]}" -c archive_mode=on \
+      -c archive_command='test ! -f /backup/wal/%f && cp %p /backup/wal/%f.tmp && mv /backup/wal/%f.tmp /backup/wal/%f' \
+      -c cluster_name=pg-standby
+    ;;
+  backup)
+    export PGPASSWORD=${REPLICATION_PASSWORD:?}
+    wait_for_primary
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+    mkdir -p /backup/base /backup/wal
+    if [ ! -f /backup/base/LATEST ]; then
+      log "full base backup $stamp"
+      pg_basebackup -h "$PRIMARY_HOST" -U replicator -D "/backup/base/$stamp" -Ft -z -X fetch -c fast
+      echo "$stamp" > /backup/base/LATEST
+    fi
+    log "repository ready"
+    trap 'exit 0' TERM INT
+    while :; do sleep 1 & wait $!; done
+    ;;
+  *) echo "pg-entrypoint: unknown PG_ROLE '$PG_ROLE' (primary, standby, backup, seed)" >&2; exit 2 ;;
+esac

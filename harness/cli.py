@@ -1,0 +1,236 @@
+"""The `odoo-chaos` command: build images, bring a stack up, show it, tear it down, smoke it.
+
+Errors the user can fix print one line (`odoo-chaos: error: ...`) and exit 2; Ctrl-C or SIGTERM
+during start tears the run down and exits 130. Progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from harness import __version__, images, state
+from harness.errors import HarnessError
+from harness.stack import cleanup, topology
+from harness.stack.stack import Endpoints, Stack, StackConfig, require_run
+
+app = typer.Typer(
+    name="odoo-chaos",
+    help="Chaos and failover drills for self-hosted Odoo. Brings up a real HA Odoo stack "
+    "(Traefik, two Odoo nodes, PostgreSQL primary + hot standby, Redis, backup repository) from "
+    "locally built images and measures what users lose when it breaks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+images_app = typer.Typer(help="Build the stack's images locally (no registry needed).", no_args_is_help=True)
+app.add_typer(images_app, name="images")
+
+out = Console()
+err = Console(stderr=True, highlight=False)
+
+
+class Progress:
+    """Timestamped progress lines on stderr (readable in CI logs, no cursor tricks)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        err.print(f"[dim][{time.monotonic() - self.started:6.1f}s][/dim] {message}")
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C, so `finally` blocks (teardown) run for both."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@images_app.command("build")
+def images_build(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when nothing changed.")] = False,
+) -> None:
+    """Build or refresh the local images (Debian bases via debootstrap, then each service).
+
+    A no-op when nothing in compose/ or the pinned artifacts changed.
+    """
+    progress = Progress()
+    with _interruptible():
+        built = images.build_all(progress, force=force)
+    for tag, image_id in built.items():
+        out.print(f"{tag}  {image_id[7:19]}")
+
+
+@app.command()
+def up(
+    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    odoo_health_path: Annotated[str | None, typer.Option(
+        help="Path Traefik's active health check requests on each Odoo node "
+        "(default: a static file on Odoo <16, /web/health on 16+).")] = None,
+    https_port: Annotated[int | None, typer.Option(help="127.0.0.1 port for HTTPS (default: a free one).")] = None,
+    http_port: Annotated[int | None, typer.Option(
+        help="127.0.0.1 port that redirects to HTTPS (default: a free one).")] = None,
+    show_credentials: Annotated[bool, typer.Option(
+        help="Print the Odoo admin password (otherwise only the file that holds it).")] = False,
+    build: Annotated[bool, typer.Option(help="Build missing or changed images first.")] = True,
+) -> None:
+    """Bring a stack up and leave it running; prints endpoints and the run id.
+
+    Returns once a business write through Traefik -> Odoo -> PostgreSQL is acknowledged and
+    visible on the standby. Tear it down with `odoo-chaos down RUN_ID`.
+    """
+    config = StackConfig(odoo_image=odoo_image, odoo_health_path=odoo_health_path,
+                         https_port=https_port, http_port=http_port, build_images=build)
+    progress = Progress()
+    stack = Stack(config, progress=progress)
+    with _interruptible():
+        endpoints = stack.start()
+        state.mark_detached(stack.run_id)
+    progress(f"stack up in {stack.timings.get('up', 0):.1f}s (images and snapshot: "
+             f"{stack.timings.get('seed', 0):.1f}s)")
+    _print_endpoints(endpoints, show_credentials)
+
+
+def _print_endpoints(endpoints: Endpoints, show_credentials: bool) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_row("run id", endpoints.run_id)
+    table.add_row("https", f"{endpoints.https_url}/web/login")
+    table.add_row("http", f"{endpoints.http_url} (redirects to https)")
+    table.add_row("CA certificate", endpoints.ca_file)
+    table.add_row("database", endpoints.db)
+    table.add_row("login", endpoints.login)
+    secrets_file = str(state.run_dir(endpoints.run_id) / "endpoints.json")
+    table.add_row("password", endpoints.password if show_credentials else f"(in {secrets_file})")
+    table.add_row("pg-primary", f"127.0.0.1:{endpoints.pg_primary_port}")
+    table.add_row("pg-standby", f"127.0.0.1:{endpoints.pg_standby_port}")
+    out.print(table)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What is running for which run id, and whether each service is healthy."""
+    from harness.stack.health import service_health
+
+    runs = cleanup.list_runs()
+    report = []
+    for run in runs:
+        services = service_health(run.run_id)
+        report.append({
+            "run_id": run.run_id,
+            "kind": "detached (odoo-chaos up)" if run.detached else
+                    ("dead (owner gone)" if run.owner_gone else "owned by a running process"),
+            "healthy": bool(services) and all(s["healthy"] for s in services)
+                       and {s["service"] for s in services} >= set(topology.SERVICE_NAMES),
+            "services": services,
+            "networks": len(run.networks),
+            "volumes": len(run.volumes),
+        })
+    if as_json:
+        out.print_json(json.dumps(report))
+        return
+    if not report:
+        out.print("no odoo-chaos runs on this Docker engine")
+        return
+    for item in report:
+        verdict = "[green]healthy[/green]" if item["healthy"] else "[red]not healthy[/red]"
+        out.print(f"run [bold]{item['run_id']}[/bold]: {verdict}, {item['kind']}, "
+                  f"{item['networks']} networks, {item['volumes']} volumes")
+        table = Table("service", "state", "healthy", "detail")
+        for svc in item["services"]:
+            table.add_row(svc["service"], svc["state"], "yes" if svc["healthy"] else "no", svc["detail"])
+        out.print(table)
+        endpoints = Endpoints.load(item["run_id"])
+        if endpoints:
+            out.print(f"  {endpoints.https_url}/web/login  (CA: {endpoints.ca_file})")
+
+
+@app.command()
+def down(
+    run_id: Annotated[str | None, typer.Argument(help="Run id to tear down (see `odoo-chaos status`).")] = None,
+    all_runs: Annotated[bool, typer.Option("--all", help="Tear down every run's leftovers.")] = False,
+) -> None:
+    """Tear down one run, or with --all every run, by label. Nothing unlabelled is touched."""
+    if not run_id and not all_runs:
+        raise HarnessError("say which run to tear down (`odoo-chaos down RUN_ID`) or use --all")
+    targets = [r.run_id for r in cleanup.list_runs()] if all_runs else [require_run(run_id or "").run_id]
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a half-done teardown helps nobody
+    for target in targets:
+        started = time.monotonic()
+        removed = cleanup.remove_run(target)
+        state.forget(target)
+        out.print(f"removed run {target}: {removed} objects in {time.monotonic() - started:.1f}s")
+    if not targets:
+        out.print("nothing to remove")
+
+
+@app.command()
+def smoke(
+    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+) -> None:
+    """Bring a stack up, run a business transaction through each Odoo node, tear it down.
+
+    The first drill of a fresh machine (`make demo`): proves the whole path works end to end.
+    """
+    from harness.smoke import run_smoke
+
+    progress = Progress()
+    with _interruptible(), Stack(StackConfig(odoo_image=odoo_image), progress=progress) as stack:
+        assert stack.endpoints is not None
+        result = run_smoke(stack.endpoints, progress)
+    out.print_json(json.dumps({**asdict(result), "up_seconds": round(stack.timings.get("up", 0), 1),
+                               "down_seconds": round(stack.timings.get("down", 0), 1)}))
+
+
+@app.command()
+def version() -> None:
+    """Print the harness version."""
+    out.print(__version__)
+
+
+def _is(exc: BaseException, name: str) -> bool:
+    """Match click's exception classes by name (typer may vendor its own copy of click)."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
+def main() -> None:
+    """Entry point: one-line errors, exit 2 for bad input or environment, 130 on interrupt."""
+    try:
+        result = app(args=sys.argv[1:], prog_name="odoo-chaos", standalone_mode=False)
+    except HarnessError as exc:
+        err.print(f"odoo-chaos: error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("odoo-chaos: interrupted; what the command had started was torn down", markup=False)
+        sys.exit(130)
+    except Exception as exc:
+        if _is(exc, "UsageError"):
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            err.print(f"odoo-chaos: error: {exc.format_message()}{hint}", markup=False)  # type: ignore[attr-defined]
+            sys.exit(2)
+        if _is(exc, "Abort"):
+            err.print("odoo-chaos: interrupted; what the command had started was torn down", markup=False)
+            sys.exit(130)
+        raise
+    sys.exit(result if isinstance(result, int) else 0)

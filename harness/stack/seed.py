@@ -1,0 +1,131 @@
+"""The database snapshot: Odoo initialised once per (Odoo image, PostgreSQL image, addons), reused.
+
+`odoo -i` takes ~20 s on 2 cores, too slow for every `up`. The first time a combination is seen,
+a throwaway PostgreSQL (role `seed`, data dir inside the container) is initialised by the Odoo
+image itself, shut down cleanly, and its data directory is baked into an image
+`odoo-chaos/pg-seed:<key>` built FROM the PostgreSQL image. A primary started from that image
+copies the snapshot into its empty data volume (~1 s). Each run then sets its own passwords.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from docker.errors import ImageNotFound, NotFound
+
+from harness import labels
+from harness.clock import poll_until
+from harness.credentials import Credentials
+from harness.docker_env import docker_client
+from harness.errors import StackNotReady
+from harness.images import COMPOSE, Progress, image_id
+from harness.stack import cleanup, topology
+from harness.stack.containers import ServiceContainer
+
+SEED_RECIPE = "2"  # bump when the way seeds are made changes
+SEED_REPOSITORY = "odoo-chaos/pg-seed"
+
+
+def addons_hash() -> str:
+    digest = hashlib.sha256()
+    folder = COMPOSE / "addons"
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def seed_key(odoo_image_id: str, postgres_image_id: str) -> str:
+    parts = f"{SEED_RECIPE}|{odoo_image_id}|{postgres_image_id}|{addons_hash()}"
+    return hashlib.sha256(parts.encode()).hexdigest()[:16]
+
+
+def seed_tag(key: str) -> str:
+    return f"{SEED_REPOSITORY}:{key}"
+
+
+def ensure_seed(odoo_image: str, postgres_image: str, progress: Progress) -> str:
+    """Return the tag of the snapshot image for this Odoo image, building it the first time."""
+    key = seed_key(image_id(odoo_image), image_id(postgres_image))
+    tag = seed_tag(key)
+    try:
+        docker_client().images.get(tag)
+        return tag
+    except ImageNotFound:
+        pass
+    progress(f"initialising the Odoo database for {odoo_image} (once per image, ~30 s)")
+    started = time.monotonic()
+    run_id = f"seed-{key[:8]}-{labels.new_run_id()[-6:]}"
+    try:
+        data = _initialise(run_id, odoo_image, postgres_image, progress)
+        _bake(tag, key, postgres_image, odoo_image, data)
+    finally:
+        cleanup.remove_run(run_id)
+    progress(f"database snapshot {tag} ready in {time.monotonic() - started:.0f}s")
+    return tag
+
+
+def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Progress) -> bytes:
+    client = docker_client()
+    run_labels = labels.run_labels(run_id)
+    network = client.networks.create(
+        labels.object_name(run_id, "seed"), driver="bridge", internal=True, labels=run_labels
+    )
+    creds = Credentials()
+    pg = (
+        ServiceContainer(postgres_image, labels.object_name(run_id, "pg-seed"),
+                         labels.service_labels(run_id, "pg-seed"))
+        .on_network(network, ["pg-seed"])
+        .with_envs(PG_ROLE="seed", **creds.postgres_env())
+    )
+    pg.start()
+    poll_until(
+        lambda: pg.get_wrapped_container().exec_run(["pg_isready", "-q"]).exit_code == 0,
+        timeout=60, what="seed PostgreSQL", on_timeout=StackNotReady,
+    )
+    for step, modules in enumerate(topology.SEED_MODULES, start=1):
+        progress(f"odoo -i {modules} ({step}/{len(topology.SEED_MODULES)})")
+        odoo = (
+            ServiceContainer(odoo_image, labels.object_name(run_id, f"odoo-seed-{step}"),
+                             labels.service_labels(run_id, "odoo-seed"))
+            .on_network(network, [])
+            .with_env("PGPASSWORD", creds.odoo_db_password)
+            .with_command(topology.odoo_seed_args(modules, "pg-seed"))
+            .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
+            .with_options(entrypoint=["odoo"])
+        )
+        odoo.start()
+        status = odoo.get_wrapped_container().wait(timeout=600)
+        if status.get("StatusCode", 1) != 0:
+            tail = odoo.get_wrapped_container().logs(tail=5).decode(errors="replace").strip()
+            raise StackNotReady(
+                f"initialising the database with {odoo_image} failed (odoo -i {modules} exited "
+                f"{status.get('StatusCode')}): {tail.splitlines()[-1] if tail else 'no output'}"
+            )
+    container = pg.get_wrapped_container()
+    container.stop(timeout=60)  # clean shutdown: the snapshot needs no crash recovery
+    stream, _ = container.get_archive("/seed")
+    return b"".join(stream)
+
+
+def _bake(tag: str, key: str, postgres_image: str, odoo_image: str, seed_tar: bytes) -> None:
+    dockerfile = (
+        f"FROM {postgres_image}\n"
+        "COPY --chown=postgres:postgres seed/ /seed/\n"
+        f'LABEL {labels.SEED_KEY}="{key}" odoo-chaos.seed-of="{odoo_image}"\n'
+    )
+    with tempfile.TemporaryDirectory(prefix="odoo-chaos-seed-") as staged:
+        root = Path(staged)
+        (root / "Dockerfile").write_text(dockerfile)
+        with tarfile.open(fileobj=io.BytesIO(seed_tar)) as archive:
+            archive.extractall(root, filter="tar")  # yields root/seed/...
+        try:
+            docker_client().images.build(path=staged, tag=tag, rm=True, forcerm=True)
+        except NotFound:  # pragma: no cover - raced with a prune
+            raise StackNotReady(f"the PostgreSQL image {postgres_image} vanished while baking {tag}") from None

@@ -1,0 +1,314 @@
+"""The reference HA Odoo stack as one context manager: up on enter, torn down on exit, always.
+
+Order of `start()`: sweep dead runs' leftovers, make sure images and the database snapshot
+exist, create the run's networks and volumes, start PostgreSQL primary (from the snapshot) and set
+this run's passwords, then standby, backup, Redis, both Odoo nodes and Traefik. It returns only
+when a business write through Traefik -> Odoo -> PostgreSQL was acknowledged and the row is
+visible on the standby, and the backup repository holds a full base backup. Any failure or
+interruption during start tears everything of the run down before the error propagates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import psycopg
+from docker.errors import ImageNotFound
+from docker.models.networks import Network
+
+from harness import labels, state
+from harness.clock import poll_until
+from harness.credentials import Credentials, pbkdf2_sha512_hash
+from harness.docker_env import LOOPBACK, docker_client
+from harness.errors import HarnessError, ImageBuildFailed, StackNotReady
+from harness.images import COMPOSE, DEFAULT_ODOO_IMAGE, POSTGRES, REDIS, TRAEFIK, ensure_image
+from harness.images import ODOO11 as ODOO11_IMAGE
+from harness.odoo_api import OdooClient
+from harness.stack import cleanup, topology
+from harness.stack.containers import ServiceContainer, ensure_port_free, free_port
+from harness.stack.seed import ensure_seed
+from harness.tls import issue_run_tls
+
+Progress = Callable[[str], None]
+
+READY_TIMEOUT = 180.0
+READINESS_SEQ = 0  # the ledger row `up` writes; probes start at 1
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StackConfig:
+    odoo_image: str = DEFAULT_ODOO_IMAGE
+    odoo_health_path: str | None = None
+    https_port: int | None = None  # None: a free port chosen at start
+    http_port: int | None = None
+    build_images: bool = True
+
+    @property
+    def odoo(self) -> topology.OdooProfile:
+        return topology.OdooProfile.for_image(self.odoo_image, self.odoo_health_path)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    run_id: str
+    https_url: str
+    http_url: str
+    db: str
+    login: str
+    password: str = field(repr=False)
+    ca_file: str
+    pg_primary_port: int
+    pg_standby_port: int
+    postgres_password: str = field(repr=False)
+
+    def odoo_client(self, timeout: float = 5.0) -> OdooClient:
+        return OdooClient(self.https_url, self.db, self.login, self.password, Path(self.ca_file), timeout)
+
+    def pg_dsn(self, service: str, dbname: str = topology.DB_NAME) -> str:
+        port = self.pg_primary_port if service == topology.PG_PRIMARY else self.pg_standby_port
+        return (
+            f"host={LOOPBACK} port={port} dbname={dbname} user=postgres "
+            f"password={self.postgres_password} connect_timeout=2"
+        )
+
+    @staticmethod
+    def load(run_id: str) -> Endpoints | None:
+        data = state.load_json(run_id, "endpoints.json")
+        return Endpoints(**data) if data else None
+
+
+class Stack:
+    """One run's stack. `with Stack(config) as stack:` brings it up and always tears it down."""
+
+    def __init__(self, config: StackConfig | None = None, *, run_id: str | None = None,
+                 progress: Progress = _quiet) -> None:
+        self.config = config or StackConfig()
+        self.run_id = run_id or labels.new_run_id()
+        self.progress = progress
+        self.credentials = Credentials()
+        self.containers: dict[str, ServiceContainer] = {}
+        self.networks: dict[str, Network] = {}
+        self.endpoints: Endpoints | None = None
+        self.image_ids: dict[str, str] = {}
+        self.timings: dict[str, float] = {}
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.down()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> Endpoints:
+        started = time.monotonic()
+        try:
+            swept = cleanup.sweep_dead_runs()
+            if swept:
+                self.progress(f"removed leftovers of dead runs: {', '.join(swept)}")
+            self._prepare_images()
+            self.timings["images"] = time.monotonic() - started
+            seed = ensure_seed(self.config.odoo_image, POSTGRES.tag, self.progress)
+            self.timings["seed"] = time.monotonic() - started
+            mark = time.monotonic()
+            self._start_services(seed)
+            self.endpoints = self._wait_until_ready()
+            self.timings["up"] = time.monotonic() - mark
+        except BaseException:
+            self.progress("start failed: tearing the run down")
+            self.down()
+            raise
+        return self.endpoints
+
+    def down(self) -> float:
+        """Remove every object labelled with this run; returns the seconds it took."""
+        started = time.monotonic()
+        for container in self.containers.values():
+            try:
+                container.get_wrapped_container().remove(force=True, v=True)
+            except Exception:  # remove_run below catches whatever is left, by label
+                pass
+        self.containers.clear()
+        cleanup.remove_run(self.run_id)
+        state.forget(self.run_id)
+        self.timings["down"] = time.monotonic() - started
+        return self.timings["down"]
+
+    # --- steps -----------------------------------------------------------------------------
+    def _prepare_images(self) -> None:
+        wanted = [POSTGRES, REDIS, TRAEFIK]
+        if self.config.odoo_image == ODOO11_IMAGE.tag:
+            wanted.append(ODOO11_IMAGE)
+        if self.config.build_images:
+            for spec in wanted:
+                self.image_ids[spec.tag] = ensure_image(spec, self.progress)
+        for tag in [s.tag for s in wanted] + [self.config.odoo_image]:
+            try:
+                self.image_ids[tag] = str(docker_client().images.get(tag).id)
+            except ImageNotFound:
+                hint = ("run `odoo-chaos images build`" if tag.startswith("odoo-chaos/")
+                        else f"build or load {tag} into the local Docker engine (no registry is used)")
+                raise ImageBuildFailed(f"image {tag} is not in the local Docker engine; {hint}") from None
+
+    def _labels(self, service: str) -> dict[str, str]:
+        return labels.service_labels(self.run_id, service)
+
+    def _container(self, service: str, image: str) -> ServiceContainer:
+        spec = topology.service(service)
+        container = ServiceContainer(image, labels.object_name(self.run_id, service), self._labels(service))
+        for network in spec.networks:
+            container.on_network(self.networks[network], topology.aliases_on(spec, network))
+        for port in spec.published:
+            container.publish(port)
+        return container
+
+    def _start(self, service: str, container: ServiceContainer) -> ServiceContainer:
+        self.progress(f"starting {service}")
+        self.containers[service] = container.start()
+        return container
+
+    def _start_services(self, seed_image: str) -> None:
+        client = docker_client()
+        run_labels = labels.run_labels(self.run_id)
+        https_port, http_port = self._choose_ports()
+        self.progress(f"run {self.run_id}: creating networks and volumes")
+        for name, internal in topology.NETWORKS.items():
+            self.networks[name] = client.networks.create(
+                labels.object_name(self.run_id, name), driver="bridge", internal=internal, labels=run_labels
+            )
+        volumes = {}
+        for name in ("pg-primary-data", "pg-standby-data", "backup-repo", "redis-data"):
+            volumes[name] = client.volumes.create(labels.object_name(self.run_id, name), labels=run_labels).name
+        creds = self.credentials
+        pg_env = creds.postgres_env()
+
+        primary = self._start(topology.PG_PRIMARY, self._container(topology.PG_PRIMARY, seed_image)
+                              .with_envs(PG_ROLE="primary", **pg_env)
+                              .with_volume_mapping(volumes["pg-primary-data"], "/var/lib/postgresql/data", "rw")
+                              .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"))
+        primary_port = primary.host_port(topology.PG_PORT)
+        self._set_odoo_admin_password(primary_port)
+
+        self._start(topology.PG_STANDBY, self._container(topology.PG_STANDBY, POSTGRES.tag)
+                    .with_envs(PG_ROLE="standby", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
+                    .with_volume_mapping(volumes["pg-standby-data"], "/var/lib/postgresql/data", "rw")
+                    .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"))
+        self._start(topology.BACKUP, self._container(topology.BACKUP, POSTGRES.tag)
+                    .with_envs(PG_ROLE="backup", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
+                    .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"))
+        self._start(topology.REDIS, self._container(topology.REDIS, REDIS.tag)
+                    .with_volume_mapping(volumes["redis-data"], "/data", "rw"))
+        profile = self.config.odoo
+        for node in topology.ODOO_NODES:
+            self._start(node, self._container(node, profile.image)
+                        .with_envs(**topology.odoo_env(node, creds.odoo_db_password))
+                        .with_command(topology.odoo_server_args(profile))
+                        .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
+                        .with_options(entrypoint=["odoo"]))
+        tls = issue_run_tls(self.run_id)
+        ca_file = state.save(self.run_id, "ca.pem", tls.ca_pem)
+        traefik = (  # host ports chosen up front: the HTTP redirect must name the HTTPS port
+            self._container(topology.TRAEFIK, TRAEFIK.tag)
+            .publish(topology.TRAEFIK_HTTPS_PORT, https_port)
+            .publish(topology.TRAEFIK_HTTP_PORT, http_port)
+        )
+        self._start(topology.TRAEFIK, traefik
+                    .with_file("/etc/traefik/traefik.yml", topology.traefik_static_config(https_port).encode())
+                    .with_file("/etc/traefik/dynamic/odoo.yml", topology.traefik_dynamic_config(profile).encode())
+                    .with_file("/etc/traefik/tls/cert.pem", tls.cert_pem)
+                    .with_file("/etc/traefik/tls/key.pem", tls.key_pem, 0o600))
+        self.endpoints = Endpoints(
+            run_id=self.run_id,
+            https_url=f"https://{LOOPBACK}:{https_port}",
+            http_url=f"http://{LOOPBACK}:{http_port}",
+            db=topology.DB_NAME,
+            login=creds.odoo_login,
+            password=creds.odoo_admin_password,
+            ca_file=str(ca_file),
+            pg_primary_port=primary_port,
+            pg_standby_port=self.containers[topology.PG_STANDBY].host_port(topology.PG_PORT),
+            postgres_password=creds.postgres_password,
+        )
+        state.save_json(self.run_id, "endpoints.json", asdict(self.endpoints), private=True)
+
+    def _choose_ports(self) -> tuple[int, int]:
+        if self.config.https_port:
+            ensure_port_free(self.config.https_port, "--https-port")
+        if self.config.http_port:
+            ensure_port_free(self.config.http_port, "--http-port")
+        return self.config.https_port or free_port(), self.config.http_port or free_port()
+
+    def _set_odoo_admin_password(self, primary_port: int) -> None:
+        """This run's Odoo admin password, written as a PBKDF2-SHA512 hash before Odoo starts."""
+        dsn = (f"host={LOOPBACK} port={primary_port} dbname={topology.DB_NAME} user=postgres "
+               f"password={self.credentials.postgres_password} connect_timeout=2")
+
+        def connect() -> psycopg.Connection[Any]:
+            return psycopg.connect(dsn, autocommit=True)
+
+        conn = poll_until(connect, timeout=READY_TIMEOUT, what="pg-primary", on_timeout=StackNotReady)
+        hashed = pbkdf2_sha512_hash(self.credentials.odoo_admin_password)
+        with conn:
+            has_crypt = conn.execute(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'res_users' AND column_name = 'password_crypt'"
+            ).fetchone()
+            if has_crypt:  # Odoo 11 with auth_crypt
+                conn.execute("UPDATE res_users SET password = '', password_crypt = %s WHERE login = %s",
+                             (hashed, self.credentials.odoo_login))
+            else:
+                conn.execute("UPDATE res_users SET password = %s WHERE login = %s",
+                             (hashed, self.credentials.odoo_login))
+
+    def _wait_until_ready(self) -> Endpoints:
+        assert self.endpoints is not None
+        endpoints = self.endpoints
+        client = endpoints.odoo_client(timeout=5.0)
+        self.progress("waiting for a business write through Traefik -> Odoo -> PostgreSQL")
+
+        def business_write() -> int:
+            existing = client.execute("chaos.ledger.entry", "search", [("seq", "=", READINESS_SEQ)])
+            if existing:
+                return int(existing[0])
+            return client.write_ledger(READINESS_SEQ, "readiness", f"up {self.run_id}")
+
+        row_id = poll_until(business_write, timeout=READY_TIMEOUT, what="business write via Traefik",
+                            on_timeout=lambda m: StackNotReady(self._explain(m)))
+        self.progress("waiting for the row on the standby and for the base backup")
+
+        def on_standby() -> bool:
+            with psycopg.connect(endpoints.pg_dsn(topology.PG_STANDBY)) as conn:
+                return conn.execute("SELECT 1 FROM chaos_ledger_entry WHERE id = %s", (row_id,)).fetchone() is not None
+
+        poll_until(on_standby, timeout=60, what="replicated row on pg-standby", on_timeout=StackNotReady)
+        backup = self.containers[topology.BACKUP].get_wrapped_container()
+        poll_until(lambda: backup.exec_run(["test", "-s", "/backup/base/LATEST"]).exit_code == 0,
+                   timeout=120, what="base backup in the backup repository", on_timeout=StackNotReady)
+        return endpoints
+
+    def _explain(self, message: str) -> str:
+        """Add what the containers say to a readiness timeout: the first stopped service's last line."""
+        for service, container in self.containers.items():
+            wrapped = container.get_wrapped_container()
+            wrapped.reload()
+            if wrapped.status != "running":
+                last = wrapped.logs(tail=3).decode(errors="replace").strip().splitlines()
+                return f"{message}; {service} is {wrapped.status}: {last[-1] if last else 'no output'}"
+        return message
+
+
+def require_run(run_id: str) -> cleanup.RunObjects:
+    for run in cleanup.list_runs():
+        if run.run_id == run_id:
+            return run
+    raise HarnessError(f"no stack carries the run id {run_id!r}; `odoo-chaos status` lists the runs")
