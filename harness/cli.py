@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -38,7 +38,7 @@ images_app = typer.Typer(help="Build the stack's images locally (no registry nee
 app.add_typer(images_app, name="images")
 
 out = Console()
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Progress:
@@ -83,14 +83,20 @@ def images_build(
 @app.command()
 def up(
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
-    odoo_health_path: Annotated[str | None, typer.Option(
-        help="Path Traefik's active health check requests on each Odoo node "
-        "(default: a static file on Odoo <16, /web/health on 16+).")] = None,
+    odoo_health_path: Annotated[
+        str | None,
+        typer.Option(
+            help="Path Traefik's active health check requests on each Odoo node "
+            "(default: a static file on Odoo <16, /web/health on 16+)."
+        ),
+    ] = None,
     https_port: Annotated[int | None, typer.Option(help="127.0.0.1 port for HTTPS (default: a free one).")] = None,
-    http_port: Annotated[int | None, typer.Option(
-        help="127.0.0.1 port that redirects to HTTPS (default: a free one).")] = None,
-    show_credentials: Annotated[bool, typer.Option(
-        help="Print the Odoo admin password (otherwise only the file that holds it).")] = False,
+    http_port: Annotated[
+        int | None, typer.Option(help="127.0.0.1 port that redirects to HTTPS (default: a free one).")
+    ] = None,
+    show_credentials: Annotated[
+        bool, typer.Option(help="Print the Odoo admin password (otherwise only the file that holds it).")
+    ] = False,
     build: Annotated[bool, typer.Option(help="Build missing or changed images first.")] = True,
 ) -> None:
     """Bring a stack up and leave it running; prints endpoints and the run id.
@@ -98,15 +104,21 @@ def up(
     Returns once a business write through Traefik -> Odoo -> PostgreSQL is acknowledged and
     visible on the standby. Tear it down with `odoo-chaos down RUN_ID`.
     """
-    config = StackConfig(odoo_image=odoo_image, odoo_health_path=odoo_health_path,
-                         https_port=https_port, http_port=http_port, build_images=build)
+    config = StackConfig(
+        odoo_image=odoo_image,
+        odoo_health_path=odoo_health_path,
+        https_port=https_port,
+        http_port=http_port,
+        build_images=build,
+    )
     progress = Progress()
     stack = Stack(config, progress=progress)
     with _interruptible():
         endpoints = stack.start()
         state.mark_detached(stack.run_id)
-    progress(f"stack up in {stack.timings.get('up', 0):.1f}s (images and snapshot: "
-             f"{stack.timings.get('seed', 0):.1f}s)")
+    progress(
+        f"stack up in {stack.timings.get('up', 0):.1f}s (images and snapshot: {stack.timings.get('seed', 0):.1f}s)"
+    )
     _print_endpoints(endpoints, show_credentials)
 
 
@@ -133,19 +145,23 @@ def status(
     from harness.stack.health import service_health
 
     runs = cleanup.list_runs()
-    report = []
+    report: list[dict[str, Any]] = []
     for run in runs:
         services = service_health(run.run_id)
-        report.append({
-            "run_id": run.run_id,
-            "kind": "detached (odoo-chaos up)" if run.detached else
-                    ("dead (owner gone)" if run.owner_gone else "owned by a running process"),
-            "healthy": bool(services) and all(s["healthy"] for s in services)
-                       and {s["service"] for s in services} >= set(topology.SERVICE_NAMES),
-            "services": services,
-            "networks": len(run.networks),
-            "volumes": len(run.volumes),
-        })
+        report.append(
+            {
+                "run_id": run.run_id,
+                "kind": "detached (odoo-chaos up)"
+                if run.detached
+                else ("dead (owner gone)" if run.owner_gone else "owned by a running process"),
+                "healthy": bool(services)
+                and all(s["healthy"] for s in services)
+                and {s["service"] for s in services} >= set(topology.SERVICE_NAMES),
+                "services": services,
+                "networks": len(run.networks),
+                "volumes": len(run.volumes),
+            }
+        )
     if as_json:
         out.print_json(json.dumps(report))
         return
@@ -154,8 +170,10 @@ def status(
         return
     for item in report:
         verdict = "[green]healthy[/green]" if item["healthy"] else "[red]not healthy[/red]"
-        out.print(f"run [bold]{item['run_id']}[/bold]: {verdict}, {item['kind']}, "
-                  f"{item['networks']} networks, {item['volumes']} volumes")
+        out.print(
+            f"run [bold]{item['run_id']}[/bold]: {verdict}, {item['kind']}, "
+            f"{item['networks']} networks, {item['volumes']} volumes"
+        )
         table = Table("service", "state", "healthy", "detail")
         for svc in item["services"]:
             table.add_row(svc["service"], svc["state"], "yes" if svc["healthy"] else "no", svc["detail"])
@@ -198,8 +216,15 @@ def smoke(
     with _interruptible(), Stack(StackConfig(odoo_image=odoo_image), progress=progress) as stack:
         assert stack.endpoints is not None
         result = run_smoke(stack.endpoints, progress)
-    out.print_json(json.dumps({**asdict(result), "up_seconds": round(stack.timings.get("up", 0), 1),
-                               "down_seconds": round(stack.timings.get("down", 0), 1)}))
+    out.print_json(
+        json.dumps(
+            {
+                **asdict(result),
+                "up_seconds": round(stack.timings.get("up", 0), 1),
+                "down_seconds": round(stack.timings.get("down", 0), 1),
+            }
+        )
+    )
 
 
 @app.command()

@@ -56,10 +56,11 @@ def poll_until(
         reraise=False,
     )
     try:
-        result: T = retrying(check)
+        result = retrying(check)
     except RetryError as exc:
         last = exc.last_attempt
         failure = last.exception() if last.failed else None
         detail = f" (last error: {type(failure).__name__}: {failure})" if failure else ""
         raise on_timeout(f"{what} not ready after {scaled:.0f}s{detail}") from None
+    assert result is not None
     return result

@@ -40,5 +40,14 @@ def docker_client() -> docker.DockerClient:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
+    """The cause in a few words, not the SDK's nested repr."""
+    text = str(exc)
+    for needle, reason in (
+        ("FileNotFoundError", "socket not found"),
+        ("Connection refused", "connection refused"),
+        ("Permission denied", "permission denied"),
+        ("timed out", "timed out"),
+    ):
+        if needle in text:
+            return reason
+    return " ".join(text.split())[:120] or type(exc).__name__

@@ -113,7 +113,9 @@ def ensure_base(base: BaseImage, progress: Progress) -> str:
     with tempfile.TemporaryDirectory(prefix=f"odoo-chaos-{base.suite}-", dir=cache_dir()) as rootfs:
         result = subprocess.run(
             [debootstrap, "--variant=minbase", base.suite, rootfs, DEBIAN_MIRROR],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -125,7 +127,9 @@ def ensure_base(base: BaseImage, progress: Progress) -> str:
         tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
         assert tar.stdout is not None
         docker_client().api.import_image_from_stream(
-            tar.stdout, repository=base.tag.split(":")[0], tag=base.tag.split(":")[1],
+            tar.stdout,
+            repository=base.tag.split(":")[0],
+            tag=base.tag.split(":")[1],
             changes=[f"LABEL {labels.IMAGE_HASH}={recipe}"],
         )
         tar.wait()
@@ -163,9 +167,21 @@ def fetch_wheel(wheel: Wheel, progress: Progress) -> Path:
             return found
     progress(f"pip download {wheel.requirement}")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "-d", str(target), wheel.requirement],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(target),
+            wheel.requirement,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
@@ -203,8 +219,12 @@ def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False)
         _stage(spec, Path(staged), progress)
         try:
             _, logs = docker_client().images.build(
-                path=staged, tag=spec.tag, rm=True, forcerm=True,
-                buildargs={"BASE": spec.base.tag}, labels={labels.IMAGE_HASH: wanted},
+                path=staged,
+                tag=spec.tag,
+                rm=True,
+                forcerm=True,
+                buildargs={"BASE": spec.base.tag},
+                labels={labels.IMAGE_HASH: wanted},
             )
             for chunk in logs:
                 line = str(chunk.get("stream", "")).strip()

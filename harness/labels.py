@@ -21,7 +21,6 @@ IMAGE_HASH = "odoo-chaos.context-hash"
 SEED_KEY = "odoo-chaos.seed-key"
 
 
-
 def new_run_id(now: datetime | None = None) -> str:
     """A short, sortable, unique run id such as `20261123-1802-3fa9c1`."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M")

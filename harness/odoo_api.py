@@ -33,7 +33,7 @@ class _Transport(xmlrpc.client.SafeTransport):
         self._timeout = timeout
         self.last_node = ""
 
-    def make_connection(self, host: Any) -> http.client.HTTPConnection:
+    def make_connection(self, host: Any) -> http.client.HTTPSConnection:
         connection = super().make_connection(host)
         connection.timeout = self._timeout
         return connection
@@ -60,12 +60,12 @@ class OdooClient:
 
     def version(self) -> dict[str, Any]:
         proxy, _ = self._proxy("common")
-        result: dict[str, Any] = proxy.version()
-        return result
+        result: Any = proxy.version()
+        return dict(result)
 
     def authenticate(self) -> int:
         proxy, _ = self._proxy("common")
-        uid = proxy.authenticate(self.db, self.login, self.password, {})
+        uid: Any = proxy.authenticate(self.db, self.login, self.password, {})
         if not uid:
             raise PermissionError(f"Odoo refused the login {self.login!r} on database {self.db!r}")
         self.uid = int(uid)

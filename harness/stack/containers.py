@@ -21,7 +21,7 @@ from harness.docker_env import LOOPBACK, docker_client
 from harness.errors import PortInUse
 
 
-class ServiceContainer(DockerContainer):  # type: ignore[misc]
+class ServiceContainer(DockerContainer):
     def __init__(self, image: str, name: str, labels: dict[str, str]) -> None:
         super().__init__(image, docker_client_kw={"timeout": 120})
         self.with_name(name)

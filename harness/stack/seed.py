@@ -79,21 +79,25 @@ def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Pro
     )
     creds = Credentials()
     pg = (
-        ServiceContainer(postgres_image, labels.object_name(run_id, "pg-seed"),
-                         labels.service_labels(run_id, "pg-seed"))
+        ServiceContainer(
+            postgres_image, labels.object_name(run_id, "pg-seed"), labels.service_labels(run_id, "pg-seed")
+        )
         .on_network(network, ["pg-seed"])
         .with_envs(PG_ROLE="seed", **creds.postgres_env())
     )
     pg.start()
     poll_until(
         lambda: pg.get_wrapped_container().exec_run(["pg_isready", "-q"]).exit_code == 0,
-        timeout=60, what="seed PostgreSQL", on_timeout=StackNotReady,
+        timeout=60,
+        what="seed PostgreSQL",
+        on_timeout=StackNotReady,
     )
     for step, modules in enumerate(topology.SEED_MODULES, start=1):
         progress(f"odoo -i {modules} ({step}/{len(topology.SEED_MODULES)})")
         odoo = (
-            ServiceContainer(odoo_image, labels.object_name(run_id, f"odoo-seed-{step}"),
-                             labels.service_labels(run_id, "odoo-seed"))
+            ServiceContainer(
+                odoo_image, labels.object_name(run_id, f"odoo-seed-{step}"), labels.service_labels(run_id, "odoo-seed")
+            )
             .on_network(network, [])
             .with_env("PGPASSWORD", creds.odoo_db_password)
             .with_command(topology.odoo_seed_args(modules, "pg-seed"))

@@ -10,6 +10,7 @@ interruption during start tears everything of the run down before the error prop
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -89,8 +90,9 @@ class Endpoints:
 class Stack:
     """One run's stack. `with Stack(config) as stack:` brings it up and always tears it down."""
 
-    def __init__(self, config: StackConfig | None = None, *, run_id: str | None = None,
-                 progress: Progress = _quiet) -> None:
+    def __init__(
+        self, config: StackConfig | None = None, *, run_id: str | None = None, progress: Progress = _quiet
+    ) -> None:
         self.config = config or StackConfig()
         self.run_id = run_id or labels.new_run_id()
         self.progress = progress
@@ -105,13 +107,15 @@ class Stack:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.down()
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> Endpoints:
         started = time.monotonic()
+        docker_client()  # no engine: fail here, before anything exists that would need tearing down
         try:
             swept = cleanup.sweep_dead_runs()
             if swept:
@@ -125,7 +129,8 @@ class Stack:
             self.endpoints = self._wait_until_ready()
             self.timings["up"] = time.monotonic() - mark
         except BaseException:
-            self.progress("start failed: tearing the run down")
+            if self.networks or self.containers:
+                self.progress("start failed or interrupted: tearing the run down")
             self.down()
             raise
         return self.endpoints
@@ -134,10 +139,8 @@ class Stack:
         """Remove every object labelled with this run; returns the seconds it took."""
         started = time.monotonic()
         for container in self.containers.values():
-            try:
+            with contextlib.suppress(Exception):  # remove_run below catches whatever is left, by label
                 container.get_wrapped_container().remove(force=True, v=True)
-            except Exception:  # remove_run below catches whatever is left, by label
-                pass
         self.containers.clear()
         cleanup.remove_run(self.run_id)
         state.forget(self.run_id)
@@ -156,8 +159,11 @@ class Stack:
             try:
                 self.image_ids[tag] = str(docker_client().images.get(tag).id)
             except ImageNotFound:
-                hint = ("run `odoo-chaos images build`" if tag.startswith("odoo-chaos/")
-                        else f"build or load {tag} into the local Docker engine (no registry is used)")
+                hint = (
+                    "run `odoo-chaos images build`"
+                    if tag.startswith("odoo-chaos/")
+                    else f"build or load {tag} into the local Docker engine (no registry is used)"
+                )
                 raise ImageBuildFailed(f"image {tag} is not in the local Docker engine; {hint}") from None
 
     def _labels(self, service: str) -> dict[str, str]:
@@ -192,29 +198,43 @@ class Stack:
         creds = self.credentials
         pg_env = creds.postgres_env()
 
-        primary = self._start(topology.PG_PRIMARY, self._container(topology.PG_PRIMARY, seed_image)
-                              .with_envs(PG_ROLE="primary", **pg_env)
-                              .with_volume_mapping(volumes["pg-primary-data"], "/var/lib/postgresql/data", "rw")
-                              .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"))
+        primary = self._start(
+            topology.PG_PRIMARY,
+            self._container(topology.PG_PRIMARY, seed_image)
+            .with_envs(PG_ROLE="primary", **pg_env)
+            .with_volume_mapping(volumes["pg-primary-data"], "/var/lib/postgresql/data", "rw")
+            .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"),
+        )
         primary_port = primary.host_port(topology.PG_PORT)
         self._set_odoo_admin_password(primary_port)
 
-        self._start(topology.PG_STANDBY, self._container(topology.PG_STANDBY, POSTGRES.tag)
-                    .with_envs(PG_ROLE="standby", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
-                    .with_volume_mapping(volumes["pg-standby-data"], "/var/lib/postgresql/data", "rw")
-                    .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"))
-        self._start(topology.BACKUP, self._container(topology.BACKUP, POSTGRES.tag)
-                    .with_envs(PG_ROLE="backup", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
-                    .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"))
-        self._start(topology.REDIS, self._container(topology.REDIS, REDIS.tag)
-                    .with_volume_mapping(volumes["redis-data"], "/data", "rw"))
+        self._start(
+            topology.PG_STANDBY,
+            self._container(topology.PG_STANDBY, POSTGRES.tag)
+            .with_envs(PG_ROLE="standby", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
+            .with_volume_mapping(volumes["pg-standby-data"], "/var/lib/postgresql/data", "rw")
+            .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"),
+        )
+        self._start(
+            topology.BACKUP,
+            self._container(topology.BACKUP, POSTGRES.tag)
+            .with_envs(PG_ROLE="backup", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
+            .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"),
+        )
+        self._start(
+            topology.REDIS,
+            self._container(topology.REDIS, REDIS.tag).with_volume_mapping(volumes["redis-data"], "/data", "rw"),
+        )
         profile = self.config.odoo
         for node in topology.ODOO_NODES:
-            self._start(node, self._container(node, profile.image)
-                        .with_envs(**topology.odoo_env(node, creds.odoo_db_password))
-                        .with_command(topology.odoo_server_args(profile))
-                        .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
-                        .with_options(entrypoint=["odoo"]))
+            self._start(
+                node,
+                self._container(node, profile.image)
+                .with_envs(**topology.odoo_env(node, creds.odoo_db_password))
+                .with_command(topology.odoo_server_args(profile))
+                .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
+                .with_options(entrypoint=["odoo"]),
+            )
         tls = issue_run_tls(self.run_id)
         ca_file = state.save(self.run_id, "ca.pem", tls.ca_pem)
         traefik = (  # host ports chosen up front: the HTTP redirect must name the HTTPS port
@@ -222,11 +242,13 @@ class Stack:
             .publish(topology.TRAEFIK_HTTPS_PORT, https_port)
             .publish(topology.TRAEFIK_HTTP_PORT, http_port)
         )
-        self._start(topology.TRAEFIK, traefik
-                    .with_file("/etc/traefik/traefik.yml", topology.traefik_static_config(https_port).encode())
-                    .with_file("/etc/traefik/dynamic/odoo.yml", topology.traefik_dynamic_config(profile).encode())
-                    .with_file("/etc/traefik/tls/cert.pem", tls.cert_pem)
-                    .with_file("/etc/traefik/tls/key.pem", tls.key_pem, 0o600))
+        self._start(
+            topology.TRAEFIK,
+            traefik.with_file("/etc/traefik/traefik.yml", topology.traefik_static_config(https_port).encode())
+            .with_file("/etc/traefik/dynamic/odoo.yml", topology.traefik_dynamic_config(profile).encode())
+            .with_file("/etc/traefik/tls/cert.pem", tls.cert_pem)
+            .with_file("/etc/traefik/tls/key.pem", tls.key_pem, 0o600),
+        )
         self.endpoints = Endpoints(
             run_id=self.run_id,
             https_url=f"https://{LOOPBACK}:{https_port}",
@@ -250,8 +272,10 @@ class Stack:
 
     def _set_odoo_admin_password(self, primary_port: int) -> None:
         """This run's Odoo admin password, written as a PBKDF2-SHA512 hash before Odoo starts."""
-        dsn = (f"host={LOOPBACK} port={primary_port} dbname={topology.DB_NAME} user=postgres "
-               f"password={self.credentials.postgres_password} connect_timeout=2")
+        dsn = (
+            f"host={LOOPBACK} port={primary_port} dbname={topology.DB_NAME} user=postgres "
+            f"password={self.credentials.postgres_password} connect_timeout=2"
+        )
 
         def connect() -> psycopg.Connection[Any]:
             return psycopg.connect(dsn, autocommit=True)
@@ -264,11 +288,14 @@ class Stack:
                 "WHERE table_name = 'res_users' AND column_name = 'password_crypt'"
             ).fetchone()
             if has_crypt:  # Odoo 11 with auth_crypt
-                conn.execute("UPDATE res_users SET password = '', password_crypt = %s WHERE login = %s",
-                             (hashed, self.credentials.odoo_login))
+                conn.execute(
+                    "UPDATE res_users SET password = '', password_crypt = %s WHERE login = %s",
+                    (hashed, self.credentials.odoo_login),
+                )
             else:
-                conn.execute("UPDATE res_users SET password = %s WHERE login = %s",
-                             (hashed, self.credentials.odoo_login))
+                conn.execute(
+                    "UPDATE res_users SET password = %s WHERE login = %s", (hashed, self.credentials.odoo_login)
+                )
 
     def _wait_until_ready(self) -> Endpoints:
         assert self.endpoints is not None
@@ -282,8 +309,12 @@ class Stack:
                 return int(existing[0])
             return client.write_ledger(READINESS_SEQ, "readiness", f"up {self.run_id}")
 
-        row_id = poll_until(business_write, timeout=READY_TIMEOUT, what="business write via Traefik",
-                            on_timeout=lambda m: StackNotReady(self._explain(m)))
+        row_id = poll_until(
+            business_write,
+            timeout=READY_TIMEOUT,
+            what="business write via Traefik",
+            on_timeout=lambda m: StackNotReady(self._explain(m)),
+        )
         self.progress("waiting for the row on the standby and for the base backup")
 
         def on_standby() -> bool:
@@ -292,8 +323,12 @@ class Stack:
 
         poll_until(on_standby, timeout=60, what="replicated row on pg-standby", on_timeout=StackNotReady)
         backup = self.containers[topology.BACKUP].get_wrapped_container()
-        poll_until(lambda: backup.exec_run(["test", "-s", "/backup/base/LATEST"]).exit_code == 0,
-                   timeout=120, what="base backup in the backup repository", on_timeout=StackNotReady)
+        poll_until(
+            lambda: backup.exec_run(["test", "-s", "/backup/base/LATEST"]).exit_code == 0,
+            timeout=120,
+            what="base backup in the backup repository",
+            on_timeout=StackNotReady,
+        )
         return endpoints
 
     def _explain(self, message: str) -> str:

@@ -151,9 +151,7 @@ def traefik_static_config(https_host_port: int) -> str:
             "web": {
                 "address": f":{TRAEFIK_HTTP_PORT}",
                 "http": {
-                    "redirections": {
-                        "entryPoint": {"to": f":{https_host_port}", "scheme": "https", "permanent": True}
-                    }
+                    "redirections": {"entryPoint": {"to": f":{https_host_port}", "scheme": "https", "permanent": True}}
                 },
             },
             "websecure": {"address": f":{TRAEFIK_HTTPS_PORT}"},

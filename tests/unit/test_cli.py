@@ -1,0 +1,59 @@
+"""The CLI's promises that need no Docker engine: one-line errors and exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_explains_every_command() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("up", "status", "down", "images", "smoke"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("up", "--bogus"), "No such option: --bogus"),
+        (("up", "--https-port", "notaport"), "--https-port"),
+        (("nosuchcommand",), "nosuchcommand"),
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(args: tuple[str, ...], needle: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("odoo-chaos: error:") and needle in lines[0]
+
+
+@pytest.mark.parametrize("args", [("up",), ("status",), ("down", "--all"), ("images", "build")])
+def test_unreachable_docker_gives_one_line_naming_the_fix(args: tuple[str, ...]) -> None:
+    result = run(*args, env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "no Docker engine answers at unix:///nonexistent/docker.sock" in lines[0]
+    assert "dockerd" in lines[0]
+
+
+def test_down_without_a_run_says_what_to_do() -> None:
+    result = run("down")
+    assert result.returncode == 2
+    assert "odoo-chaos down RUN_ID" in result.stderr

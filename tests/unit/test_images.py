@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness import images
+
+
+@pytest.fixture()
+def compose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(images.COMPOSE / "redis", tmp_path / "redis")
+    monkeypatch.setattr(images, "COMPOSE", tmp_path)
+    return tmp_path
+
+
+def test_context_hash_is_stable(compose: Path) -> None:
+    assert images.context_hash(images.REDIS, "sha256:base") == images.context_hash(images.REDIS, "sha256:base")
+
+
+def test_context_hash_changes_with_a_file(compose: Path) -> None:
+    before = images.context_hash(images.REDIS, "sha256:base")
+    (compose / "redis" / "Dockerfile").write_text("FROM scratch\n")
+    assert images.context_hash(images.REDIS, "sha256:base") != before
+
+
+def test_context_hash_changes_with_the_base_image(compose: Path) -> None:
+    assert images.context_hash(images.REDIS, "sha256:a") != images.context_hash(images.REDIS, "sha256:b")
+
+
+def test_context_hash_changes_with_artifact_pins() -> None:
+    other = images.ServiceImage(images.ODOO11.tag, "odoo11", images.BULLSEYE, (images.Wheel("werkzeug==0.16.0"),))
+    assert images.context_hash(other, "b") != images.context_hash(images.ODOO11, "b")
+
+
+def test_every_image_has_a_compose_folder_with_a_dockerfile() -> None:
+    for spec in images.ALL_IMAGES:
+        assert (images.COMPOSE / spec.context / "Dockerfile").is_file(), spec
