@@ -1,7 +1,9 @@
 """Store Odoo's HTTP sessions in Redis instead of each node's filesystem.
 
 Loaded server-wide (``--load=base,web,chaos_redis_session``) and configured from the environment:
-``ODOO_SESSION_REDIS_URL`` (required to activate), ``ODOO_SESSION_TTL`` (seconds, default 7 days).
+``ODOO_SESSION_REDIS_URL`` (required to activate), ``ODOO_SESSION_TTL`` (seconds, default 7 days),
+``ODOO_SESSION_REDIS_TIMEOUT`` (seconds for connect and for each command, default 0.5: a dead Redis
+fails a request quickly instead of holding a worker).
 A session is a JSON document under ``odoo-session:<sid>`` with a TTL refreshed on every save.
 Redis unreachable means every request that loads or saves a session fails (HTTP 500): Redis is in
 the request path, which is exactly what the chaos drills measure.
@@ -76,7 +78,8 @@ def _install():
         return
     import redis
 
-    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    timeout = float(os.environ.get("ODOO_SESSION_REDIS_TIMEOUT", "0.5"))
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     ttl = int(os.environ.get("ODOO_SESSION_TTL", str(7 * 24 * 3600)))
     current = http.root.session_store
     store_class = _redis_store_class(type(current))
