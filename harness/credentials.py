@@ -35,13 +35,6 @@ class Credentials:
             "ODOO_DB_PASSWORD": self.odoo_db_password,
         }
 
-    def as_labels(self) -> dict[str, str]:
-        """What a later `odoo-chaos` process needs to reach a detached stack (labels are local)."""
-        return {
-            "odoo-chaos.secret.postgres": self.postgres_password,
-            "odoo-chaos.secret.odoo-admin": self.odoo_admin_password,
-        }
-
 
 def pbkdf2_sha512_hash(password: str, *, rounds: int = 25000) -> str:
     """A passlib-compatible `$pbkdf2-sha512$` hash, the format Odoo (auth_crypt, 12+) verifies."""

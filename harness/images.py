@@ -17,9 +17,11 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import docker
 from docker.errors import APIError, BuildError, ImageNotFound
 
 from harness import labels
@@ -126,7 +128,7 @@ def ensure_base(base: BaseImage, progress: Progress) -> str:
         progress(f"importing {base.tag}")
         tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
         assert tar.stdout is not None
-        docker_client().api.import_image_from_stream(
+        docker.from_env(timeout=600).api.import_image_from_stream(  # own client: may run in a thread
             tar.stdout,
             repository=base.tag.split(":")[0],
             tag=base.tag.split(":")[1],
@@ -243,5 +245,12 @@ def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False)
 
 
 def build_all(progress: Progress, *, force: bool = False) -> dict[str, str]:
-    """Build (or confirm) every image of the reference stack; returns tag -> image id."""
+    """Build (or confirm) every image of the reference stack; returns tag -> image id.
+
+    The Debian bases are debootstrapped side by side (network-bound), then services build in turn.
+    """
+    bases = {spec.base for spec in ALL_IMAGES}
+    with ThreadPoolExecutor(max_workers=len(bases)) as pool:
+        for future in [pool.submit(ensure_base, base, progress) for base in bases]:
+            future.result()
     return {spec.tag: ensure_image(spec, progress, force=force) for spec in ALL_IMAGES}

@@ -8,9 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
-from harness import labels
+import pytest
+
+from harness import images, labels
 from harness.docker_env import docker_client
+from harness.errors import ImageBuildFailed
 from harness.stack import cleanup
 from tests.integration.conftest import cli, labelled
 
@@ -119,3 +123,19 @@ def test_dead_runs_are_swept_and_unlabelled_objects_are_never_touched() -> None:
         assert client.networks.list(names=[foreign.name])
     finally:
         foreign.remove()
+
+
+def test_a_failing_image_build_names_the_image_and_the_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "Dockerfile").write_text(
+        "ARG BASE\nFROM ${BASE}\nRUN echo 'compiling the flux capacitor' && false\n"
+    )
+    monkeypatch.setattr(images, "COMPOSE", tmp_path)
+    spec = images.ServiceImage("odoo-chaos/broken-test:1", "broken", images.BOOKWORM)
+    with pytest.raises(ImageBuildFailed) as failure:
+        images.ensure_image(spec, lambda _: None)
+    message = str(failure.value)
+    assert "\n" not in message
+    assert message.startswith("building odoo-chaos/broken-test:1 from compose/broken failed:")
+    assert "returned a non-zero code: 1" in message
+    assert not docker_client().images.list(name="odoo-chaos/broken-test")

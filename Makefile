@@ -1,0 +1,25 @@
+# The README's two commands: `make demo` and `make test`. Both start with .ci/bootstrap, which
+# installs only what a fresh Debian machine lacks (docker.io, debootstrap, the venv).
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: bootstrap demo test lint images bench
+
+bootstrap:
+	@bash .ci/bootstrap
+
+demo: bootstrap
+	$(BIN)/odoo-chaos smoke
+
+images: bootstrap
+	$(BIN)/odoo-chaos images build
+
+lint: bootstrap
+	$(BIN)/ruff check harness tests bench
+	$(BIN)/mypy
+
+test: lint images
+	$(BIN)/python -m pytest
+
+bench: bootstrap
+	$(BIN)/python bench/stack_up.py
