@@ -37,7 +37,7 @@ app = typer.Typer(
 images_app = typer.Typer(help="Build the stack's images locally (no registry needed).", no_args_is_help=True)
 app.add_typer(images_app, name="images")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -123,18 +123,21 @@ def up(
 
 
 def _print_endpoints(endpoints: Endpoints, show_credentials: bool) -> None:
-    table = Table(show_header=False, box=None)
-    table.add_row("run id", endpoints.run_id)
-    table.add_row("https", f"{endpoints.https_url}/web/login")
-    table.add_row("http", f"{endpoints.http_url} (redirects to https)")
-    table.add_row("CA certificate", endpoints.ca_file)
-    table.add_row("database", endpoints.db)
-    table.add_row("login", endpoints.login)
     secrets_file = str(state.run_dir(endpoints.run_id) / "endpoints.json")
-    table.add_row("password", endpoints.password if show_credentials else f"(in {secrets_file})")
-    table.add_row("pg-primary", f"127.0.0.1:{endpoints.pg_primary_port}")
-    table.add_row("pg-standby", f"127.0.0.1:{endpoints.pg_standby_port}")
-    out.print(table)
+    rows = {
+        "run id": endpoints.run_id,
+        "https": f"{endpoints.https_url}/web/login",
+        "http": f"{endpoints.http_url} (redirects to https)",
+        "CA certificate": endpoints.ca_file,
+        "database": endpoints.db,
+        "login": endpoints.login,
+        "password": endpoints.password if show_credentials else f"(in {secrets_file})",
+        "pg-primary": f"127.0.0.1:{endpoints.pg_primary_port} (user postgres, password in the same file)",
+        "pg-standby": f"127.0.0.1:{endpoints.pg_standby_port}",
+        "tear down": f"odoo-chaos down {endpoints.run_id}",
+    }
+    for key, value in rows.items():
+        out.print(f"{key:<15} {value}", markup=False, highlight=False)
 
 
 @app.command()

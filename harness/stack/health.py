@@ -1,8 +1,8 @@
 """Live health of a run's services, for `odoo-chaos status`: container state plus a cheap check.
 
-PostgreSQL: `pg_isready` and whether it is in recovery; Redis: `redis-cli ping`; Odoo and Traefik:
-the container is running (Traefik's own health checks judge the Odoo nodes); backup: a base
-backup exists in the repository.
+PostgreSQL: `pg_isready` and whether it is in recovery; Redis: `redis-cli ping`; Odoo: its HTTP
+port answers the liveness path (static file, or /web/health on 16+) from inside the container;
+Traefik: `traefik healthcheck` against its ping entry point; backup: a base backup exists.
 """
 
 from __future__ import annotations
@@ -32,7 +32,27 @@ def _check(service: str, container: Any) -> tuple[bool, str]:
     if service == topology.BACKUP:
         ok, output = _exec(container, ["cat", "/backup/base/LATEST"])
         return ok, f"latest base backup {output}" if ok else "no base backup yet"
+    if service in topology.ODOO_NODES:
+        ok, output = _exec(container, ["python3", "-c", _ODOO_LIVENESS])
+        return ok, output or "no answer"
+    if service == topology.TRAEFIK:
+        ok, output = _exec(container, ["traefik", "healthcheck", "--configFile=/etc/traefik/traefik.yml"])
+        return ok, "ping OK" if ok else (output.splitlines() or ["no answer"])[-1]
     return True, "running"
+
+
+_ODOO_LIVENESS = f"""
+import urllib.request
+for path in ({topology.STATIC_HEALTH_PATH!r}, {topology.MODERN_HEALTH_PATH!r}):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:{topology.ODOO_HTTP_PORT}" + path, timeout=2) as r:
+            print("HTTP", r.status, path)
+            raise SystemExit(0)
+    except OSError:
+        pass
+print("HTTP port does not answer")
+raise SystemExit(1)
+"""
 
 
 def service_health(run_id: str) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ TLS chains to the run's CA, sessions live in Redis, WAL is archived, everything 
 from __future__ import annotations
 
 import http.client
+import json
 import ssl
 import time
 from pathlib import Path
@@ -78,7 +79,8 @@ def test_wal_is_archived_and_a_base_backup_exists(stack: Stack) -> None:
 def test_https_validates_against_the_run_ca_only(stack: Stack) -> None:
     ep = _endpoints(stack)
     port = int(ep.https_url.rsplit(":", 1)[1])
-    trusted = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=tls_context(Path(ep.ca_file)))
+    # 30 s: the first /web/login of a fresh database compiles the web assets (several seconds on 2 cores)
+    trusted = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=tls_context(Path(ep.ca_file)))
     trusted.request("GET", "/web/login")
     response = trusted.getresponse()
     assert response.status == 200
@@ -143,14 +145,14 @@ def test_status_reports_the_run_healthy(stack: Stack) -> None:
     result = cli("status", "--json")
     assert result.returncode == 0, result.stderr
     assert f'"run_id": "{stack.run_id}"' in result.stdout
-    import json
-
     runs = {r["run_id"]: r for r in json.loads(result.stdout)}
     ours = runs[stack.run_id]
     assert ours["healthy"], ours
     details = {s["service"]: s["detail"] for s in ours["services"]}
     assert details["pg-primary"] == "primary (read-write)"
     assert details["pg-standby"] == "standby (in recovery)"
+    assert details["odoo-1"] == details["odoo-2"] == f"HTTP 200 {topology.STATIC_HEALTH_PATH}"
+    assert details["traefik"] == "ping OK"
 
 
 def test_killing_redis_fails_logged_in_users_requests_and_aof_keeps_sessions(stack: Stack) -> None:
@@ -170,6 +172,10 @@ def test_killing_redis_fails_logged_in_users_requests_and_aof_keeps_sessions(sta
             assert time.monotonic() - started < 3, "a dead Redis must fail requests fast, not hang them"
         client = ep.odoo_client()
         assert client.write_ledger(2001, "redis-down") > 0  # XML-RPC carries no session in Odoo 11
+        status = json.loads(cli("status", "--json").stdout)
+        ours = next(r for r in status if r["run_id"] == stack.run_id)
+        assert not ours["healthy"]
+        assert next(s for s in ours["services"] if s["service"] == "redis")["healthy"] is False
     finally:
         redis.start()
     deadline = time.monotonic() + 20
