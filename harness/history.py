@@ -1,0 +1,190 @@
+"""One append-only history per run: every operation as `invoke` then `ok` / `fail` / `info`.
+
+Jepsen's model. A probe operation is an `invoke` event followed by exactly one completion from
+the same process: `ok` (it happened), `fail` (it definitely did not happen) or `info` (unknown:
+a timeout, a connection lost mid-commit). Faults and operator actions are operations too
+(process `fault`). Each event has monotonic seconds since the run started (for arithmetic) and
+UTC wall time (for humans and audits). `History` is thread-safe and streams every event to
+`history.jsonl` as it happens, so a crashed run still leaves its history on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, Literal
+
+Kind = Literal["invoke", "ok", "fail", "info"]
+KINDS: tuple[str, ...] = ("invoke", "ok", "fail", "info")
+
+# Operation names (`f`) the probes, faults and runner use.
+WRITE = "write"  # business write through Traefik; value {"seq"}; ok adds {"id", "node"}
+READ = "read"  # business read through Traefik; ok {"count", "node"}
+HEARTBEAT = "heartbeat"  # direct to the primary; value {"seq"}; ok adds {"server_time", "timeline", "node"}
+LAG = "lag"  # ok {"primary", "lag_bytes", "lag_seconds"}
+SESSION = "session"  # value {"session"}; ok adds {"logged_in", "node"}
+FINAL_READ = "final-read"  # ok {"via": "sql" | "odoo", "seqs": [...]}
+INJECT = "inject"  # process "fault"; value {"fault", "target", ...}
+HEAL = "heal"  # process "fault"
+PHASE = "phase"  # process "runner"; value {"phase": "steady" | "fault" | "recovery" | "final-read" | ...}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    index: int
+    process: str
+    kind: Kind
+    f: str
+    time: float  # monotonic seconds since the run started
+    wall: str  # UTC ISO 8601, milliseconds
+    value: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Event:
+        return Event(
+            index=int(data["index"]),
+            process=str(data["process"]),
+            kind=data["kind"],
+            f=str(data["f"]),
+            time=float(data["time"]),
+            wall=str(data["wall"]),
+            value=dict(data.get("value") or {}),
+            error=data.get("error"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """An invoke paired with its completion (None: the run ended first)."""
+
+    invoke: Event
+    completion: Event | None
+
+    @property
+    def process(self) -> str:
+        return self.invoke.process
+
+    @property
+    def f(self) -> str:
+        return self.invoke.f
+
+    @property
+    def kind(self) -> str:
+        return self.completion.kind if self.completion else "info"
+
+    @property
+    def start(self) -> float:
+        return self.invoke.time
+
+    @property
+    def end(self) -> float | None:
+        return self.completion.time if self.completion else None
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.completion is None else self.completion.time - self.invoke.time
+
+    @property
+    def value(self) -> dict[str, Any]:
+        return {**self.invoke.value, **(self.completion.value if self.completion else {})}
+
+
+def pair(events: Iterable[Event]) -> list[Op]:
+    """Pair every invoke with the next completion of the same process, in invoke order."""
+    pending: dict[str, Event] = {}
+    ops: list[Op] = []
+    slots: dict[int, int] = {}
+    for event in events:
+        if event.kind == "invoke":
+            if event.process in pending:  # an invoke without completion: outcome unknown
+                previous = pending.pop(event.process)
+                ops[slots.pop(previous.index)] = Op(previous, None)
+            pending[event.process] = event
+            slots[event.index] = len(ops)
+            ops.append(Op(event, None))
+        else:
+            invoke = pending.pop(event.process, None)
+            if invoke is None:
+                continue  # a completion without invoke is ignored (corrupt or truncated start)
+            ops[slots.pop(invoke.index)] = Op(invoke, event)
+    return ops
+
+
+class History:
+    """The run's timeline. `record()` appends an event and writes it to the stream at once."""
+
+    def __init__(self, stream: IO[str] | None = None, *, clock: Any = time.monotonic) -> None:
+        self._events: list[Event] = []
+        self._lock = threading.Lock()
+        self._stream = stream
+        self._clock = clock
+        self._origin = clock()
+        self._origin_wall = datetime.now(UTC)
+
+    def now(self) -> float:
+        return self._clock() - self._origin
+
+    def wall_at(self, t: float) -> str:
+        return iso(self._origin_wall + timedelta(seconds=t))
+
+    def record(self, process: str, kind: Kind, f: str, value: dict[str, Any] | None = None,
+               error: str | None = None) -> Event:
+        with self._lock:
+            t = self.now()
+            event = Event(len(self._events), process, kind, f, round(t, 6), self.wall_at(t), value or {}, error)
+            self._events.append(event)
+            if self._stream is not None:
+                self._stream.write(event.to_json() + "\n")
+                self._stream.flush()
+            return event
+
+    def invoke(self, process: str, f: str, value: dict[str, Any] | None = None) -> Event:
+        return self.record(process, "invoke", f, value)
+
+    def events(self) -> list[Event]:
+        with self._lock:
+            return list(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def load(path: Path) -> list[Event]:
+    """Read a `history.jsonl`; a truncated last line (crash mid-write) is dropped."""
+    events = []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            events.append(Event.from_dict(json.loads(line)))
+        except (json.JSONDecodeError, KeyError):
+            continue
+    return events
+
+
+def make(events: Iterable[tuple[str, Kind, str, float, dict[str, Any]] | tuple[str, Kind, str, float]]) -> list[Event]:
+    """Hand-built histories for tests: (process, kind, f, time[, value]) tuples -> events."""
+    origin = datetime(2026, 1, 1, tzinfo=UTC)
+    out = []
+    for i, item in enumerate(events):
+        process, kind, f, t = item[0], item[1], item[2], item[3]
+        value = item[4] if len(item) > 4 else {}
+        out.append(Event(i, process, kind, f, t, iso(origin + timedelta(seconds=t)), dict(value)))
+    return out
