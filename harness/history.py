@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,7 +122,7 @@ def pair(events: Iterable[Event]) -> list[Op]:
 class History:
     """The run's timeline. `record()` appends an event and writes it to the stream at once."""
 
-    def __init__(self, stream: IO[str] | None = None, *, clock: Any = time.monotonic) -> None:
+    def __init__(self, stream: IO[str] | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self._stream = stream
