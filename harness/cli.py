@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
@@ -228,6 +229,76 @@ def smoke(
             }
         )
     )
+
+
+@app.command()
+def run(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML, e.g. scenarios/baseline.yaml.")],
+    tier: Annotated[str | None, typer.Option(help="Tier to judge against (default: the scenario's).")] = None,
+    tiers_file: Annotated[Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where run directories are written.")] = Path("reports"),
+    duration: Annotated[str | None, typer.Option(help="Override the scenario's duration, e.g. 30s.")] = None,
+    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+) -> None:
+    """Run a drill: stack up, probes, faults, heal, final read, checkers, report, stack down.
+
+    Exit code: 0 pass or warn, 1 fail, 2 error (the run directory still holds a report).
+    """
+    from dataclasses import replace
+
+    from harness.runner import run_scenario
+    from harness.scenario import load_scenario
+    from harness.tiers import get_tier, load_tiers, parse_duration
+
+    scenario = load_scenario(scenario_file)
+    if duration:
+        try:
+            scenario = replace(scenario, duration=parse_duration(duration))
+        except ValueError:
+            raise HarnessError(f"--duration: invalid duration {duration!r} (use e.g. 30s, 2m)") from None
+    chosen = get_tier(tier or scenario.tier, load_tiers(tiers_file))
+    progress = Progress()
+    with _interruptible():
+        outcome = run_scenario(
+            scenario, chosen, out_dir, stack_config=StackConfig(odoo_image=odoo_image), progress=progress
+        )
+    report = outcome.report
+    out.print(
+        f"{scenario.name}: verdict {outcome.verdict} against {chosen.name}; "
+        f"RTO {_fmt(report.get('rto_seconds'))} s, RPO {_fmt(report.get('rpo_seconds'))} s, "
+        f"lost {report.get('lost_writes')} of {report.get('acknowledged_writes')} acknowledged writes, "
+        f"availability {_fmt_pct(report.get('availability'))}; report: {outcome.run_dir / 'report.html'}",
+        markup=False,
+    )
+    if report.get("aborted_reason"):
+        err.print(f"odoo-chaos: error: run aborted: {report['aborted_reason']}", markup=False)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _fmt(value: object) -> str:
+    return "none" if value is None else f"{value}"
+
+
+def _fmt_pct(value: object) -> str:
+    return "unknown" if not isinstance(value, int | float) else f"{value * 100:.3f} %"
+
+
+@app.command()
+def check(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `odoo-chaos run`.")],
+) -> None:
+    """Recompute every verdict from the stored history (no Docker) and compare with the report.
+
+    Also verifies SHA256SUMS. Exit 0 when both agree, 1 otherwise.
+    """
+    from harness.recheck import recheck
+
+    problems = recheck(run_dir)
+    if problems:
+        for problem in problems:
+            out.print(f"DISAGREES: {problem}", markup=False)
+        raise typer.Exit(1)
+    out.print(f"{run_dir}: SHA256SUMS verified; every verdict recomputed from history.jsonl agrees", markup=False)
 
 
 @app.command()

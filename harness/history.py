@@ -136,8 +136,9 @@ class History:
     def wall_at(self, t: float) -> str:
         return iso(self._origin_wall + timedelta(seconds=t))
 
-    def record(self, process: str, kind: Kind, f: str, value: dict[str, Any] | None = None,
-               error: str | None = None) -> Event:
+    def record(
+        self, process: str, kind: Kind, f: str, value: dict[str, Any] | None = None, error: str | None = None
+    ) -> Event:
         with self._lock:
             t = self.now()
             event = Event(len(self._events), process, kind, f, round(t, 6), self.wall_at(t), value or {}, error)

@@ -147,6 +147,18 @@ class Stack:
         self.timings["down"] = time.monotonic() - started
         return self.timings["down"]
 
+    def service_container(self, service: str) -> Any:
+        """The docker container of one of this run's services; refuses anything without the run's label."""
+        if service not in self.containers:
+            raise HarnessError(
+                f"unknown target {service!r}; services of this stack are {', '.join(topology.SERVICE_NAMES)}"
+            )
+        container = self.containers[service].get_wrapped_container()
+        container.reload()
+        if container.labels.get(labels.RUN) != self.run_id:
+            raise HarnessError(f"refusing to touch {container.name}: it does not carry this run's label")
+        return container
+
     # --- steps -----------------------------------------------------------------------------
     def _prepare_images(self) -> None:
         wanted = [POSTGRES, REDIS, TRAEFIK]

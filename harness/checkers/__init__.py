@@ -1,0 +1,93 @@
+"""Checkers: pure functions from a run's history to verdicts, run together, worst result wins.
+
+Each checker is a module here that decorates one function with `@register("name")` (from
+`harness.checkers.base`); the function takes `(events, ctx)` and returns a `Verdict`. To add a
+checker: write `harness/checkers/<name>.py` with a docstring stating its idea and a registered
+function, import the module below so it registers on package import, and add its unit tests in
+`tests/unit/test_checkers.py` (and, to place it among the headline figures, its name in `ORDER`).
+`run_checkers` runs them in report order (`checker_names()`); a checker that
+raises yields an `unknown` verdict instead of crashing the run (Jepsen's rule), and `overall`
+merges verdicts with fail > unknown > warn > pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from harness.checkers import availability, latency, outages, rpo, rto, sessions
+from harness.checkers.base import CHECKERS, CheckContext, Checker, Status, Verdict, register
+from harness.errors import HarnessError
+from harness.history import Event
+
+__all__ = [
+    "CHECKERS",
+    "ORDER",
+    "CheckContext",
+    "Checker",
+    "Status",
+    "Verdict",
+    "availability",
+    "checker_names",
+    "latency",
+    "outages",
+    "overall",
+    "register",
+    "rpo",
+    "rto",
+    "run_checkers",
+    "sessions",
+    "validate_checker_names",
+]
+
+_SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
+
+# The order verdicts are reported in (headline figures first); checkers not named here follow in
+# registration order, so a new checker needs no entry.
+ORDER: tuple[str, ...] = ("rto", "rpo", "outages", "availability", "latency", "sessions")
+
+
+def checker_names(registry: Mapping[str, Checker] | None = None) -> list[str]:
+    """Every registered checker name, in report order."""
+    known = CHECKERS if registry is None else registry
+    return [name for name in ORDER if name in known] + [name for name in known if name not in ORDER]
+
+
+def validate_checker_names(names: Iterable[str], registry: Mapping[str, Checker] | None = None) -> None:
+    """Raise HarnessError for a name no checker is registered under (validate before a run starts)."""
+    known = CHECKERS if registry is None else registry
+    for name in names:
+        if name not in known:
+            raise HarnessError(f'unknown checker "{name}" (valid: {", ".join(sorted(known))})')
+
+
+def run_checkers(
+    events: Sequence[Event],
+    ctx: CheckContext,
+    names: Iterable[str] | None = None,
+    *,
+    registry: Mapping[str, Checker] | None = None,
+) -> list[Verdict]:
+    """One verdict per checker (all registered ones by default), in order; never raises for a checker."""
+    known = CHECKERS if registry is None else registry
+    verdicts: list[Verdict] = []
+    for name in checker_names(known) if names is None else list(names):
+        checker = known.get(name)
+        if checker is None:
+            reason = f'unknown checker "{name}" (valid: {", ".join(sorted(known))})'
+            verdicts.append(Verdict(name, "unknown", {}, reason=reason))
+            continue
+        try:
+            verdicts.append(checker(events, ctx))
+        except Exception as exc:  # a checker bug must not cost the run its other verdicts
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            verdicts.append(Verdict(name, "unknown", {}, reason=f"checker crashed: {type(exc).__name__}: {message}"))
+    return verdicts
+
+
+def overall(verdicts: Iterable[Verdict]) -> Status:
+    """The worst status: fail > unknown > warn > pass; no verdicts at all is unknown."""
+    worst: Status | None = None
+    for verdict in verdicts:
+        if worst is None or _SEVERITY[verdict.status] > _SEVERITY[worst]:
+            worst = verdict.status
+    return "unknown" if worst is None else worst

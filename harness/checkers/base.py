@@ -1,0 +1,139 @@
+"""What a checker is: a pure function from a run's history (and its context) to one `Verdict`.
+
+Checkers never do I/O and never see the stack: only the events, the tier to judge against and a
+few knobs (`CheckContext`). Each checker module registers itself here by name with `@register`;
+`harness.checkers` imports every module so the registry is full once the package is imported.
+The small helpers below (run end, wall-clock times, effective completion of unfinished ops) are
+shared so that every checker reads the history the same way.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from harness.history import Event, Op, iso
+from harness.tiers import Status, Tier
+
+__all__ = [
+    "CHECKERS",
+    "UNFINISHED_GRACE_SECONDS",
+    "CheckContext",
+    "CheckFn",
+    "Checker",
+    "FunctionChecker",
+    "Status",
+    "Verdict",
+    "WallClock",
+    "completion_time",
+    "end_of_run",
+    "ms",
+    "register",
+    "shift_wall",
+]
+
+# An invoke that never completed is treated as completing this long after its invoke (clamped at
+# the run end): long enough to count as a failure, short enough not to invent long outages.
+UNFINISHED_GRACE_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    tier: Tier
+    probe_period: float = 0.1  # seconds between business writes across all writers (resolution)
+    stable_for: float = 5.0  # seconds of all-ok completions that count as "stable"
+    run_end: float | None = None  # monotonic end of the run (default: last event time)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    checker: str  # registry name, e.g. "rto"
+    status: Status
+    metrics: dict[str, Any]  # JSON-serialisable numbers, strings, lists and dicts only
+    target: str = ""  # human text of the target, e.g. "RTO <= 900 s (warn <= 3600 s)"
+    margin: float | None = None  # target minus measured, in the metric's unit (positive = headroom)
+    reason: str = ""  # one sentence when unknown/fail/warn
+
+
+class Checker(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, events: Sequence[Event], ctx: CheckContext) -> Verdict: ...
+
+
+CheckFn = Callable[[Sequence[Event], CheckContext], Verdict]
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionChecker:
+    """A plain function registered under a name (what `@register` stores)."""
+
+    name: str
+    fn: CheckFn
+
+    def __call__(self, events: Sequence[Event], ctx: CheckContext) -> Verdict:
+        return self.fn(events, ctx)
+
+
+CHECKERS: dict[str, Checker] = {}
+
+
+def register(name: str) -> Callable[[CheckFn], CheckFn]:
+    """Register a checker function under `name`; the function itself is returned unchanged."""
+
+    def add(fn: CheckFn) -> CheckFn:
+        if name in CHECKERS:
+            raise ValueError(f"checker {name!r} is registered twice")
+        CHECKERS[name] = FunctionChecker(name, fn)
+        return fn
+
+    return add
+
+
+def end_of_run(events: Sequence[Event], ctx: CheckContext) -> float:
+    """`ctx.run_end`, or the time of the last event (0.0 for an empty history)."""
+    if ctx.run_end is not None:
+        return ctx.run_end
+    return max((e.time for e in events), default=0.0)
+
+
+def completion_time(op: Op, run_end: float) -> float:
+    """When `op` completed; an unfinished op counts as completing shortly after its invoke."""
+    if op.completion is not None:
+        return op.completion.time
+    return max(op.start, min(op.start + UNFINISHED_GRACE_SECONDS, run_end))
+
+
+def shift_wall(wall: str, seconds: float) -> str:
+    """An ISO 8601 UTC wall time moved by `seconds` (same format: milliseconds and "Z")."""
+    return iso(datetime.fromisoformat(wall) + timedelta(seconds=seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class WallClock:
+    """Monotonic run time -> wall time, anchored on the nearest event (robust to wall-clock steps)."""
+
+    times: tuple[float, ...]
+    walls: tuple[str, ...]
+
+    @staticmethod
+    def of(events: Sequence[Event]) -> WallClock:
+        ordered = sorted(events, key=lambda e: e.time)
+        return WallClock(tuple(e.time for e in ordered), tuple(e.wall for e in ordered))
+
+    def at(self, t: float) -> str | None:
+        if not self.times:
+            return None
+        i = bisect.bisect_left(self.times, t)
+        candidates = [j for j in (i - 1, i) if 0 <= j < len(self.times)]
+        nearest = min(candidates, key=lambda j: abs(self.times[j] - t))
+        return shift_wall(self.walls[nearest], t - self.times[nearest])
+
+
+def ms(value: float) -> float:
+    """Seconds rounded to the millisecond (the resolution every metric is reported in)."""
+    return round(value, 3)

@@ -1,0 +1,112 @@
+"""Outage windows: the stretches of time the probes saw the service down, fault or no fault.
+
+A window starts at the invoke of a probe operation that did not succeed (fail, info, or never
+completed) and ends at the completion of the first ok operation that can prove recovery (a write or
+a read, by default) invoked after that start; if none came, it stays open until the run end.
+Overlapping windows are merged. Short windows (under two probe periods) are still listed, flagged
+`short`: they may be a single slow probe rather than an outage, and hiding them would be dishonest.
+`outage_windows` is shared with the availability checker, which runs it on writes only.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.checkers.base import CheckContext, Verdict, WallClock, end_of_run, ms, register
+from harness.history import READ, SESSION, WRITE, Event, Op, pair
+
+OUTAGE_FS = frozenset({WRITE, READ, SESSION})
+RECOVERY_FS = frozenset({WRITE, READ})
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: float
+    end: float
+    open: bool  # still down when the run ended
+    failed_probes: tuple[str, ...]  # sorted process names with a non-ok op in the window
+    failed_ops: int
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def outage_windows(ops: Sequence[Op], run_end: float, recovery_fs: Collection[str] = RECOVERY_FS) -> list[Window]:
+    """Merged outage windows of `ops` (already filtered to the operations that count)."""
+    ops = [op for op in ops if op.start <= run_end]
+    proofs = sorted(
+        (op.start, op.completion.time)
+        for op in ops
+        if op.f in recovery_fs and op.completion is not None and op.completion.kind == "ok"
+    )
+    proof_starts = [start for start, _ in proofs]
+    earliest_end_from: list[float] = [0.0] * len(proofs)  # min completion among proofs[i:]
+    running = float("inf")
+    for i in range(len(proofs) - 1, -1, -1):
+        running = min(running, proofs[i][1])
+        earliest_end_from[i] = running
+
+    proposals: list[tuple[float, float, bool, Op]] = []
+    for op in ops:
+        if op.kind == "ok":
+            continue
+        i = bisect.bisect_right(proof_starts, op.start)
+        end = earliest_end_from[i] if i < len(proofs) else run_end
+        proposals.append((op.start, min(end, run_end), i == len(proofs) or end > run_end, op))
+    proposals.sort(key=lambda p: p[0])
+
+    windows: list[Window] = []
+    group: list[Op] = []
+    start = end = 0.0
+    is_open = False
+    for p_start, p_end, p_open, op in proposals:
+        if group and p_start <= end:
+            if p_end > end or (p_end == end and p_open):
+                end, is_open = p_end, p_open
+            group.append(op)
+            continue
+        if group:
+            windows.append(_window(start, end, is_open, group))
+        start, end, is_open, group = p_start, p_end, p_open, [op]
+    if group:
+        windows.append(_window(start, end, is_open, group))
+    return windows
+
+
+def _window(start: float, end: float, is_open: bool, ops: list[Op]) -> Window:
+    return Window(start, max(start, end), is_open, tuple(sorted({op.process for op in ops})), len(ops))
+
+
+def window_metrics(window: Window, clock: WallClock, probe_period: float) -> dict[str, Any]:
+    return {
+        "start": ms(window.start),
+        "end": ms(window.end),
+        "duration_seconds": ms(window.duration),
+        "start_wall": clock.at(window.start),
+        "end_wall": clock.at(window.end),
+        "failed_probes": list(window.failed_probes),
+        "failed_ops": window.failed_ops,
+        "open": window.open,
+        "short": window.duration < probe_period * 2,
+    }
+
+
+@register("outages")
+def check_outages(events: Sequence[Event], ctx: CheckContext) -> Verdict:
+    ops = [op for op in pair(events) if op.f in OUTAGE_FS]
+    windows = outage_windows(ops, end_of_run(events, ctx))
+    clock = WallClock.of(events)
+    metrics: dict[str, Any] = {
+        "outages": [window_metrics(w, clock, ctx.probe_period) for w in windows],
+        "outage_count": len(windows),
+        "outage_seconds_total": ms(sum(w.duration for w in windows)),
+    }
+    target = "information only: availability and RTO judge the outages"
+    if not windows:
+        return Verdict("outages", "pass", metrics, target)
+    noun = "outage window" if len(windows) == 1 else "outage windows"
+    return Verdict("outages", "warn", metrics, target, reason=f"{len(windows)} {noun} seen by the probes")

@@ -1,0 +1,12 @@
+"""Faults: things done *to* the stack, each a small module registered by name.
+
+A fault has `inject(stack, target, params)` and `heal(stack, target, params)`; the runner records
+both as operations of process `fault` and always heals, on success, failure, error or Ctrl-C.
+Faults act only on containers carrying the run's label (`Stack.service_container`). Adding one
+means adding a module here and importing it below; the runner does not change.
+"""
+
+from harness.faults import container  # noqa: F401
+from harness.faults.base import FAULTS, Fault, register
+
+__all__ = ["FAULTS", "Fault", "register"]

@@ -1,0 +1,72 @@
+"""Heartbeat oracle (CloudNativePG's method): rows written straight to the current primary.
+
+Each beat inserts `clock_timestamp()` into `chaos_heartbeat` and reads the WAL timeline the
+primary writes on (from the current WAL file name), so the gap between the last beat on the old
+timeline and the first on the new one is a server-side RTO to cross-check the client-side one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from harness.history import HEARTBEAT, Kind
+from harness.probes.base import ProbeContext, paced, register
+from harness.probes.pg import connect_primary, node_of
+
+CREATE = (
+    "CREATE TABLE IF NOT EXISTS chaos_heartbeat ("
+    " seq bigint PRIMARY KEY, run_id text NOT NULL, written_at timestamptz NOT NULL)"
+)
+BEAT = (
+    "INSERT INTO chaos_heartbeat (seq, run_id, written_at) VALUES (%s, %s, clock_timestamp()) "
+    "RETURNING extract(epoch FROM written_at)::float8, "
+    "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"
+)
+
+
+@register("heartbeat")
+def heartbeat(ctx: ProbeContext) -> list[Callable[[], None]]:
+    state: dict[str, Any] = {"conn": None, "seq": 0}
+
+    def step() -> None:
+        state["seq"] += 1
+        seq = state["seq"]
+        ctx.history.invoke("heartbeat", HEARTBEAT, {"seq": seq})
+        try:
+            if state["conn"] is None or state["conn"].closed:
+                state["conn"] = connect_primary(ctx.endpoints, ctx.timeout)
+                state["conn"].execute(CREATE)
+            conn = state["conn"]
+            row = conn.execute(BEAT, (seq, ctx.run_id)).fetchone()
+        except psycopg.OperationalError as exc:
+            _drop(state)
+            kind: Kind = "fail" if "connection" in str(exc) and "server closed" not in str(exc) else "info"
+            ctx.history.record("heartbeat", kind, HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
+            return
+        except Exception as exc:
+            _drop(state)
+            ctx.history.record("heartbeat", "info", HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
+            return
+        assert row is not None
+        value = {"seq": seq, "server_time": row[0], "timeline": row[1], "node": node_of(conn, ctx.endpoints)}
+        ctx.history.record("heartbeat", "ok", HEARTBEAT, value)
+
+    def body() -> None:
+        try:
+            paced(ctx, 0.2, 0.02, step)
+        finally:
+            _drop(state)
+
+    return [body]
+
+
+def _drop(state: dict[str, Any]) -> None:
+    conn = state.get("conn")
+    state["conn"] = None
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            conn.close()

@@ -1,0 +1,37 @@
+"""Replication lag (bytes and seconds) and which node is primary, once a second, from the primary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from harness.history import LAG
+from harness.probes.base import ProbeContext, paced, register
+from harness.probes.pg import connect_primary, node_of
+
+LAG_QUERY = (
+    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8, "
+    "extract(epoch FROM replay_lag)::float8, application_name FROM pg_stat_replication"
+)
+
+
+@register("replication-lag")
+def replication_lag(ctx: ProbeContext) -> list[Callable[[], None]]:
+    def step() -> None:
+        ctx.history.invoke("lag", LAG)
+        try:
+            with connect_primary(ctx.endpoints, ctx.timeout) as conn:
+                rows = conn.execute(LAG_QUERY).fetchall()
+                primary = node_of(conn, ctx.endpoints)
+        except Exception as exc:
+            ctx.history.record("lag", "fail", LAG, {}, f"{type(exc).__name__}: {exc}"[:300])
+            return
+        lag_bytes = max((r[0] for r in rows if r[0] is not None), default=None)
+        lag_seconds = max((r[1] for r in rows if r[1] is not None), default=0.0 if rows else None)
+        ctx.history.record(
+            "lag",
+            "ok",
+            LAG,
+            {"primary": primary, "standbys": len(rows), "lag_bytes": lag_bytes, "lag_seconds": lag_seconds},
+        )
+
+    return [lambda: paced(ctx, 1.0, 0.5, step)]

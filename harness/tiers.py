@@ -1,0 +1,215 @@
+"""SLA tiers: named targets for availability, RTO and RPO, and the one rule that judges a measurement.
+
+A `Tier` holds three `Target`s. Each target has a `strict` bound (pass) and a `loose` bound (warn);
+beyond the loose bound is a fail, and no measurement is `unknown`. RTO and RPO are seconds where
+lower is better; availability is a fraction where higher is better. The shipped tiers live in
+`tiers/tiers.yaml` next to the package (durations as "15m", "4h"; availability as "99.99%"); a user's
+file has the same shape and is validated whole before use, with errors naming the file, the tier
+and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from harness.errors import HarnessError
+
+Status = Literal["pass", "warn", "fail", "unknown"]
+
+DEFAULT_TIER = "tier-1"
+DEFAULT_TIERS_FILE = Path(__file__).resolve().parent.parent / "tiers" / "tiers.yaml"
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_DURATION_HINT = "use e.g. 90s, 15m, 4h"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """`strict` passes, `loose` warns; for availability strict >= loose, for durations strict <= loose."""
+
+    strict: float
+    loose: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    title: str
+    description: str
+    availability: Target  # fraction, e.g. 0.9999
+    rto: Target  # seconds
+    rpo: Target  # seconds
+
+
+def parse_duration(text: str) -> float:
+    """ "90s", "15m", "1m30s", "500ms", "1.5h", "2d" -> seconds. Raises ValueError otherwise."""
+    compact = "".join(text.split()) if isinstance(text, str) else ""
+    if not _DURATION.fullmatch(compact):
+        raise ValueError(f'invalid duration "{text}" ({_DURATION_HINT})')
+    return sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(compact))
+
+
+def parse_percent(text: str) -> float:
+    """ "99.95%" -> 0.9995. Raises ValueError for anything that is not a percentage in [0, 100]."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", text) if isinstance(text, str) else None
+    if match is None or float(match[1]) > 100:
+        raise ValueError(f'invalid availability "{text}" (use a percentage such as "99.9%")')
+    return round(float(match[1]) / 100, 12)
+
+
+def judge(target: Target, measured: float | None, *, higher_is_better: bool) -> tuple[Status, float | None]:
+    """Status of `measured` against `target`, and the margin to the strict bound (positive = headroom)."""
+    if measured is None:
+        return "unknown", None
+    if higher_is_better:
+        margin = measured - target.strict
+        status: Status = "pass" if measured >= target.strict else "warn" if measured >= target.loose else "fail"
+    else:
+        margin = target.strict - measured
+        status = "pass" if measured <= target.strict else "warn" if measured <= target.loose else "fail"
+    return status, round(margin, 9)
+
+
+def describe(label: str, target: Target, *, higher_is_better: bool) -> str:
+    """Human text of a target: "RTO <= 900 s (warn <= 3600 s)", "availability >= 99.99% (warn >= 99.95%)"."""
+    if higher_is_better:
+        return f"{label} >= {target.strict * 100:g}% (warn >= {target.loose * 100:g}%)"
+    return f"{label} <= {target.strict:g} s (warn <= {target.loose:g} s)"
+
+
+class _DurationTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strict: float
+    loose: float
+
+    @field_validator("strict", "loose", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        if not isinstance(value, str):
+            raise ValueError(f'invalid duration "{value}" ({_DURATION_HINT})')
+        return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _DurationTarget:
+        if self.strict > self.loose:
+            raise ValueError(f"strict ({self.strict:g} s) must not be longer than loose ({self.loose:g} s)")
+        return self
+
+
+class _AvailabilityTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strict: float
+    loose: float
+
+    @field_validator("strict", "loose", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> float:
+        return parse_percent(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _AvailabilityTarget:
+        if self.strict < self.loose:
+            raise ValueError(f"strict ({self.strict * 100:g}%) must not be lower than loose ({self.loose * 100:g}%)")
+        return self
+
+
+class _TierModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    description: str = ""
+    availability: _AvailabilityTarget
+    rto: _DurationTarget
+    rpo: _DurationTarget
+
+
+class _TiersFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tiers: dict[str, _TierModel]
+
+    @field_validator("tiers")
+    @classmethod
+    def _names(cls, value: dict[str, _TierModel]) -> dict[str, _TierModel]:
+        if not value:
+            raise ValueError("no tiers defined")
+        for name in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+                raise ValueError(f'tier name "{name}" must be lower-case letters, digits and dashes')
+        return value
+
+
+_VALID_KEYS: dict[int, str] = {
+    0: "tiers",
+    2: "title, description, availability, rto, rpo",
+    3: "strict, loose",
+}
+
+
+def _one_line(source: str, exc: ValidationError) -> str:
+    """The first validation error as `file: tier "x" field a.b: problem`."""
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"]]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key (valid: {_VALID_KEYS.get(len(loc) - 1, '?')})"
+    elif error["type"] == "missing":
+        message = "missing (required)"
+    if len(loc) >= 2 and loc[0] == "tiers":
+        field = ".".join(loc[2:])
+        where = f'tier "{loc[1]}"' + (f" field {field}" if field else "")
+    else:
+        where = "field " + (".".join(loc) or "(top level)")
+    return f"{source}: {where}: {message}"
+
+
+def parse_tiers(data: Any, source: str = "<tiers>") -> dict[str, Tier]:
+    """Validate an already-parsed tiers document (a mapping with `tiers:`) into `Tier`s."""
+    if not isinstance(data, dict):
+        raise HarnessError(f"{source}: a tiers file is a mapping with one key, tiers: {{name: {{title, ...}}}}")
+    try:
+        model = _TiersFile.model_validate(data)
+    except ValidationError as exc:
+        raise HarnessError(_one_line(source, exc)) from None
+    return {
+        name: Tier(
+            name=name,
+            title=tier.title,
+            description=tier.description.strip(),
+            availability=Target(tier.availability.strict, tier.availability.loose),
+            rto=Target(tier.rto.strict, tier.rto.loose),
+            rpo=Target(tier.rpo.strict, tier.rpo.loose),
+        )
+        for name, tier in model.tiers.items()
+    }
+
+
+def load_tiers(path: Path | None = None) -> dict[str, Tier]:
+    """Tiers from `path` (default: the shipped tiers/tiers.yaml), validated whole."""
+    path = DEFAULT_TIERS_FILE if path is None else path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HarnessError(f"{path}: cannot read the tiers file ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise HarnessError(f"{path}: not valid YAML{line}: {problem}") from None
+    return parse_tiers(data, str(path))
+
+
+def get_tier(name: str, tiers: dict[str, Tier]) -> Tier:
+    """The tier called `name`; an unknown name is a HarnessError listing the valid ones."""
+    try:
+        return tiers[name]
+    except KeyError:
+        raise HarnessError(f'unknown tier "{name}" (valid: {", ".join(sorted(tiers))})') from None

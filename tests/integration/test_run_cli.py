@@ -1,0 +1,34 @@
+"""`odoo-chaos run scenarios/baseline.yaml` end to end, as a user runs it, then `odoo-chaos check`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.integration.conftest import cli, labelled
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_baseline_run_writes_a_verified_run_directory_and_check_agrees(tmp_path: Path) -> None:
+    result = cli("run", str(ROOT / "scenarios" / "baseline.yaml"), "--duration", "15s", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "baseline: verdict" in result.stdout
+    (run_dir,) = list(tmp_path.iterdir())
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["scenario"] == "baseline" and report["tier"] == "tier-1"
+    assert report["lost_writes"] == 0 and report["outages"] == []
+    assert labelled(report["run_id"]) == {"containers": [], "networks": [], "volumes": []}
+    check = cli("check", str(run_dir))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "agrees" in check.stdout
+
+
+def test_malformed_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsummary: x\nsteps:\n  - at: 5s\n    fault: explode\n    target: traefik\n")
+    result = cli("run", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"odoo-chaos: error: {bad}: field steps.0.fault: unknown fault 'explode'; faults are pause"
+    ]

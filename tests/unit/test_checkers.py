@@ -1,0 +1,487 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from harness.checkers import (
+    CHECKERS,
+    CheckContext,
+    Status,
+    Verdict,
+    overall,
+    run_checkers,
+    validate_checker_names,
+)
+from harness.checkers.availability import check_availability
+from harness.checkers.base import FunctionChecker, WallClock, shift_wall
+from harness.checkers.latency import check_latency, nearest_rank
+from harness.checkers.outages import check_outages
+from harness.checkers.rpo import check_rpo
+from harness.checkers.rto import check_rto
+from harness.checkers.sessions import check_sessions
+from harness.errors import HarnessError
+from harness.history import (
+    FINAL_READ,
+    HEARTBEAT,
+    INJECT,
+    READ,
+    SESSION,
+    WRITE,
+    Event,
+    Kind,
+    make,
+)
+from harness.tiers import load_tiers
+
+TIERS = load_tiers()
+CTX = CheckContext(tier=TIERS["tier-1"])
+Row = tuple[str, Kind, str, float, dict[str, Any]]
+
+
+class Rows:
+    """A hand-built history: add operations in any order, `events()` sorts them by time."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.acked: list[int] = []
+        self.seq = 0
+
+    def op(
+        self,
+        process: str,
+        f: str,
+        start: float,
+        end: float | None,
+        kind: Kind = "ok",
+        value: dict[str, Any] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        self.rows.append((process, "invoke", f, round(start, 6), dict(value or {})))
+        if end is not None:
+            self.rows.append((process, kind, f, round(end, 6), dict(result or {})))
+
+    def write(self, process: str, start: float, end: float | None, kind: Kind = "ok") -> int:
+        seq = self.seq
+        self.seq += 1
+        result = {"id": seq + 1000, "node": "odoo-1"} if kind == "ok" else {}
+        self.op(process, WRITE, start, end, kind, {"seq": seq}, result)
+        if kind == "ok" and end is not None:
+            self.acked.append(seq)
+        return seq
+
+    def inject(self, start: float, end: float | None) -> None:
+        self.op("fault", INJECT, start, end, "ok", {"fault": "kill", "target": "pg-primary"})
+
+    def final_read(self, t: float, seqs: Sequence[int], via: str = "sql", **extra: Any) -> None:
+        self.op("final", FINAL_READ, t, t + 0.5, "ok", {}, {"via": via, "seqs": list(seqs), **extra})
+
+    def events(self) -> list[Event]:
+        return make(sorted(self.rows, key=lambda row: row[3]))
+
+
+def two_writers(
+    rows: Rows,
+    until: float,
+    down: tuple[float, float] | None = None,
+    latency: float = 0.02,
+    latency_after: float | None = None,
+) -> None:
+    """Writers w1/w2 at 5 Hz each, staggered by 0.1 s; writes invoked inside `down` fail fast."""
+    for k in range(round(until / 0.1)):
+        t = round(k * 0.1, 6)
+        process = "w1" if k % 2 == 0 else "w2"
+        if down and down[0] <= t < down[1]:
+            rows.write(process, t, t + latency, "fail")
+        else:
+            lat = latency_after if latency_after is not None and down and t >= down[1] else latency
+            rows.write(process, t, t + lat)
+
+
+def clean_outage(until: float = 30.0, **kwargs: Any) -> Rows:
+    rows = Rows()
+    rows.inject(10.0, 10.05)
+    two_writers(rows, until, down=(10.05, 15.05), **kwargs)
+    rows.final_read(until + 1, rows.acked)
+    return rows
+
+
+def verdicts_by_name(verdicts: Sequence[Verdict]) -> dict[str, Verdict]:
+    return {v.checker: v for v in verdicts}
+
+
+# --- no injection -------------------------------------------------------------------------------
+
+
+def test_quiet_run_without_injection() -> None:
+    rows = Rows()
+    two_writers(rows, 20.0)
+    rows.final_read(21.0, rows.acked)
+    verdicts = verdicts_by_name(run_checkers(rows.events(), CTX))
+    assert list(verdicts) == ["rto", "rpo", "outages", "availability", "latency", "sessions"]
+    rto = verdicts["rto"]
+    assert rto.status == "pass" and rto.metrics["rto_seconds"] is None and rto.metrics["injected"] is False
+    assert verdicts["outages"].status == "pass" and verdicts["outages"].metrics["outage_count"] == 0
+    assert verdicts["availability"].metrics["availability"] == 1.0 and verdicts["availability"].status == "pass"
+    assert verdicts["rpo"].metrics["lost_writes"] == 0 and verdicts["rpo"].status == "pass"
+    assert verdicts["rpo"].metrics["acknowledged_writes"] == 200
+    assert verdicts["latency"].metrics["before"]["count"] == 200
+    assert verdicts["latency"].metrics["during"] == {"p50": None, "p95": None, "p99": None, "count": 0}
+    assert verdicts["sessions"].status == "unknown"  # no session probe ran
+    assert overall(verdicts.values()) == "unknown"
+    for verdict in verdicts.values():  # every metric is plain JSON
+        json.dumps(verdict.metrics, allow_nan=False)
+
+
+# --- RTO --------------------------------------------------------------------------------------------
+
+
+def test_clean_five_second_outage_rto_with_latency_correction() -> None:
+    events = clean_outage().events()
+    verdict = check_rto(events, CTX)
+    m = verdict.metrics
+    # Down 10.05..15.05; the first write after it is invoked at 15.1 and completes at 15.12;
+    # minus the 0.02 s baseline latency -> recovered at 15.10, RTO = 15.10 - 10.05.
+    assert m["rto_seconds"] == pytest.approx(5.05)
+    assert abs(m["rto_seconds"] - 5.0) <= CTX.probe_period
+    assert m["baseline_latency_seconds"] == pytest.approx(0.02)
+    assert m["rto_resolution_seconds"] == 0.1
+    assert m["injected"] is True and m["injections"] == 1
+    assert m["fault_injected_at"] == "2026-01-01T00:00:10.000Z"
+    assert m["recovered_at"] == "2026-01-01T00:00:15.100Z"
+    assert m["rto_stable_seconds"] == pytest.approx(15.12 - 10.05)
+    assert verdict.status == "pass" and verdict.margin == pytest.approx(900 - 5.05)
+    assert verdict.target == "RTO <= 900 s (warn <= 3600 s)"
+
+
+def test_a_write_that_slips_through_before_the_fault_bites_is_not_recovery() -> None:
+    rows = Rows()
+    rows.inject(10.0, 10.5)  # the injection call takes 0.5 s
+    two_writers(rows, 30.0, down=(10.3, 15.0))  # writes at 10.0..10.2 still succeed
+    verdict = check_rto(rows.events(), CTX)
+    assert verdict.metrics["rto_seconds"] == pytest.approx(15.0 - 10.5)
+
+
+def test_rto_unknown_when_the_run_ends_before_recovery() -> None:
+    rows = Rows()
+    rows.inject(10.0, 10.05)
+    two_writers(rows, 20.0, down=(10.05, 999))
+    verdict = check_rto(rows.events(), CTX)
+    assert verdict.status == "unknown"
+    assert verdict.reason == "the run ended before the first successful business write after the fault"
+    assert verdict.metrics["rto_seconds"] is None and verdict.metrics["rto_stable_seconds"] is None
+
+
+def test_rto_judged_against_the_tier() -> None:
+    rows = Rows()
+    rows.inject(10.0, 10.0)
+    rows.write("w1", 0.0, 0.1)
+    rows.write("w1", 10.0, None)  # hangs: no completion
+    rows.write("w2", 1220.0, 1220.1)  # minus the 0.1 s baseline: RTO 1210 s, over 900 s, within 3600 s
+    verdict = check_rto(rows.events(), CTX)
+    assert verdict.status == "warn" and verdict.metrics["rto_seconds"] == 1210.0
+    assert verdict.margin == -310.0 and "exceeds the tier-1 target of 900 s" in verdict.reason
+    assert check_rto(rows.events(), CheckContext(tier=TIERS["tier-2"])).status == "pass"
+
+
+def test_stable_window_waits_for_all_probes_to_be_ok() -> None:
+    rows = clean_outage()
+    rows.op("r1", READ, 17.0, 17.01, "fail")  # a read fails after the writes came back
+    verdict = check_rto(rows.events(), CTX)
+    assert verdict.metrics["rto_seconds"] == pytest.approx(5.05)
+    # the first ok probe completion after the failed read (done 17.01): the write done at 17.02
+    assert verdict.metrics["rto_stable_seconds"] == pytest.approx(17.02 - 10.05)
+
+
+def test_stable_window_needs_stable_for_seconds_before_run_end() -> None:
+    rows = clean_outage(until=18.0)
+    assert check_rto(rows.events(), CTX).metrics["rto_stable_seconds"] is None
+    assert check_rto(rows.events(), CheckContext(tier=CTX.tier, stable_for=2.0)).metrics["rto_stable_seconds"] == (
+        pytest.approx(15.12 - 10.05)
+    )
+
+
+def _heartbeats(rows: Rows, times: Sequence[float], down: tuple[float, float], new_timeline: bool) -> None:
+    base = 1_767_225_600.0
+    for t in times:
+        if down[0] <= t < down[1]:
+            rows.op("hb", HEARTBEAT, t, t + 1.0, "fail", {"seq": int(t * 10)})
+            continue
+        timeline = 2 if new_timeline and t >= down[1] else 1
+        result = {"server_time": base + t + 0.005, "timeline": timeline, "node": "pg"}
+        rows.op("hb", HEARTBEAT, t, t + 0.01, "ok", {"seq": int(t * 10)}, result)
+
+
+def test_heartbeat_oracle_across_a_timeline_change() -> None:
+    rows = clean_outage()
+    _heartbeats(rows, [i * 0.5 for i in range(60)], (10.05, 15.0), new_timeline=True)
+    m = check_rto(rows.events(), CTX).metrics
+    # last beat on timeline 1: invoked 10.0; first on timeline 2: invoked 15.0
+    assert m["oracle_rto_seconds"] == pytest.approx(5.0)
+    assert m["oracle_timeline_changed"] is True
+
+
+def test_heartbeat_oracle_without_a_timeline_change_uses_the_gap() -> None:
+    rows = clean_outage()
+    _heartbeats(rows, [i * 0.5 for i in range(60)], (10.05, 15.0), new_timeline=False)
+    m = check_rto(rows.events(), CTX).metrics
+    assert m["oracle_rto_seconds"] == pytest.approx(5.0) and m["oracle_timeline_changed"] is False
+
+
+def test_heartbeat_oracle_is_none_without_heartbeats() -> None:
+    m = check_rto(clean_outage().events(), CTX).metrics
+    assert m["oracle_rto_seconds"] is None and m["oracle_timeline_changed"] is None
+
+
+# --- RPO --------------------------------------------------------------------------------------------
+
+
+def _writes(n: int) -> Rows:
+    rows = Rows()
+    for i in range(n):
+        rows.write("w1" if i % 2 == 0 else "w2", i * 0.1, i * 0.1 + 0.02)
+    return rows
+
+
+def test_lost_writes_exact_ids_and_span() -> None:
+    rows = _writes(100)
+    rows.final_read(20.0, [s for s in rows.acked if s not in (50, 51, 52)])
+    verdict = check_rpo(rows.events(), CTX)
+    m = verdict.metrics
+    assert m["lost_writes"] == 3 and m["lost_seqs"] == [50, 51, 52] and m["lost_seqs_truncated"] is False
+    assert m["rpo_seconds"] == pytest.approx(5.22 - 5.0)  # latest completion - earliest invoke
+    assert m["acknowledged_writes"] == 100 and m["attempted_writes"] == 100
+    assert verdict.status == "pass" and "3 acknowledged writes were lost" in verdict.reason
+    assert verdict.target == "RPO <= 300 s (warn <= 900 s)"
+
+
+def test_lost_writes_spanning_beyond_the_tier_fail() -> None:
+    rows = Rows()
+    rows.write("w1", 0.0, 0.1)
+    rows.write("w1", 1000.0, 1000.1)
+    rows.write("w1", 1001.0, 1001.1)
+    rows.final_read(1002.0, [2])
+    verdict = check_rpo(rows.events(), CTX)
+    assert verdict.metrics["rpo_seconds"] == pytest.approx(1000.1)
+    assert verdict.status == "fail" and verdict.margin == pytest.approx(300 - 1000.1)
+
+
+def test_indeterminate_writes_are_never_lost_and_recovered_ones_are_counted() -> None:
+    rows = _writes(10)
+    info_present = rows.write("w1", 2.0, 3.0, "info")
+    info_absent = rows.write("w2", 2.1, 3.1, "info")
+    unfinished = rows.write("w3", 2.2, None)
+    rows.final_read(5.0, [*rows.acked, info_present])
+    m = check_rpo(rows.events(), CTX).metrics
+    assert m["lost_writes"] == 0 and m["rpo_seconds"] == 0.0
+    assert m["indeterminate_writes"] == 3 and m["indeterminate_seqs"] == [info_present, info_absent, unfinished]
+    assert m["recovered_writes"] == 1 and m["recovered_seqs"] == [info_present]
+
+
+def test_unexpected_and_duplicate_writes() -> None:
+    rows = _writes(5)
+    failed = rows.write("w1", 1.0, 1.1, "fail")
+    rows.final_read(3.0, [*rows.acked, failed, 999], duplicates=[3])
+    m = check_rpo(rows.events(), CTX).metrics
+    assert m["failed_writes"] == 1
+    assert m["unexpected_writes"] == 2 and m["unexpected_seqs"] == [999] and m["present_but_failed_seqs"] == [failed]
+    assert m["duplicate_writes"] == 1 and m["duplicate_seqs"] == [3]
+
+
+def test_sql_read_wins_and_odoo_mismatch_is_reported() -> None:
+    rows = _writes(10)
+    rows.final_read(2.0, rows.acked, via="sql")
+    rows.final_read(3.0, rows.acked[:8], via="odoo")
+    m = check_rpo(rows.events(), CTX).metrics
+    assert m["lost_writes"] == 0 and m["final_read_via"] == "sql"
+    assert m["odoo_sql_mismatch"] == [8, 9]
+
+
+def test_lost_seq_list_is_capped() -> None:
+    rows = _writes(1200)
+    rows.final_read(200.0, [])
+    m = check_rpo(rows.events(), CTX).metrics
+    assert m["lost_writes"] == 1200 and len(m["lost_seqs"]) == 1000 and m["lost_seqs_truncated"] is True
+
+
+def test_no_final_read_is_unknown() -> None:
+    rows = _writes(10)
+    rows.op("final", FINAL_READ, 2.0, 3.0, "fail")
+    verdict = check_rpo(rows.events(), CTX)
+    assert verdict.status == "unknown" and verdict.reason.startswith("no final read")
+    assert verdict.metrics["acknowledged_writes"] == 10
+
+
+# --- outages and availability ---------------------------------------------------------------------
+
+
+def test_outages_are_seen_without_any_injection() -> None:
+    rows = Rows()
+    two_writers(rows, 20.0, down=(5.0, 6.0))
+    events = rows.events()
+    assert check_rto(events, CTX).metrics["injected"] is False
+    verdict = check_outages(events, CTX)
+    assert verdict.status == "warn" and verdict.reason == "1 outage window seen by the probes"
+    (window,) = verdict.metrics["outages"]
+    assert window["start"] == 5.0 and window["end"] == pytest.approx(6.02)
+    assert window["duration_seconds"] == pytest.approx(1.02)
+    assert window["start_wall"] == "2026-01-01T00:00:05.000Z" and window["end_wall"] == "2026-01-01T00:00:06.020Z"
+    assert window["failed_probes"] == ["w1", "w2"] and window["failed_ops"] == 10
+    assert window["open"] is False and window["short"] is False
+
+
+def test_outage_still_open_at_run_end() -> None:
+    rows = Rows()
+    rows.inject(10.0, 10.05)
+    two_writers(rows, 20.0, down=(10.05, 999))
+    verdict = check_outages(rows.events(), CheckContext(tier=CTX.tier, run_end=21.0))
+    (window,) = verdict.metrics["outages"]
+    assert window["open"] is True and window["start"] == pytest.approx(10.1) and window["end"] == 21.0
+    assert verdict.metrics["outage_seconds_total"] == pytest.approx(10.9)
+
+
+def test_short_windows_are_listed_and_flagged_and_overlaps_merge() -> None:
+    rows = Rows()
+    rows.write("w1", 0.0, 0.02)
+    rows.write("w1", 1.0, 1.03, "fail")
+    rows.write("w2", 1.01, 1.02)  # proves recovery at 1.02
+    rows.write("w1", 3.0, 6.0, "info")  # a slow unknown write...
+    rows.op("r1", READ, 3.5, 3.6, "fail")  # ...overlapping a failed read
+    rows.op("s1", SESSION, 4.0, 4.1, "fail", {"session": 1})
+    rows.op("r1", READ, 5.0, 5.5)
+    rows.write("w2", 7.0, 7.02)
+    windows = check_outages(rows.events(), CTX).metrics["outages"]
+    assert [(w["start"], w["end"], w["short"]) for w in windows] == [(1.0, 1.02, True), (3.0, 5.5, False)]
+    assert windows[1]["failed_probes"] == ["r1", "s1", "w1"] and windows[1]["failed_ops"] == 3
+
+
+def test_availability_and_error_budget_arithmetic() -> None:
+    rows = clean_outage(until=100.0)
+    verdict = check_availability(rows.events(), CheckContext(tier=CTX.tier, run_end=100.0))
+    m = verdict.metrics
+    # writes-only window: first failed write invoked at 10.1, first ok write after it done at 15.12
+    assert m["downtime_seconds"] == pytest.approx(5.02) and m["measured_seconds"] == 100.0
+    assert m["availability"] == pytest.approx(0.9498) and m["availability_percent"] == pytest.approx(94.98)
+    assert m["error_budget_used"] == pytest.approx(0.0502 / 0.0001)
+    assert m["total_writes"] == 1000 and m["ok_writes"] == 950
+    assert verdict.status == "fail"
+
+
+def test_availability_warn_band_and_negative_margin() -> None:
+    rows = Rows()
+    for t in range(1000):
+        rows.write("w1", float(t), t + 0.02, "fail" if t == 500 else "ok")
+    verdict = check_availability(rows.events(), CheckContext(tier=TIERS["tier-3"], run_end=1000.0))
+    m = verdict.metrics
+    assert m["downtime_seconds"] == pytest.approx(1.02)
+    assert m["availability"] == pytest.approx(0.99898)
+    assert m["error_budget_used"] == pytest.approx(1.02)
+    assert verdict.status == "warn" and verdict.margin == pytest.approx(0.99898 - 0.999)
+    assert verdict.target == "availability >= 99.9% (warn >= 99.5%)"
+
+
+def test_availability_unknown_without_writes() -> None:
+    assert check_availability(make([("r1", "invoke", READ, 0.0)]), CTX).status == "unknown"
+
+
+# --- latency ----------------------------------------------------------------------------------------
+
+
+def test_nearest_rank() -> None:
+    values = [float(v) for v in range(100, 0, -1)]
+    assert [nearest_rank(values, p) for p in (50, 95, 99, 100)] == [50.0, 95.0, 99.0, 100.0]
+    assert nearest_rank([0.3], 99) == 0.3 and nearest_rank([], 50) is None
+
+
+def test_latency_windows_before_during_after() -> None:
+    rows = clean_outage(latency_after=0.05)
+    m = check_latency(rows.events(), CTX).metrics
+    assert m["before"] == {"p50": 0.02, "p95": 0.02, "p99": 0.02, "count": 100}
+    # during: completions from 10.0 to the recovery (15.15 - 0.02 = 15.13): only the write done at 10.02
+    assert m["during"] == {"p50": 0.02, "p95": 0.02, "p99": 0.02, "count": 1}
+    assert m["after"]["count"] == 149 and m["after"]["p99"] == 0.05
+
+
+def test_latency_unknown_without_ok_writes() -> None:
+    rows = Rows()
+    rows.write("w1", 0.0, 1.0, "fail")
+    assert check_latency(rows.events(), CTX).status == "unknown"
+
+
+# --- sessions ---------------------------------------------------------------------------------------
+
+
+def test_sessions_lost() -> None:
+    rows = Rows()
+    plan: dict[int, list[bool | None]] = {1: [True, True, True], 2: [True, None, False], 3: [False, True, True]}
+    for session, states in plan.items():
+        for i, state in enumerate(states):
+            t = i * 1.0 + session * 0.1
+            if state is None:
+                rows.op(f"s{session}", SESSION, t, t + 0.5, "info", {"session": session})
+            else:
+                rows.op(f"s{session}", SESSION, t, t + 0.05, "ok", {"session": session}, {"logged_in": state})
+    verdict = check_sessions(rows.events(), CTX)
+    assert verdict.metrics == {
+        "sessions": 3,
+        "sessions_logged_in": 3,
+        "sessions_lost": 1,
+        "sessions_lost_share": pytest.approx(1 / 3, abs=1e-4),
+        "lost_sessions": [2],
+    }
+    assert verdict.status == "warn" and verdict.reason == "1 of 3 logged-in users were logged out"
+
+
+# --- registry, runner, overall ----------------------------------------------------------------------
+
+
+def test_registry_holds_every_checker() -> None:
+    assert set(CHECKERS) == {"rto", "rpo", "outages", "availability", "latency", "sessions"}
+    assert all(CHECKERS[name].name == name for name in CHECKERS)
+
+
+def test_a_crashing_checker_is_unknown_and_the_others_still_run() -> None:
+    def boom(events: Sequence[Event], ctx: CheckContext) -> Verdict:
+        raise RuntimeError("kaput\nsecond line")
+
+    registry = {"boom": FunctionChecker("boom", boom), "rto": CHECKERS["rto"]}
+    verdicts = run_checkers(clean_outage().events(), CTX, ["boom", "rto"], registry=registry)
+    assert verdicts[0] == Verdict("boom", "unknown", {}, reason="checker crashed: RuntimeError: kaput")
+    assert verdicts[1].checker == "rto" and verdicts[1].status == "pass"
+    assert overall(verdicts) == "unknown"
+
+
+def test_unknown_checker_names() -> None:
+    (verdict,) = run_checkers([], CTX, ["nope"])
+    assert verdict.status == "unknown" and "valid: availability" in verdict.reason
+    validate_checker_names(["rto", "rpo"])
+    with pytest.raises(HarnessError, match='unknown checker "nope"'):
+        validate_checker_names(["rto", "nope"])
+
+
+def test_checkers_survive_an_empty_history() -> None:
+    verdicts = run_checkers([], CTX)
+    assert all("crashed" not in v.reason for v in verdicts)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], "unknown"),
+        (["pass"], "pass"),
+        (["pass", "warn"], "warn"),
+        (["warn", "unknown", "pass"], "unknown"),
+        (["unknown", "fail", "warn"], "fail"),
+        (["pass", "pass"], "pass"),
+    ],
+)
+def test_overall_worst_wins(statuses: list[Status], expected: Status) -> None:
+    assert overall([Verdict("x", s, {}) for s in statuses]) == expected
+
+
+def test_wall_helpers() -> None:
+    assert shift_wall("2026-01-01T00:00:10.000Z", -0.25) == "2026-01-01T00:00:09.750Z"
+    clock = WallClock.of(make([("a", "invoke", WRITE, 1.0), ("a", "ok", WRITE, 3.0)]))
+    assert clock.at(2.9) == "2026-01-01T00:00:02.900Z" and WallClock.of([]).at(1.0) is None
