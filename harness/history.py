@@ -14,7 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -46,7 +46,18 @@ class Event:
     error: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+        # Field by field, not dataclasses.asdict (which deep-copies): this runs for every event.
+        record = {
+            "index": self.index,
+            "process": self.process,
+            "kind": self.kind,
+            "f": self.f,
+            "time": self.time,
+            "wall": self.wall,
+            "value": self.value,
+            "error": self.error,
+        }
+        return json.dumps(record, separators=(",", ":"), default=str)
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Event:

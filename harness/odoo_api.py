@@ -3,10 +3,16 @@
 The calls a business transaction needs are the same on Odoo 11 to 18: `common.version`,
 `common.authenticate`, `object.execute_kw`. Every call has a timeout, so a hung node never hangs
 the caller. Responses carry `X-Odoo-Node` (from the chaos_node_header addon): the node that served.
+
+Connections are kept alive between calls, as a real integration or browser does (a TLS handshake
+per call would cost the probes most of their CPU), and a call is never retried by the client
+library: after any error the connection is dropped and the next call opens a new one, so one
+probe operation is exactly one attempt.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import ssl
@@ -20,7 +26,12 @@ LEDGER_MODEL = "chaos.ledger.entry"
 
 
 def tls_context(ca_file: Path) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(ca_file))
+    return _tls_context(str(ca_file))
+
+
+@functools.lru_cache(maxsize=16)
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
@@ -42,6 +53,14 @@ class _Transport(xmlrpc.client.SafeTransport):
         self.last_node = response.getheader("X-Odoo-Node", "") or ""
         return super().parse_response(response)
 
+    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
+        """One attempt only (the stdlib retries once on a reset, which could repeat a write)."""
+        try:
+            return self.single_request(host, handler, request_body, verbose)
+        except BaseException:
+            self.close()
+            raise
+
 
 @dataclass(slots=True)
 class OdooClient:
@@ -53,10 +72,14 @@ class OdooClient:
     timeout: float = 5.0
     uid: int | None = None
     last_node: str = ""
+    _proxies: dict[str, tuple[xmlrpc.client.ServerProxy, _Transport]] = field(default_factory=dict, repr=False)
 
     def _proxy(self, endpoint: str) -> tuple[xmlrpc.client.ServerProxy, _Transport]:
-        transport = _Transport(tls_context(self.ca_file), self.timeout)
-        return xmlrpc.client.ServerProxy(f"{self.base_url}/xmlrpc/2/{endpoint}", transport=transport), transport
+        if endpoint not in self._proxies:
+            transport = _Transport(tls_context(self.ca_file), self.timeout)
+            proxy = xmlrpc.client.ServerProxy(f"{self.base_url}/xmlrpc/2/{endpoint}", transport=transport)
+            self._proxies[endpoint] = (proxy, transport)
+        return self._proxies[endpoint]
 
     def version(self) -> dict[str, Any]:
         proxy, _ = self._proxy("common")
@@ -92,13 +115,24 @@ class WebSession:
     ca_file: Path
     timeout: float = 5.0
     cookie: str = ""
+    _connection: http.client.HTTPSConnection | None = field(default=None, repr=False)
+
+    def _connect(self) -> http.client.HTTPSConnection:
+        if self._connection is None:
+            url = urlsplit(self.base_url)
+            self._connection = http.client.HTTPSConnection(
+                url.hostname or "127.0.0.1", url.port, timeout=self.timeout, context=tls_context(self.ca_file)
+            )
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def call(self, path: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """POST a JSON-RPC call; returns (serving node, decoded body). HTTP errors raise."""
-        url = urlsplit(self.base_url)
-        connection = http.client.HTTPSConnection(
-            url.hostname or "127.0.0.1", url.port, timeout=self.timeout, context=tls_context(self.ca_file)
-        )
+        connection = self._connect()
         body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params})
         headers = {"Content-Type": "application/json"}
         if self.cookie:
@@ -113,8 +147,9 @@ class WebSession:
                 if header.lower() == "set-cookie" and value.startswith("session_id="):
                     self.cookie = value.split(";", 1)[0].split("=", 1)[1]
             return response.getheader("X-Odoo-Node", "") or "", json.loads(payload)
-        finally:
-            connection.close()
+        except BaseException:
+            self.close()  # next call: a new connection, never a silent retry
+            raise
 
     def login(self, db: str, login: str, password: str) -> int:
         _, body = self.call("/web/session/authenticate", {"db": db, "login": login, "password": password})

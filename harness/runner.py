@@ -99,8 +99,9 @@ def run_scenario(
         finally:
             if ctx is not None:
                 ctx.stop.set()
-            evidence = _evidence(stack, scenario, tier) | (evidence_extra or {})
             stack_info = _stack_info(stack)
+            evidence = _evidence(stack, scenario, tier) | (evidence_extra or {})
+            evidence["versions.json"] = json.dumps(stack_info, indent=2).encode()
             if owned:
                 stack.down()
             outcome = _report(

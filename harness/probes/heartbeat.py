@@ -7,15 +7,14 @@ timeline and the first on the new one is a server-side RTO to cross-check the cl
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 from collections.abc import Callable
-from typing import Any
 
 import psycopg
 
 from harness.history import HEARTBEAT, Kind
 from harness.probes.base import ProbeContext, paced, register
-from harness.probes.pg import connect_primary, node_of
+from harness.probes.pg import PrimaryConnection, node_of
 
 CREATE = (
     "CREATE TABLE IF NOT EXISTS chaos_heartbeat ("
@@ -30,25 +29,22 @@ BEAT = (
 
 @register("heartbeat")
 def heartbeat(ctx: ProbeContext) -> list[Callable[[], None]]:
-    state: dict[str, Any] = {"conn": None, "seq": 0}
+    primary = PrimaryConnection(ctx.endpoints, ctx.timeout, setup=CREATE)
+    counter = itertools.count(1)
 
     def step() -> None:
-        state["seq"] += 1
-        seq = state["seq"]
+        seq = next(counter)
         ctx.history.invoke("heartbeat", HEARTBEAT, {"seq": seq})
         try:
-            if state["conn"] is None or state["conn"].closed:
-                state["conn"] = connect_primary(ctx.endpoints, ctx.timeout)
-                state["conn"].execute(CREATE)
-            conn = state["conn"]
+            conn = primary.get()
             row = conn.execute(BEAT, (seq, ctx.run_id)).fetchone()
         except psycopg.OperationalError as exc:
-            _drop(state)
+            primary.drop()
             kind: Kind = "fail" if "connection" in str(exc) and "server closed" not in str(exc) else "info"
             ctx.history.record("heartbeat", kind, HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
             return
         except Exception as exc:
-            _drop(state)
+            primary.drop()
             ctx.history.record("heartbeat", "info", HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
             return
         assert row is not None
@@ -57,16 +53,8 @@ def heartbeat(ctx: ProbeContext) -> list[Callable[[], None]]:
 
     def body() -> None:
         try:
-            paced(ctx, 0.2, 0.02, step)
+            paced(ctx, 0.5, 0.02, step)
         finally:
-            _drop(state)
+            primary.drop()
 
     return [body]
-
-
-def _drop(state: dict[str, Any]) -> None:
-    conn = state.get("conn")
-    state["conn"] = None
-    if conn is not None:
-        with contextlib.suppress(Exception):
-            conn.close()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from harness.history import LAG
 from harness.probes.base import ProbeContext, paced, register
-from harness.probes.pg import connect_primary, node_of
+from harness.probes.pg import PrimaryConnection
 
 LAG_QUERY = (
     "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8, "
@@ -16,13 +16,15 @@ LAG_QUERY = (
 
 @register("replication-lag")
 def replication_lag(ctx: ProbeContext) -> list[Callable[[], None]]:
+    connection = PrimaryConnection(ctx.endpoints, ctx.timeout)
+
     def step() -> None:
         ctx.history.invoke("lag", LAG)
         try:
-            with connect_primary(ctx.endpoints, ctx.timeout) as conn:
-                rows = conn.execute(LAG_QUERY).fetchall()
-                primary = node_of(conn, ctx.endpoints)
+            rows = connection.get().execute(LAG_QUERY).fetchall()
+            primary = connection.node()
         except Exception as exc:
+            connection.drop()
             ctx.history.record("lag", "fail", LAG, {}, f"{type(exc).__name__}: {exc}"[:300])
             return
         lag_bytes = max((r[0] for r in rows if r[0] is not None), default=None)
@@ -34,4 +36,10 @@ def replication_lag(ctx: ProbeContext) -> list[Callable[[], None]]:
             {"primary": primary, "standbys": len(rows), "lag_bytes": lag_bytes, "lag_seconds": lag_seconds},
         )
 
-    return [lambda: paced(ctx, 1.0, 0.5, step)]
+    def body() -> None:
+        try:
+            paced(ctx, 1.0, 0.5, step)
+        finally:
+            connection.drop()
+
+    return [body]

@@ -45,14 +45,28 @@ def _check(outcome: RunOutcome, name: str) -> dict:  # type: ignore[type-arg]
     return next(c for c in outcome.report["checks"] if c["checker"] == name)
 
 
-def _pause_traefik(seconds: float):  # type: ignore[no-untyped-def]
+def _pause_traefik(seconds: float, frozen: list[float]):  # type: ignore[no-untyped-def]
+    """Pause Traefik behind the harness's back; `frozen` gets the true frozen time (pause returned ->
+    unpause returned), measured here and never shown to the checkers."""
+
     def act(stack: Stack, history: History) -> None:
         container = stack.containers[topology.TRAEFIK].get_wrapped_container()
         container.pause()
+        start = time.monotonic()
         time.sleep(seconds)
         container.unpause()
+        frozen.append(time.monotonic() - start)
 
     return act
+
+
+def _true_pause(outcome: RunOutcome) -> float:
+    """The recorded fault's real length: from the pause call's return to the unpause call's return."""
+    ops = [op for op in h.pair(h.load(outcome.run_dir / "history.jsonl")) if op.process == "fault"]
+    inject = next(op for op in ops if op.f == h.INJECT)
+    heal = next(op for op in ops if op.f == h.HEAL)
+    assert inject.end is not None and heal.end is not None
+    return heal.end - inject.end
 
 
 def test_nothing_injected_reports_no_outage_no_loss_full_availability(stack: Stack, tmp_path: Path) -> None:
@@ -72,19 +86,25 @@ def test_known_outage_gives_rto_within_the_bound(stack: Stack, tmp_path: Path) -
     scenario = _scenario("calibration-pause", 14.0, (Step(4.0, "pause", topology.TRAEFIK, T),))
     outcome = _run(stack, tmp_path, scenario)
     rto = outcome.report["rto_seconds"]
+    truth = _true_pause(outcome)
+    assert abs(truth - T) < 0.5
     assert rto is not None
-    assert abs(rto - T) <= BOUND, f"measured RTO {rto} s for a {T} s outage (bound ±{BOUND} s)"
+    assert abs(rto - truth) <= BOUND, f"measured RTO {rto} s for a {truth:.3f} s outage (bound ±{BOUND} s)"
     assert outcome.report["rto_resolution_seconds"] == PERIOD
     assert outcome.report["lost_writes"] == 0
 
 
 def test_known_outage_behind_the_harness_back_is_one_outage_window(stack: Stack, tmp_path: Path) -> None:
-    outcome = _run(stack, tmp_path, _scenario("calibration-silent", 14.0), side_effects=[(4.0, _pause_traefik(T))])
+    frozen: list[float] = []
+    outcome = _run(
+        stack, tmp_path, _scenario("calibration-silent", 14.0), side_effects=[(4.0, _pause_traefik(T, frozen))]
+    )
     report = outcome.report
+    (truth,) = frozen
     assert report["rto_seconds"] is None  # the harness injected nothing
     windows = [w for w in report["outages"] if not w.get("short")]
     assert len(windows) == 1, report["outages"]
-    assert abs(windows[0]["duration_seconds"] - T) <= BOUND, windows[0]
+    assert abs(windows[0]["duration_seconds"] - truth) <= BOUND, (truth, windows[0])
     assert report["lost_writes"] == 0
 
 

@@ -126,6 +126,7 @@ def test_traefik_health_checks_each_node_on_the_stated_path(stack: Stack) -> Non
                 seen.add(node)
         time.sleep(0.5)
     assert seen == {"odoo-1", "odoo-2"}
+    traefik.reload()
     assert traefik.status == "running"
 
 
