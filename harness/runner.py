@@ -83,7 +83,7 @@ def run_scenario(
         history = History(stream)
         ctx: ProbeContext | None = None
         try:
-            if owned:
+            if stack.endpoints is None:
                 stack.start()
             assert stack.endpoints is not None
             ctx = ProbeContext(
