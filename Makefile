@@ -9,7 +9,7 @@ bootstrap:
 	@bash .ci/bootstrap
 
 demo: bootstrap
-	$(BIN)/odoo-chaos smoke
+	$(BIN)/odoo-chaos run scenarios/baseline.yaml
 
 images: bootstrap
 	$(BIN)/odoo-chaos images build
