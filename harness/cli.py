@@ -265,7 +265,7 @@ def run(
     report = outcome.report
     out.print(
         f"{scenario.name}: verdict {outcome.verdict} against {chosen.name}; "
-        f"RTO {_fmt(report.get('rto_seconds'))} s, RPO {_fmt(report.get('rpo_seconds'))} s, "
+        f"RTO {_fmt(report.get('rto_seconds'))}, RPO {_fmt(report.get('rpo_seconds'))}, "
         f"lost {report.get('lost_writes')} of {report.get('acknowledged_writes')} acknowledged writes, "
         f"availability {_fmt_pct(report.get('availability'))}; report: {outcome.run_dir / 'report.html'}",
         markup=False,
@@ -276,7 +276,7 @@ def run(
 
 
 def _fmt(value: object) -> str:
-    return "none" if value is None else f"{value}"
+    return "none" if value is None else f"{value} s"
 
 
 def _fmt_pct(value: object) -> str:
