@@ -248,7 +248,7 @@ def run(
 
     from harness.runner import run_scenario
     from harness.scenario import load_scenario
-    from harness.tiers import get_tier, load_tiers, parse_duration
+    from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers, parse_duration
 
     scenario = load_scenario(scenario_file)
     if duration:
@@ -260,7 +260,12 @@ def run(
     progress = Progress()
     with _interruptible():
         outcome = run_scenario(
-            scenario, chosen, out_dir, stack_config=StackConfig(odoo_image=odoo_image), progress=progress
+            scenario,
+            chosen,
+            out_dir,
+            stack_config=StackConfig(odoo_image=odoo_image),
+            progress=progress,
+            evidence_extra={"tiers.yaml": (tiers_file or DEFAULT_TIERS_FILE).read_bytes()},
         )
     report = outcome.report
     out.print(
@@ -299,6 +304,42 @@ def check(
             out.print(f"DISAGREES: {problem}", markup=False)
         raise typer.Exit(1)
     out.print(f"{run_dir}: SHA256SUMS verified; every verdict recomputed from history.jsonl agrees", markup=False)
+
+
+@app.command("list")
+def list_parts(
+    scenarios_dir: Annotated[Path, typer.Option(help="Where scenario files live.")] = Path("scenarios"),
+) -> None:
+    """Scenarios, faults, probes, checkers and tiers, one line each."""
+    from harness.checkers import checker_names
+    from harness.faults.base import describe as describe_faults
+    from harness.probes import PROBES
+    from harness.scenario import load_scenario
+    from harness.tiers import load_tiers
+
+    out.print("scenarios:", markup=False)
+    for path in sorted(scenarios_dir.glob("*.yaml")):
+        try:
+            summary = load_scenario(path).summary
+        except HarnessError as exc:
+            summary = f"INVALID: {exc}"
+        out.print(f"  {path}  {summary}", markup=False)
+    out.print("faults:", markup=False)
+    for name, summary in describe_faults().items():
+        out.print(f"  {name:<16} {summary}", markup=False)
+    out.print("probes:", markup=False)
+    for name in sorted(PROBES):
+        doc = (sys.modules[PROBES[name].__module__].__doc__ or "").strip().splitlines()[0]
+        out.print(f"  {name:<16} {doc}", markup=False)
+    out.print("checkers:", markup=False)
+    out.print(f"  {', '.join(checker_names())}", markup=False)
+    out.print("tiers:", markup=False)
+    for name, tier in load_tiers().items():
+        out.print(
+            f"  {name:<16} {tier.title}: availability >= {tier.availability.strict * 100:g} %, "
+            f"RTO <= {tier.rto.strict:g} s, RPO <= {tier.rpo.strict:g} s",
+            markup=False,
+        )
 
 
 @app.command()

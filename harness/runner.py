@@ -182,7 +182,12 @@ def _progress_until(ctx: ProbeContext, history: History, end: float, progress: P
 
 def _fault_op(stack: Stack, history: History, step: Step, action: str, progress: Progress) -> None:
     fault = FAULTS[step.fault]
-    value = {"fault": step.fault, "target": step.target, **step.params}
+    value = {
+        "fault": step.fault,
+        "target": step.target,
+        **step.params,
+        "takes_effect": getattr(fault, "takes_effect", "end"),
+    }
     f = h.INJECT if action == "inject" else h.HEAL
     history.invoke("fault", f, value)
     progress(f"{action} {step.fault} on {step.target}")

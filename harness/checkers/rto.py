@@ -1,7 +1,10 @@
 """RTO: from the fault's injection to the first successful business write after it.
 
 The injection is the first `inject` operation; its invoke and completion bracket the moment the
-fault took effect, and RTO is measured from the completion (`inject_end`). The proof of recovery is
+fault took effect. RTO is measured from the end of the call (`inject_end`: a pause bites when
+the freeze completes) unless the fault says it takes effect at the start of the call
+(`value["takes_effect"] == "start"`: a kill, stop or restart hits at once, and a restart's
+whole outage happens inside the call); `rto_bracket_seconds` gives both ends either way. The proof of recovery is
 the ok write with the earliest completion among writes invoked after the injection started (and
 completed after it returned: one that slipped through before the fault bit proves nothing). That
 write was already queued or in flight when service came back, so its normal latency (the median
@@ -36,6 +39,7 @@ class Recovery:
     inject: Op
     inject_start: float
     inject_end: float
+    reference: float  # the moment RTO counts from: inject_start or inject_end (see the module doc)
     injections: int  # how many inject ops the history holds (only the first is measured)
     baseline_latency: float
     first_ok: Op | None  # the write that proves recovery; None: the run ended first
@@ -55,6 +59,7 @@ def find_recovery(ops: Sequence[Op]) -> Recovery | None:
     inject = min(injections, key=lambda op: op.start)
     start = inject.start
     end = inject.end if inject.end is not None else start
+    reference = start if inject.invoke.value.get("takes_effect") == "start" else end
     ok_writes = [(op, done) for op in ops if op.f == WRITE and (done := ok_end(op)) is not None]
     before = [done - op.start for op, done in ok_writes if done < start]
     baseline = median(before) if before else 0.0
@@ -62,9 +67,10 @@ def find_recovery(ops: Sequence[Op]) -> Recovery | None:
     # through while the fault was still taking effect proves nothing about recovery.
     after = [(op, done) for op, done in ok_writes if op.start >= start and done > end]
     if not after:
-        return Recovery(inject, start, end, len(injections), baseline, None, None)
+        return Recovery(inject, start, end, reference, len(injections), baseline, None, None)
     first_ok, first_done = min(after, key=lambda item: item[1])
-    return Recovery(inject, start, end, len(injections), baseline, first_ok, max(end, first_done - baseline))
+    recovered = max(end, first_done - baseline)
+    return Recovery(inject, start, end, reference, len(injections), baseline, first_ok, recovered)
 
 
 def stable_since(ops: Sequence[Op], after: float, stable_for: float, run_end: float) -> float | None:
@@ -148,15 +154,22 @@ def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         baseline_latency_seconds=ms(recovery.baseline_latency),
         injections=recovery.injections,
         inject_outcome=recovery.inject.kind,
-        rto_stable_seconds=None if stable is None else ms(stable - recovery.inject_end),
+        rto_stable_seconds=None if stable is None else ms(stable - recovery.reference),
         oracle_rto_seconds=oracle,
         oracle_timeline_changed=timeline_changed,
     )
     if recovery.first_ok is None or recovery.recovered_at is None:
         reason = "the run ended before the first successful business write after the fault"
         return Verdict("rto", "unknown", metrics, target, reason=reason)
-    rto = ms(recovery.recovered_at - recovery.inject_end)
-    metrics.update(rto_seconds=rto, recovered_at=_wall_of(recovery.first_ok, recovery.recovered_at))
+    rto = ms(recovery.recovered_at - recovery.reference)
+    metrics.update(
+        rto_seconds=rto,
+        rto_bracket_seconds=[
+            ms(recovery.recovered_at - recovery.inject_end),
+            ms(recovery.recovered_at - recovery.inject_start),
+        ],
+        recovered_at=_wall_of(recovery.first_ok, recovery.recovered_at),
+    )
     status, margin = judge(ctx.tier.rto, rto, higher_is_better=False)
     reason = ""
     if status in ("warn", "fail"):

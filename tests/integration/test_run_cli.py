@@ -19,6 +19,11 @@ def test_baseline_run_writes_a_verified_run_directory_and_check_agrees(tmp_path:
     assert report["scenario"] == "baseline" and report["tier"] == "tier-1"
     assert report["lost_writes"] == 0 and report["outages"] == []
     assert labelled(report["run_id"]) == {"containers": [], "networks": [], "volumes": []}
+    for evidence in ("tiers.yaml", "tier.json", "scenario.yaml", "versions.json", "logs/odoo-1.log"):
+        assert (run_dir / "evidence" / evidence).is_file(), evidence
+    versions = json.loads((run_dir / "evidence" / "versions.json").read_text())
+    assert versions["odoo-1"]["version"] == "11.0"
+    assert versions["pg-primary"]["version"].startswith("postgres (PostgreSQL) 15")
     check = cli("check", str(run_dir))
     assert check.returncode == 0, check.stdout + check.stderr
     assert "agrees" in check.stdout
@@ -30,5 +35,5 @@ def test_malformed_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
     result = cli("run", str(bad))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"odoo-chaos: error: {bad}: field steps.0.fault: unknown fault 'explode'; faults are pause"
+        f"odoo-chaos: error: {bad}: field steps.0.fault: unknown fault 'explode'; faults are kill, pause, restart, stop"
     ]

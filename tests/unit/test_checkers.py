@@ -366,7 +366,31 @@ def test_availability_and_error_budget_arithmetic() -> None:
     assert m["availability"] == pytest.approx(0.9498) and m["availability_percent"] == pytest.approx(94.98)
     assert m["error_budget_used"] == pytest.approx(0.0502 / 0.0001)
     assert m["total_writes"] == 1000 and m["ok_writes"] == 950
+    # a fault drill is one incident: its downtime is judged against the monthly budget (Tier 1: 259.2 s)
+    assert m["monthly_error_budget_used"] == pytest.approx(5.02 / (0.0001 * 30 * 86400), rel=1e-4)
+    assert verdict.status == "pass" and verdict.margin == pytest.approx(259.2 - 5.02)
+    assert verdict.target == "downtime of this incident <= 259 s (warn <= 1296 s): the tier-1 monthly error budget"
+
+
+def test_an_incident_over_the_monthly_budget_fails() -> None:
+    rows = Rows()
+    rows.inject(10.0, 10.05)
+    two_writers(rows, 1500.0, down=(10.05, 1400.05))
+    rows.final_read(1501.0, rows.acked)
+    verdict = check_availability(rows.events(), CheckContext(tier=CTX.tier, run_end=1500.0))
     assert verdict.status == "fail"
+    assert verdict.reason == "this incident's 1390.0 s of downtime exceeds the tier-1 monthly budget"
+
+
+def test_rto_counts_from_the_start_of_a_fault_that_bites_at_once() -> None:
+    """A restart's whole outage happens inside the call: RTO from the call's start, bracket both ends."""
+    rows = Rows()
+    rows.op("fault", INJECT, 10.0, 12.0, "ok", {"fault": "restart", "target": "traefik", "takes_effect": "start"})
+    two_writers(rows, 30.0, down=(10.0, 12.1))
+    rows.final_read(31.0, rows.acked)
+    metrics = check_rto(rows.events(), CTX).metrics
+    assert metrics["rto_seconds"] == pytest.approx(2.1)
+    assert metrics["rto_bracket_seconds"] == [pytest.approx(0.1), pytest.approx(2.1)]
 
 
 def test_availability_warn_band_and_negative_margin() -> None:

@@ -57,3 +57,18 @@ def test_down_without_a_run_says_what_to_do() -> None:
     result = run("down")
     assert result.returncode == 2
     assert "odoo-chaos down RUN_ID" in result.stderr
+
+
+def test_list_shows_every_part_one_line_each() -> None:
+    result = run("list")
+    assert result.returncode == 0, result.stderr
+    for needle in (
+        "scenarios/baseline.yaml",
+        "kill ",
+        "pause ",
+        "business-write ",
+        "rto, rpo",
+        "tier-1 ",
+        "odoo-online-dc",
+    ):
+        assert needle in result.stdout
