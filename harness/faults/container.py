@@ -11,6 +11,7 @@ Heal is safe to call whatever state the container is in, so "heal always" never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,44 +42,34 @@ def _ensure_running(stack: Stack, target: str) -> None:
         container.start()
 
 
+def _grace(params: dict[str, Any]) -> int:
+    return int(params.get("grace_seconds", 10))
+
+
 @dataclass(frozen=True, slots=True)
-class Kill:
-    takes_effect: str = "start"  # the signal is sent as the call begins
-    name: str = "kill"
-    summary: str = "SIGKILL a service (a crashed node); heal starts it again"
+class Signal:
+    """A fault that signals the container as the call begins; heal starts it again if it is down."""
+
+    name: str
+    summary: str
+    act: Callable[[Any, dict[str, Any]], None]
+    takes_effect: str = "start"
 
     def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        stack.service_container(target).kill()
+        self.act(stack.service_container(target), params)
 
     def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
         _ensure_running(stack, target)
 
 
-@dataclass(frozen=True, slots=True)
-class Stop:
-    takes_effect: str = "start"  # the signal is sent as the call begins
-    name: str = "stop"
-    summary: str = "stop a service gracefully (SIGTERM, 10 s grace); heal starts it again"
-
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        stack.service_container(target).stop(timeout=int(params.get("grace_seconds", 10)))
-
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        _ensure_running(stack, target)
-
-
-@dataclass(frozen=True, slots=True)
-class Restart:
-    takes_effect: str = "start"  # the signal is sent as the call begins
-    name: str = "restart"
-    summary: str = "restart a service (SIGTERM, then start); one-shot"
-
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        stack.service_container(target).restart(timeout=int(params.get("grace_seconds", 10)))
-
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        _ensure_running(stack, target)
-
-
-for _fault in (Pause(), Kill(), Stop(), Restart()):
+for _fault in (
+    Pause(),
+    Signal("kill", "SIGKILL a service (a crashed node); heal starts it again", lambda c, p: c.kill()),
+    Signal(
+        "stop",
+        "stop a service gracefully (SIGTERM, 10 s grace); heal starts it again",
+        lambda c, p: c.stop(timeout=_grace(p)),
+    ),
+    Signal("restart", "restart a service (SIGTERM, then start); one-shot", lambda c, p: c.restart(timeout=_grace(p))),
+):
     register(_fault)

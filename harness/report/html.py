@@ -170,24 +170,12 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
 
     if ok_x:
         top.scatter(ok_x, ok_y, s=6, color="#1a7f37", label="write ok (latency)")
-    if bad["fail"]:
-        top.scatter(
-            bad["fail"],
-            [band["fail"]] * len(bad["fail"]),
-            s=14,
-            marker="x",
-            color="#cf222e",
-            label="write fail (no latency)",
-        )
-    if bad["info"]:
-        top.scatter(
-            bad["info"],
-            [band["info"]] * len(bad["info"]),
-            s=14,
-            marker="^",
-            color="#fb8500",
-            label="write info (outcome unknown)",
-        )
+    for kind, marker, colour, label in (
+        ("fail", "x", "#cf222e", "write fail (no latency)"),
+        ("info", "^", "#fb8500", "write info (outcome unknown)"),
+    ):
+        if bad[kind]:
+            top.scatter(bad[kind], [band[kind]] * len(bad[kind]), s=14, marker=marker, color=colour, label=label)
     if not (ok_x or bad["fail"] or bad["info"]):
         top.text(
             0.5, 0.5, "no business writes recorded", transform=top.transAxes, ha="center", va="center", color="#6e7781"
