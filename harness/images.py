@@ -139,8 +139,10 @@ def ensure_base(base: BaseImage, progress: Progress) -> str:
 
 
 def _files(folder: Path) -> Iterator[Path]:
+    """The context's own files: not caches, not downloaded wheels (those are hashed by their pins)."""
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.name != "wheels":
+        parts = path.relative_to(folder).parts
+        if path.is_file() and "__pycache__" not in parts and "wheels" not in parts:
             yield path
 
 
@@ -149,8 +151,6 @@ def context_hash(spec: ServiceImage, base_id: str) -> str:
     digest = hashlib.sha256(base_id.encode())
     folder = COMPOSE / spec.context
     for path in _files(folder):
-        if "wheels" in path.relative_to(folder).parts:
-            continue
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
     for artifact in spec.artifacts:
