@@ -1,6 +1,7 @@
 #!/bin/bash
 # Start one PostgreSQL node of the reference stack in the role given by PG_ROLE:
 #   primary  - serve read-write; on an empty data dir, copy the seed (/seed) or initdb;
+#              with standby.signal in the data dir (a rejoined old primary) run as a standby;
 #              archive WAL into the backup repository (/backup/wal)
 #   standby  - clone the primary with pg_basebackup (replication slot pg_standby), stream from it
 #   backup   - take a full base backup of the primary into /backup/base, then stay up as the
@@ -66,8 +67,14 @@ case "$PG_ROLE" in
       else log "initdb"; init_cluster "$PGDATA"; fi
       chmod 700 "$PGDATA"
     fi
-    rm -f "$PGDATA/postmaster.pid" "$PGDATA/standby.signal"
-    set_passwords
+    rm -f "$PGDATA/postmaster.pid"
+    if [ -f "$PGDATA/standby.signal" ]; then
+      # rejoined as a standby after a failover (harness/stack/db.py wrote standby.signal and
+      # primary_conninfo): stay a standby; single-user mode cannot run on a standby
+      log "standby.signal present: starting as a standby of the promoted node"
+    else
+      set_passwords
+    fi
     mkdir -p /backup/wal
     exec postgres -D "$PGDATA" "${common_flags[@]}" \
       -c archive_mode=on -c archive_timeout=60 \

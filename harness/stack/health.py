@@ -19,7 +19,7 @@ def _exec(container: Any, command: list[str]) -> tuple[bool, str]:
     return result.exit_code == 0, result.output.decode(errors="replace").strip()
 
 
-def _check(service: str, container: Any) -> tuple[bool, str]:
+def check(service: str, container: Any) -> tuple[bool, str]:
     if service in (topology.PG_PRIMARY, topology.PG_STANDBY):
         ok, _ = _exec(container, ["pg_isready", "-q"])
         if not ok:
@@ -64,7 +64,7 @@ def service_health(run_id: str) -> list[dict[str, Any]]:
             rows.append({"service": service, "state": container.status, "healthy": False, "detail": ""})
             continue
         try:
-            healthy, detail = _check(service, container)
+            healthy, detail = check(service, container)
         except Exception as exc:  # a check that cannot run says so instead of crashing status
             healthy, detail = False, f"check failed: {exc}"
         rows.append({"service": service, "state": container.status, "healthy": healthy, "detail": detail})

@@ -30,7 +30,7 @@ from harness.errors import HarnessError, ImageBuildFailed, StackNotReady
 from harness.images import COMPOSE, DEFAULT_ODOO_IMAGE, POSTGRES, REDIS, TRAEFIK, ensure_image
 from harness.images import ODOO11 as ODOO11_IMAGE
 from harness.odoo_api import OdooClient
-from harness.stack import cleanup, topology
+from harness.stack import cleanup, health, topology
 from harness.stack.containers import ServiceContainer, ensure_port_free, free_port
 from harness.stack.seed import ensure_seed
 from harness.tls import issue_run_tls
@@ -159,6 +159,26 @@ class Stack:
             raise HarnessError(f"refusing to touch {container.name}: it does not carry this run's label")
         return container
 
+    def reconnect(self, service: str) -> list[str]:
+        """Attach `service` to every network its spec names that it is off (with its alias); the networks attached."""
+        container = self.service_container(service)
+        attached = set(container.attrs["NetworkSettings"]["Networks"])
+        spec = topology.service(service)
+        joined = []
+        for network in spec.networks:
+            if self.networks[network].name not in attached:
+                self.networks[network].connect(container, aliases=topology.aliases_on(spec, network) or None)
+                joined.append(network)
+        return joined
+
+    def disconnect(self, service: str, network: str) -> bool:
+        """Detach `service` from one of the run's networks; False when it was not attached."""
+        container = self.service_container(service)
+        if self.networks[network].name not in container.attrs["NetworkSettings"]["Networks"]:
+            return False
+        self.networks[network].disconnect(container, force=True)
+        return True
+
     # --- steps -----------------------------------------------------------------------------
     def _prepare_images(self) -> None:
         wanted = [POSTGRES, REDIS, TRAEFIK]
@@ -186,14 +206,39 @@ class Stack:
         container = ServiceContainer(image, labels.object_name(self.run_id, service), self._labels(service))
         for network in spec.networks:
             container.on_network(self.networks[network], topology.aliases_on(spec, network))
-        for port in spec.published:
-            container.publish(port)
+        for port in spec.published:  # fixed host ports: a restarted container keeps its published port
+            container.publish(port, free_port())
         return container
 
     def _start(self, service: str, container: ServiceContainer) -> ServiceContainer:
         self.progress(f"starting {service}")
         self.containers[service] = container.start()
         return container
+
+    def _odoo_container(self, node: str) -> ServiceContainer:
+        profile = self.config.odoo
+        return (
+            self._container(node, profile.image)
+            .with_envs(**topology.odoo_env(node, self.credentials.odoo_db_password))
+            .with_command(topology.odoo_server_args(profile))
+            .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
+            .with_options(entrypoint=["odoo"])
+            .with_file(topology.PG_SERVICE_FILE, topology.PG_SERVICE.encode())
+        )
+
+    def replace_odoo_node(self, node: str, timeout: float = 120.0) -> None:
+        """Remove an Odoo node's container and start a fresh one like it; returns once it serves HTTP."""
+        if node not in topology.ODOO_NODES:
+            raise HarnessError(f"replace-node works on Odoo nodes ({', '.join(topology.ODOO_NODES)}), not {node!r}")
+        self.service_container(node).remove(force=True)
+        del self.containers[node]
+        fresh = self._start(node, self._odoo_container(node)).get_wrapped_container()
+        poll_until(
+            lambda: health.check(node, fresh)[0],
+            timeout=timeout,
+            what=f"fresh {node} serving HTTP",
+            on_timeout=HarnessError,
+        )
 
     def _start_services(self, seed_image: str) -> None:
         client = docker_client()
@@ -239,14 +284,7 @@ class Stack:
         )
         profile = self.config.odoo
         for node in topology.ODOO_NODES:
-            self._start(
-                node,
-                self._container(node, profile.image)
-                .with_envs(**topology.odoo_env(node, creds.odoo_db_password))
-                .with_command(topology.odoo_server_args(profile))
-                .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
-                .with_options(entrypoint=["odoo"]),
-            )
+            self._start(node, self._odoo_container(node))
         tls = issue_run_tls(self.run_id)
         ca_file = state.save(self.run_id, "ca.pem", tls.ca_pem)
         traefik = (  # host ports chosen up front: the HTTP redirect must name the HTTPS port

@@ -59,6 +59,19 @@ SERVICE_NAMES: tuple[str, ...] = tuple(s.name for s in SERVICES)
 ODOO_NODES: tuple[str, ...] = (ODOO_1, ODOO_2)
 
 
+ZONES: tuple[str, ...] = (ZONE_A, ZONE_B)
+TARGET_NAMES: tuple[str, ...] = SERVICE_NAMES + ZONES  # what a scenario step may name as its target
+
+
+def members(target: str) -> tuple[str, ...]:
+    """The services a target stands for: a service itself, or every service placed in a zone."""
+    if target in ZONES:
+        return tuple(s.name for s in SERVICES if s.zone == target)
+    if target in SERVICE_NAMES:
+        return (target,)
+    raise KeyError(f"unknown target {target!r}; targets are {', '.join(TARGET_NAMES)}")
+
+
 def service(name: str) -> ServiceSpec:
     for spec in SERVICES:
         if spec.name == name:
@@ -99,8 +112,23 @@ def odoo_db_hosts() -> str:
     return f"{PG_PRIMARY},{PG_STANDBY}"
 
 
+PG_SERVICE_FILE = "/etc/odoo-chaos/pg_service.conf"
+# libpq reads these for every Odoo connection (PGSERVICE): a query sent into a network cut fails
+# after 5 s (tcp_user_timeout) and an idle pooled connection is found dead within ~8 s
+# (keepalives), instead of an Odoo worker hanging on a half-open socket for the kernel's ~15 min.
+PG_SERVICE = """[odoo]
+keepalives=1
+keepalives_idle=5
+keepalives_interval=1
+keepalives_count=3
+tcp_user_timeout=5000
+"""
+
+
 def odoo_env(node: str, db_password: str) -> dict[str, str]:
     return {
+        "PGSERVICEFILE": PG_SERVICE_FILE,
+        "PGSERVICE": "odoo",
         "PGPASSWORD": db_password,
         "PGTARGETSESSIONATTRS": "read-write",
         "PGCONNECT_TIMEOUT": "2",

@@ -1,0 +1,251 @@
+"""PostgreSQL roles of the running stack, and the runbook steps that change them.
+
+Roles are read with `psql` inside each node's container (works even when the node is cut off
+from every network). The steps are what a DBA does by hand during a failover, nothing cleverer:
+
+- `promote(node)`: `pg_promote()` on a standby;
+- `follow(node, source)`: make `node` a standby of `source` -- stop it (a fast shutdown; this is
+  also the fence for an old primary that is still running behind a partition), rewind it with
+  `pg_rewind` in a one-off container on the stack's network (re-clone with `pg_basebackup` if the
+  rewind fails), write `standby.signal` and `primary_conninfo`, reconnect its networks, start
+  it, and wait until `source` sees it streaming. This is "rejoin the old primary";
+- `switch_back(stack)`: the controlled switchover a warm reset uses to give `pg-primary` its
+  role back (fast shutdown of the current primary, promote, follow).
+
+Odoo and the probes find the writable node through libpq `target_session_attrs=read-write`, so no
+step here has to repoint the app tier.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from harness import labels
+from harness.clock import poll_until
+from harness.docker_env import docker_client
+from harness.errors import HarnessError
+from harness.images import POSTGRES
+from harness.stack import topology
+
+if TYPE_CHECKING:
+    from harness.stack.stack import Stack
+
+Role = Literal["primary", "standby", "down"]
+PG_NODES: tuple[str, ...] = (topology.PG_PRIMARY, topology.PG_STANDBY)
+DATA_DIR = "/var/lib/postgresql/data"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejoin:
+    node: str
+    source: str
+    method: Literal["pg_rewind", "re-clone"]
+    seconds: float
+    note: str = ""  # why pg_rewind could not be used, when it was not
+
+
+def role(stack: Stack, node: str) -> Role:
+    container = stack.service_container(node)
+    if container.status != "running":
+        return "down"
+    result = container.exec_run(["psql", "-XAtc", "SELECT pg_is_in_recovery()"])
+    if result.exit_code != 0:
+        return "down"
+    return "standby" if result.output.decode().strip() == "t" else "primary"
+
+
+def roles(stack: Stack) -> dict[str, Role]:
+    return {node: role(stack, node) for node in PG_NODES}
+
+
+def other(node: str) -> str:
+    return topology.PG_STANDBY if node == topology.PG_PRIMARY else topology.PG_PRIMARY
+
+
+def primaries(stack: Stack) -> list[str]:
+    return [node for node, current in roles(stack).items() if current == "primary"]
+
+
+def _psql(stack: Stack, node: str, sql: str) -> str:
+    result = stack.service_container(node).exec_run(["psql", "-XAtc", sql])
+    output = str(result.output.decode(errors="replace")).strip()
+    if result.exit_code != 0:
+        raise HarnessError(f"{node}: {sql!r} failed: {output.splitlines()[-1] if output else 'no output'}")
+    return output
+
+
+def promote(stack: Stack, node: str) -> None:
+    """Promote a standby; returns once it accepts writes (pg_promote waits up to 30 s)."""
+    current = role(stack, node)
+    if current == "primary":
+        return
+    if current == "down":
+        raise HarnessError(f"cannot promote {node}: it is not running")
+    if _psql(stack, node, "SELECT pg_promote(true, 30)") != "t":
+        raise HarnessError(f"pg_promote on {node} did not finish within 30 s")
+
+
+def streaming_to(stack: Stack, source: str, follower: str) -> bool:
+    sql = f"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{follower}' AND state = 'streaming'"
+    try:
+        return _psql(stack, source, sql) == "1"
+    except HarnessError:
+        return False
+
+
+def _data_volume(container: Any) -> str:
+    for mount in container.attrs.get("Mounts", []):
+        if mount.get("Destination") == DATA_DIR and mount.get("Name"):
+            return str(mount["Name"])
+    raise HarnessError(f"{container.name} has no data volume at {DATA_DIR}")
+
+
+def _backup_volume(container: Any) -> str | None:
+    for mount in container.attrs.get("Mounts", []):
+        if mount.get("Destination") == "/backup" and mount.get("Name"):
+            return str(mount["Name"])
+    return None
+
+
+def fast_shutdown(container: Any, timeout: float = 15.0) -> None:
+    """SIGINT (PostgreSQL's fast shutdown: roll back sessions, checkpoint, exit); SIGKILL if it hangs."""
+    container.reload()
+    if container.status == "paused":
+        container.unpause()
+    if container.status in ("running", "paused"):
+        with contextlib.suppress(Exception):
+            container.kill(signal="SIGINT")
+        try:
+            container.wait(timeout=timeout)
+        except Exception:
+            container.kill()
+            container.wait(timeout=timeout)
+    container.reload()
+
+
+def _rewind_script(node: str, source: str) -> str:
+    conninfo = f"host={source} port={topology.PG_PORT} user=replicator application_name={node}"
+    return f"""
+set -u
+export PGCONNECT_TIMEOUT=5
+method=pg_rewind
+rm -f {DATA_DIR}/postmaster.pid  # the container is stopped; a stale pid 1 would stop pg_rewind's crash recovery
+# A just-promoted source still says timeline 1 in pg_control until its first checkpoint, and
+# pg_rewind would then find "no rewind required": checkpoint first.
+PGPASSWORD="$POSTGRES_PASSWORD" psql -XAq -h {source} -U postgres -d postgres -c CHECKPOINT || true
+if [ -n "${{FORCE_RECLONE:-}}" ] || ! PGPASSWORD="$POSTGRES_PASSWORD" pg_rewind -D {DATA_DIR} \\
+     --source-server="host={source} port={topology.PG_PORT} user=postgres dbname=postgres"; then
+  echo "pg_rewind failed: re-cloning {node} from {source} with pg_basebackup"
+  method=re-clone
+  find {DATA_DIR} -mindepth 1 -delete
+  PGPASSWORD="$REPLICATION_PASSWORD" pg_basebackup -h {source} -U replicator -D {DATA_DIR} -X stream -c fast || exit 3
+  chmod 700 {DATA_DIR}
+fi
+touch {DATA_DIR}/standby.signal
+cat >> {DATA_DIR}/postgresql.auto.conf <<CONF
+primary_conninfo = '{conninfo} password=$REPLICATION_PASSWORD'
+primary_slot_name = ''
+restore_command = 'cp /backup/wal/%f %p'
+recovery_target_timeline = 'latest'
+CONF
+echo "method=$method"
+"""
+
+
+def _prepare(stack: Stack, container: Any, node: str, source: str, reclone: bool, timeout: float) -> str:
+    """Rewind (or re-clone) the stopped node's data volume in a one-off labelled container; its output."""
+    env = stack.credentials.postgres_env()
+    volumes = {_data_volume(container): {"bind": DATA_DIR, "mode": "rw"}}
+    backup = _backup_volume(container)
+    if backup:
+        volumes[backup] = {"bind": "/backup", "mode": "ro"}
+    helper = docker_client().containers.create(
+        POSTGRES.tag,
+        entrypoint=["bash", "-c"],
+        command=[_rewind_script(node, source)],
+        name=labels.object_name(stack.run_id, f"{node}-rejoin-{time.monotonic_ns()}"),
+        labels=labels.service_labels(stack.run_id, f"{node}-rejoin"),
+        environment={key: env[key] for key in ("POSTGRES_PASSWORD", "REPLICATION_PASSWORD")}
+        | ({"FORCE_RECLONE": "1"} if reclone else {}),
+        volumes=volumes,
+        network=stack.networks[topology.INTERZONE].name,
+        user="postgres",
+        dns_opt=["timeout:1", "attempts:1", "ndots:0"],
+    )
+    try:
+        helper.start()
+        status = helper.wait(timeout=timeout)
+        output = str(helper.logs().decode(errors="replace"))
+    finally:
+        with contextlib.suppress(Exception):
+            helper.remove(force=True)
+    if status.get("StatusCode") != 0:
+        last = output.strip().splitlines()[-1] if output.strip() else "no output"
+        raise HarnessError(f"rejoining {node} to {source} failed: {last}")
+    return output
+
+
+def follow(
+    stack: Stack,
+    node: str,
+    source: str,
+    timeout: float = 120.0,
+    fence_timeout: float = 5.0,
+    stream_timeout: float = 30.0,
+) -> Rejoin:
+    """Make `node` a streaming standby of `source` (the old primary rejoining); see the module doc.
+
+    When the rewound node does not stream within `stream_timeout` (its history cannot follow the
+    source's timeline), it is stopped and re-cloned: slower, but it always ends in redundancy.
+    """
+    started = time.monotonic()
+    if role(stack, source) != "primary":
+        raise HarnessError(f"cannot rejoin {node} to {source}: {source} is not a running primary")
+    container = stack.service_container(node)
+    fast_shutdown(container, timeout=fence_timeout)  # the fence: an isolated old primary stops writing here
+    stack.reconnect(node)
+    note = ""
+    for reclone in (False, True):
+        output = _prepare(stack, container, node, source, reclone, timeout)
+        method: Literal["pg_rewind", "re-clone"] = "re-clone" if "method=re-clone" in output else "pg_rewind"
+        errors = [line for line in output.splitlines() if line.startswith("pg_rewind:") and "error" in line]
+        note = note or (errors[0] if errors else "")
+        container.start()
+        try:
+            poll_until(
+                lambda: streaming_to(stack, source, node),
+                timeout=stream_timeout if method == "pg_rewind" else timeout,
+                what=f"{node} streaming from {source}",
+                on_timeout=HarnessError,
+            )
+            return Rejoin(node, source, method, time.monotonic() - started, note)
+        except HarnessError:
+            if method == "re-clone":
+                raise
+            lines = container.logs(tail=20).decode(errors="replace").strip().splitlines()
+            last = [line for line in lines if "FATAL" in line] or lines or ["no output"]
+            note = f"rewound node did not stream: {last[-1]}"
+            fast_shutdown(container)
+    raise AssertionError("unreachable")
+
+
+def switch_back(stack: Stack) -> Rejoin | None:
+    """Give pg-primary its role back after a drill (a warm reset's controlled switchover).
+
+    pg-standby primary, pg-primary its standby: fast shutdown of pg-standby (its walsender sends
+    every WAL record first), promote pg-primary, pg-standby follows. Two primaries (a split brain
+    left by a partition drill): pg-standby's divergent writes are rewound away.
+    """
+    current = roles(stack)
+    primary, standby = topology.PG_PRIMARY, topology.PG_STANDBY
+    if current[primary] == "standby" and current[standby] == "primary":
+        fast_shutdown(stack.service_container(standby))
+        promote(stack, primary)
+    elif current[primary] != "primary":
+        raise HarnessError(f"cannot reset the database roles: {current}")
+    if current[standby] == "standby" and streaming_to(stack, primary, standby):
+        return None
+    return follow(stack, standby, primary)
