@@ -6,7 +6,11 @@
 - `stop`: SIGTERM with a 10 s grace period (a graceful shutdown); heal starts it again;
 - `restart`: stop and start at once (one-shot; heal only makes sure it runs).
 
-Heal is safe to call whatever state the container is in, so "heal always" never fails twice.
+A target is a service or a zone (every service placed in it: `zone-a` is pg-primary, redis and
+odoo-1). Heal is safe to call whatever state the container is in, so "heal always" never fails
+twice, and it never makes a second primary: a PostgreSQL node that comes back while the other
+node has been promoted rejoins as its standby (`harness.stack.db.follow`) instead of starting as
+a primary.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.faults.base import register
+from harness.stack import db, topology
 from harness.stack.stack import Stack
 
 
@@ -26,20 +31,25 @@ class Pause:
     summary: str = "freeze a service (docker pause) until heal (docker unpause): a hung node"
 
     def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        stack.service_container(target).pause()
+        for service in topology.members(target):
+            stack.service_container(service).pause()
 
     def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        container = stack.service_container(target)
-        if container.status == "paused":
-            container.unpause()
+        for service in topology.members(target):
+            container = stack.service_container(service)
+            if container.status == "paused":
+                container.unpause()
 
 
-def _ensure_running(stack: Stack, target: str) -> None:
-    container = stack.service_container(target)
+def _ensure_running(stack: Stack, service: str) -> None:
+    container = stack.service_container(service)
     if container.status == "paused":
         container.unpause()
     elif container.status != "running":
-        container.start()
+        if service in db.PG_NODES and db.role(stack, db.other(service)) == "primary":
+            db.follow(stack, service, db.other(service))  # the other node was promoted: no split brain
+        else:
+            container.start()
 
 
 def _grace(params: dict[str, Any]) -> int:
@@ -56,10 +66,12 @@ class Signal:
     takes_effect: str = "start"
 
     def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        self.act(stack.service_container(target), params)
+        for service in topology.members(target):
+            self.act(stack.service_container(service), params)
 
     def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        _ensure_running(stack, target)
+        for service in topology.members(target):
+            _ensure_running(stack, service)
 
 
 for _fault in (
