@@ -32,6 +32,10 @@ FINAL_READ = "final-read"  # ok {"via": "sql" | "odoo", "seqs": [...]}
 INJECT = "inject"  # process "fault"; value {"fault", "target", ...}
 HEAL = "heal"  # process "fault"
 PHASE = "phase"  # process "runner"; value {"phase": "steady" | "fault" | "recovery" | "final-read" | ...}
+ACTION = "action"  # process "runbook"; value {"action", "target", ...}; ok adds what it measured
+WAIT = "wait"  # process "runner"; value {"condition", "timeout"}; ok when it held, fail on timeout
+STEADY = "steady-state"  # process "runner"; value {"condition", "when": "before" | "after"}
+HALT = "halt"  # process "runner", kind info; value {"by": "guard" | "stop", "reason"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,28 +19,34 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness import history as h
 from harness.checkers import CheckContext, checker_names, overall, run_checkers
-from harness.faults import FAULTS
+from harness.errors import HarnessError
+from harness.executor import Executor
 from harness.history import History
 from harness.probes import PROBES, ProbeContext
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
 from harness.report import RunSummary, write_run_dir
-from harness.scenario import Scenario, Step
+from harness.scenario import Scenario
 from harness.stack import topology
 from harness.stack.stack import Stack, StackConfig
-from harness.tiers import Tier
+from harness.tiers import Target, Tier
 
 Progress = Callable[[str], None]
 SideEffect = tuple[float, Callable[[Stack, History], None]]  # for calibration: acts behind the harness's back
 
 EXIT_CODES = {"pass": 0, "warn": 0, "fail": 1, "unknown": 2}
+STEADY_TIMEOUT = 30.0  # how long a steady-state condition may take to hold
+
+
+class SteadyStateNotMet(HarnessError):
+    """The system was not in its steady state before the first step: the drill would measure nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +79,9 @@ def run_scenario(
     side_effects: Sequence[SideEffect] = (),
     period: float = 0.1,
     evidence_extra: dict[str, bytes] | None = None,
+    stop_file: Path | None = None,
 ) -> RunOutcome:
+    tier = with_checks(tier, scenario)
     owned = stack is None
     stack = stack or Stack(stack_config or StackConfig(), progress=progress)
     run_dir = run_dir_for(out, scenario, stack.run_id)
@@ -89,7 +97,7 @@ def run_scenario(
             ctx = ProbeContext(
                 history, stack.endpoints, stack.run_id, threading.Event(), period=period, seq_base=_next_seq(stack)
             )
-            _drive(scenario, stack, history, ctx, progress, side_effects)
+            _drive(scenario, stack, history, ctx, progress, side_effects, stop_file)
         except KeyboardInterrupt:
             aborted = "interrupted (Ctrl-C or SIGTERM)"
             raise
@@ -125,6 +133,7 @@ def _drive(
     ctx: ProbeContext,
     progress: Progress,
     side_effects: Sequence[SideEffect],
+    stop_file: Path | None,
 ) -> None:
     threads = [
         threading.Thread(target=body, name=f"probe-{name}", daemon=True)
@@ -135,32 +144,22 @@ def _drive(
     progress(f"probes running ({', '.join(scenario.probes)}) for {scenario.duration:.0f}s")
     for thread in threads:
         thread.start()
-    origin = history.now()
-    injected: list[Step] = []
-    timeline: list[tuple[float, str, Any]] = [(s.at, "inject", s) for s in scenario.steps]
-    timeline += [(s.at + s.duration, "heal", s) for s in scenario.steps if s.duration is not None]
-    timeline += [(at, "side-effect", fn) for at, fn in side_effects]
-    timeline.sort(key=lambda item: item[0])
+    executor = Executor(scenario, stack, history, ctx.stop, progress, stop_file)
+    for at, fn in side_effects:
+        _after(ctx, executor.origin + at, fn, stack, history)
     try:
-        for at, action, item in timeline:
-            if at >= scenario.duration:
-                continue
-            if ctx.stop.wait(max(0.0, origin + at - history.now())):
-                break
-            if action == "inject":
-                _fault_op(stack, history, item, "inject", progress)
-                injected.append(item)
-            elif action == "heal" and item in injected:
-                _fault_op(stack, history, item, "heal", progress)
-                injected.remove(item)
-            elif action == "side-effect":
-                threading.Thread(target=item, args=(stack, history), daemon=True).start()
-        _progress_until(ctx, history, origin + scenario.duration, progress)
+        broken = executor.steady_state("before", STEADY_TIMEOUT)
+        if broken:
+            raise SteadyStateNotMet(f"steady state did not hold before the first step: {', '.join(broken)}")
+        executor.run_steps()
+        executor.idle_until_end()
     finally:
-        for step in reversed(injected):  # heal always, whatever happened above
-            _fault_op(stack, history, step, "heal", progress)
+        executor.heal_all()  # heal always, whatever happened above
     history.record("runner", "ok", h.PHASE, {"phase": "settle"})
     ctx.stop.wait(scenario.settle)
+    if scenario.steady_state:
+        progress("checking the steady state after recovery")
+        executor.steady_state("after", STEADY_TIMEOUT)
     ctx.stop.set()
     for thread in threads:
         thread.join(timeout=ctx.timeout + 5)
@@ -169,34 +168,14 @@ def _drive(
     final_read(ctx)
 
 
-def _progress_until(ctx: ProbeContext, history: History, end: float, progress: Progress) -> None:
-    last = history.now()
-    while not ctx.stop.wait(min(10.0, max(0.0, end - history.now()))):
-        if history.now() >= end - 0.01:
-            return
-        ops = [e for e in history.events() if e.f == h.WRITE and e.kind != "invoke" and e.time > last]
-        ok = sum(1 for e in ops if e.kind == "ok")
-        progress(f"{history.now():5.0f}s: business writes {ok}/{len(ops)} ok in the last {history.now() - last:.0f}s")
-        last = history.now()
+def _after(ctx: ProbeContext, at: float, fn: Callable[[Stack, History], None], stack: Stack, history: History) -> None:
+    """Run a calibration side effect at run time `at` on its own thread (it acts behind the harness's back)."""
 
+    def later() -> None:
+        if not ctx.stop.wait(max(0.0, at - history.now())):
+            fn(stack, history)
 
-def _fault_op(stack: Stack, history: History, step: Step, action: str, progress: Progress) -> None:
-    fault = FAULTS[step.fault]
-    value = {
-        "fault": step.fault,
-        "target": step.target,
-        **step.params,
-        "takes_effect": getattr(fault, "takes_effect", "end"),
-    }
-    f = h.INJECT if action == "inject" else h.HEAL
-    history.invoke("fault", f, value)
-    progress(f"{action} {step.fault} on {step.target}")
-    try:
-        (fault.inject if action == "inject" else fault.heal)(stack, step.target, step.params)
-    except Exception as exc:
-        history.record("fault", "fail", f, value, f"{type(exc).__name__}: {exc}")
-        raise
-    history.record("fault", "ok", f, value)
+    threading.Thread(target=later, daemon=True).start()
 
 
 def _stack_info(stack: Stack) -> dict[str, Any]:
@@ -256,7 +235,7 @@ def _report(
     verdicts = (
         []
         if aborted
-        else run_checkers(events, CheckContext(tier=tier, probe_period=period), checkers_for(scenario.probes))
+        else run_checkers(events, CheckContext(tier=tier, probe_period=period), checkers_for(scenario, events))
     )
     verdict = "unknown" if aborted else overall(verdicts)
     summary = RunSummary(
@@ -278,10 +257,33 @@ def _report(
     return RunOutcome(run_dir, verdict, EXIT_CODES[verdict], report)
 
 
-def checkers_for(probes: Sequence[str]) -> list[str]:
-    """Every checker, less the ones whose probe did not run (no sessions probe, no sessions verdict)."""
-    needs = {"sessions": "user-sessions"}
-    return [name for name in checker_names() if needs.get(name, name) == name or needs[name] in probes]
+def checkers_for(scenario: Scenario, events: Sequence[h.Event] = ()) -> list[str]:
+    """The checkers that apply: no sessions verdict without the sessions probe, no redundancy verdict
+    without the replication probe, no runbook verdict without actions or waits, no steady-state
+    verdict without steady-state conditions, no guardrails verdict without a guard or a halt."""
+    applies = {
+        "sessions": "user-sessions" in scenario.probes,
+        "redundancy": "replication-lag" in scenario.probes,
+        "runbook": any(step.kind != "fault" for step in scenario.steps),
+        "steady-state": bool(scenario.steady_state),
+        "guardrails": scenario.guard is not None or any(e.f == h.HALT for e in events),
+    }
+    return [name for name in checker_names() if applies.get(name, True)]
+
+
+def with_checks(tier: Tier, scenario: Scenario) -> Tier:
+    """The tier with the scenario's `checks` targets in place of its own (same tier otherwise)."""
+    if not scenario.checks:
+        return tier
+    targets = {name: Target(strict, loose) for name, (strict, loose) in scenario.checks.items()}
+    title = f"{tier.title} with the scenario's checks ({', '.join(sorted(targets))})"
+    return replace(
+        tier,
+        title=title,
+        availability=targets.get("availability", tier.availability),
+        rto=targets.get("rto", tier.rto),
+        rpo=targets.get("rpo", tier.rpo),
+    )
 
 
 def _targets(tier: Tier) -> dict[str, Any]:

@@ -1,18 +1,26 @@
 """A drill as data: a YAML file validated completely into a frozen `Scenario` before anything starts.
 
-Grammar (the scenario-engine issue extends it; unknown keys are refused today, not ignored):
+Grammar (unknown keys are refused, not ignored):
 
-    name: baseline                 # required, [a-z0-9-]
-    summary: one line              # required
-    tier: tier-1                   # default tier (a name in the tiers file); --tier overrides
-    duration: 60s                  # how long the probes run before heal and final read
-    settle: 5s                     # probes keep running this long after the last heal
-    probes: [business-write, ...]  # default: every registered probe
-    steps:                         # faults at time offsets from the start of the probes
-      - at: 10s
-        fault: pause
-        target: traefik
-        for: 5s                    # heal after this long (default: at the end of `duration`)
+    name: db-primary-kill            # required, [a-z0-9-]
+    summary: one line                # required
+    tier: tier-1                     # default tier (a name in the tiers file); --tier overrides
+    duration: 60s                    # how long the probes run before the final heal and read
+    settle: 5s                       # probes keep running this long after the last heal
+    probes: [business-write, ...]    # default: every registered probe
+    steady_state: [writes-ok, replication-streaming]   # conditions that must hold before the
+                                     # first step (else the run aborts) and after recovery
+    checks: {rto: 2m, rpo: 0s}       # targets replacing the tier's (a value, or {strict, loose})
+    guard: availability < 50% for 60s  # stop injecting and heal at once when this trips
+    steps:                           # run in order
+      - at: 10s                      # at an offset from the start of the probes, or
+        fault: kill                  #   `after: 5s` (after the previous step finished; default 0s)
+        target: pg-primary           # a service or a zone (zone-a, zone-b)
+        for: 20s                     # heal after this long (default: at the end of `duration`)
+        params: {}
+      - wait: until writes-failing timeout 30s   # block until a condition holds
+      - after: 5s                    # detection delay
+        action: promote-standby      # a runbook action; its target defaults per action
 
 Errors name the file, the field and the valid alternatives, as one line (`InvalidScenario`).
 """
@@ -22,16 +30,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from harness.actions import ACTIONS
+from harness.conditions import CONDITIONS
 from harness.errors import HarnessError
 from harness.faults import FAULTS
 from harness.probes import PROBES
 from harness.stack import topology
-from harness.tiers import parse_duration
+from harness.tiers import parse_duration, parse_percent
+
+GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d+(?:\.\d+)?)\s*%\s+for\s+(?P<window>\S+)")
+WAIT = re.compile(r"until\s+(?P<condition>[a-z0-9-]+)\s+timeout\s+(?P<timeout>\S+)")
+CHECKABLE = ("rto", "rpo", "availability")
 
 
 class InvalidScenario(HarnessError):
@@ -40,11 +54,34 @@ class InvalidScenario(HarnessError):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    at: float
-    fault: str
-    target: str
-    duration: float | None = None  # None: healed at the end of the run
+    """One step: a fault (healed after `duration`), a runbook action, or a wait for a condition."""
+
+    at: float | None  # offset from the start of the probes; None: `after` the previous step
+    fault: str | None = None
+    target: str | None = None
+    duration: float | None = None  # faults: None means healed at the end of the run
     params: dict[str, Any] = field(default_factory=dict)
+    action: str | None = None
+    wait: str | None = None  # a condition name
+    timeout: float | None = None  # waits only
+    after: float = 0.0
+
+    @property
+    def kind(self) -> Literal["fault", "action", "wait"]:
+        return "fault" if self.fault else "action" if self.action else "wait"
+
+    @property
+    def name(self) -> str:
+        return self.fault or self.action or f"wait until {self.wait}"
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """Abort condition: business-write availability below `threshold` over a sliding `window`."""
+
+    threshold: float  # fraction
+    window: float  # seconds
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,29 +94,79 @@ class Scenario:
     probes: tuple[str, ...]
     steps: tuple[Step, ...] = ()
     source: str | None = None
+    steady_state: tuple[str, ...] = ()
+    checks: dict[str, tuple[float, float]] = field(default_factory=dict)  # target -> (strict, loose)
+    guard: Guard | None = None
+
+
+def _one_of(value: str, known: dict[str, Any] | tuple[str, ...], what: str) -> str:
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}; {what}s are {', '.join(sorted(known))}")
+    return value
 
 
 class _StepModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    at: str
-    fault: str
-    target: str
+    at: str | None = None
+    after: str | None = None
+    fault: str | None = None
+    action: str | None = None
+    wait: str | None = None
+    target: str | None = None
     for_: str | None = Field(default=None, alias="for")
     params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("fault")
     @classmethod
-    def _known_fault(cls, value: str) -> str:
-        if value not in FAULTS:
-            raise ValueError(f"unknown fault {value!r}; faults are {', '.join(sorted(FAULTS))}")
-        return value
+    def _known_fault(cls, value: str | None) -> str | None:
+        return value if value is None else _one_of(value, FAULTS, "fault")
+
+    @field_validator("action")
+    @classmethod
+    def _known_action(cls, value: str | None) -> str | None:
+        return value if value is None else _one_of(value, ACTIONS, "action")
 
     @field_validator("target")
     @classmethod
-    def _known_target(cls, value: str) -> str:
-        if value not in topology.SERVICE_NAMES:
-            raise ValueError(f"unknown target {value!r}; targets are {', '.join(topology.SERVICE_NAMES)}")
+    def _known_target(cls, value: str | None) -> str | None:
+        if value is not None and value not in topology.TARGET_NAMES:
+            raise ValueError(f"unknown target {value!r}; targets are {', '.join(topology.TARGET_NAMES)}")
         return value
+
+    @field_validator("wait")
+    @classmethod
+    def _wait_grammar(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = WAIT.fullmatch(value.strip())
+        if not match:
+            raise ValueError(f"wait {value!r} must read 'until <condition> timeout <duration>'")
+        _one_of(match["condition"], CONDITIONS, "condition")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> _StepModel:
+        kinds = [k for k in ("fault", "action", "wait") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            found = " and ".join(kinds) if kinds else "none"
+            raise ValueError(f"a step has exactly one of fault, action, wait (found {found})")
+        if self.at is not None and self.after is not None:
+            raise ValueError("a step has `at` or `after`, not both")
+        if self.fault and self.target is None:
+            raise ValueError(f"fault {self.fault!r} needs a target; targets are {', '.join(topology.TARGET_NAMES)}")
+        if self.for_ is not None and not self.fault:
+            raise ValueError("`for` belongs to faults only (actions and waits are not healed)")
+        if self.wait and (self.target is not None or self.params):
+            raise ValueError("a wait step takes no target or params")
+        if self.action:
+            action = ACTIONS[self.action]
+            target = self.target or action.default_target
+            if target is None:
+                raise ValueError(f"action {self.action!r} needs a target; one of {', '.join(action.targets)}")
+            if target not in action.targets:
+                valid = ", ".join(action.targets)
+                raise ValueError(f"action {self.action!r} cannot act on {target!r}; targets are {valid}")
+        return self
 
 
 class _ScenarioModel(BaseModel):
@@ -90,6 +177,9 @@ class _ScenarioModel(BaseModel):
     duration: str = "60s"
     settle: str = "5s"
     probes: list[str] | None = None
+    steady_state: list[str] = Field(default_factory=list)
+    checks: dict[str, Any] = Field(default_factory=dict)
+    guard: str | None = None
     steps: list[_StepModel] = Field(default_factory=list)
 
     @field_validator("name")
@@ -103,8 +193,22 @@ class _ScenarioModel(BaseModel):
     @classmethod
     def _known_probes(cls, value: list[str] | None) -> list[str] | None:
         for name in value or []:
-            if name not in PROBES:
-                raise ValueError(f"unknown probe {name!r}; probes are {', '.join(sorted(PROBES))}")
+            _one_of(name, PROBES, "probe")
+        return value
+
+    @field_validator("steady_state")
+    @classmethod
+    def _known_conditions(cls, value: list[str]) -> list[str]:
+        for name in value:
+            _one_of(name, CONDITIONS, "condition")
+        return value
+
+    @field_validator("checks")
+    @classmethod
+    def _known_checks(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if name not in CHECKABLE:
+                raise ValueError(f"unknown check {name!r}; checks with targets are {', '.join(CHECKABLE)}")
         return value
 
 
@@ -113,6 +217,51 @@ def _seconds(text: str, where: str, source: str) -> float:
         return parse_duration(text)
     except ValueError:
         raise InvalidScenario(f"{source}: {where}: invalid duration {text!r} (use e.g. 500ms, 30s, 2m)") from None
+
+
+def _check_value(name: str, value: Any, source: str) -> tuple[float, float]:
+    where = f"{source}: checks.{name}"
+    if isinstance(value, dict):
+        if set(value) != {"strict", "loose"}:
+            raise InvalidScenario(f"{where}: give one value or a mapping with strict and loose")
+        strict, loose = value["strict"], value["loose"]
+    else:
+        strict = loose = value
+    try:
+        if name == "availability":
+            return parse_percent(str(strict)), parse_percent(str(loose))
+        return parse_duration(str(strict)), parse_duration(str(loose))
+    except (ValueError, HarnessError):
+        hint = "a percentage such as 99.9%" if name == "availability" else "a duration such as 30s or 15m"
+        raise InvalidScenario(f"{where}: invalid value {value!r} (use {hint})") from None
+
+
+def _guard(text: str | None, source: str) -> Guard | None:
+    if text is None:
+        return None
+    match = GUARD.fullmatch(text.strip())
+    if not match:
+        raise InvalidScenario(f"{source}: guard: {text!r} must read 'availability < <percent>% for <duration>'")
+    threshold = float(match["percent"]) / 100
+    if not 0 < threshold <= 1:
+        raise InvalidScenario(f"{source}: guard: the percentage must be in (0, 100]")
+    return Guard(threshold, _seconds(match["window"], "guard", source), text.strip())
+
+
+def _step(i: int, model: _StepModel, source: str) -> Step:
+    where = f"steps.{i}"
+    at = _seconds(model.at, f"{where}.at", source) if model.at is not None else None
+    after = _seconds(model.after, f"{where}.after", source) if model.after is not None else 0.0
+    lasts = _seconds(model.for_, f"{where}.for", source) if model.for_ else None
+    if model.wait:
+        match = WAIT.fullmatch(model.wait.strip())
+        assert match is not None  # checked by the model
+        timeout = _seconds(match["timeout"], f"{where}.wait timeout", source)
+        return Step(at, wait=match["condition"], timeout=timeout, after=after)
+    if model.action:
+        target = model.target or ACTIONS[model.action].default_target
+        return Step(at, target=target, params=dict(model.params), action=model.action, after=after)
+    return Step(at, model.fault, model.target, lasts, dict(model.params), after=after)
 
 
 def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
@@ -131,17 +280,33 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         raise InvalidScenario(f"{source}: field {where}: {message}") from None
     duration = _seconds(model.duration, "field duration", source)
     settle = _seconds(model.settle, "field settle", source)
+    if duration <= 0:
+        raise InvalidScenario(f"{source}: field duration: must be longer than 0s")
     steps = []
-    for i, step in enumerate(model.steps):
-        at = _seconds(step.at, f"steps.{i}.at", source)
-        lasts = _seconds(step.for_, f"steps.{i}.for", source) if step.for_ else None
-        if at >= duration:
-            raise InvalidScenario(
-                f"{source}: steps.{i}.at: {step.at} is past the end of the run (duration {model.duration})"
-            )
-        steps.append(Step(at, step.fault, step.target, lasts, dict(step.params)))
+    earliest = 0.0  # the soonest each step can start: `at` steps are fixed, `after` adds to the previous
+    for i, model_step in enumerate(model.steps):
+        step = _step(i, model_step, source)
+        earliest = step.at if step.at is not None else earliest + step.after
+        if earliest >= duration:
+            when = model_step.at if model_step.at is not None else f"{earliest:g}s (counting the `after`s)"
+            end = f"duration {model.duration}"
+            raise InvalidScenario(f"{source}: steps.{i}.at: {when} is past the end of the run ({end})")
+        steps.append(step)
     probes = tuple(model.probes) if model.probes is not None else tuple(sorted(PROBES))
-    return Scenario(model.name, model.summary, model.tier, duration, settle, probes, tuple(steps), source)
+    checks = {name: _check_value(name, value, source) for name, value in model.checks.items()}
+    return Scenario(
+        model.name,
+        model.summary,
+        model.tier,
+        duration,
+        settle,
+        probes,
+        tuple(steps),
+        source,
+        tuple(model.steady_state),
+        checks,
+        _guard(model.guard, source),
+    )
 
 
 def load_scenario(path: Path) -> Scenario:

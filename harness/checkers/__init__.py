@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from harness.checkers import availability, latency, outages, rpo, rto, sessions
+from harness.checkers import availability, latency, outages, redundancy, rpo, rto, runbook, sessions
 from harness.checkers.base import CHECKERS, CheckContext, Checker, Status, Verdict, register
 from harness.errors import HarnessError
 from harness.history import Event
@@ -31,10 +31,12 @@ __all__ = [
     "latency",
     "outages",
     "overall",
+    "redundancy",
     "register",
     "rpo",
     "rto",
     "run_checkers",
+    "runbook",
     "sessions",
     "validate_checker_names",
 ]
@@ -43,7 +45,18 @@ _SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
 
 # The order verdicts are reported in (headline figures first); checkers not named here follow in
 # registration order, so a new checker needs no entry.
-ORDER: tuple[str, ...] = ("rto", "rpo", "outages", "availability", "latency", "sessions")
+ORDER: tuple[str, ...] = (
+    "rto",
+    "rpo",
+    "outages",
+    "availability",
+    "latency",
+    "sessions",
+    "redundancy",
+    "runbook",
+    "steady-state",
+    "guardrails",
+)
 
 
 def checker_names(registry: Mapping[str, Checker] | None = None) -> list[str]:

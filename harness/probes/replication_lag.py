@@ -1,4 +1,4 @@
-"""Replication lag (bytes and seconds) and which node is primary, once a second, from the primary."""
+"""Replication lag (bytes and seconds) to streaming standbys, and which node is primary, once a second."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from harness.probes.pg import PrimaryConnection
 
 LAG_QUERY = (
     "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8, "
-    "extract(epoch FROM replay_lag)::float8, application_name FROM pg_stat_replication"
+    "extract(epoch FROM replay_lag)::float8, application_name FROM pg_stat_replication WHERE state = 'streaming'"
 )
 
 

@@ -120,7 +120,18 @@ def test_quiet_run_without_injection() -> None:
     two_writers(rows, 20.0)
     rows.final_read(21.0, rows.acked)
     verdicts = verdicts_by_name(run_checkers(rows.events(), CTX))
-    assert list(verdicts) == ["rto", "rpo", "outages", "availability", "latency", "sessions"]
+    assert list(verdicts) == [
+        "rto",
+        "rpo",
+        "outages",
+        "availability",
+        "latency",
+        "sessions",
+        "redundancy",
+        "runbook",
+        "steady-state",
+        "guardrails",
+    ]
     rto = verdicts["rto"]
     assert rto.status == "pass" and rto.metrics["rto_seconds"] is None and rto.metrics["injected"] is False
     assert verdicts["outages"].status == "pass" and verdicts["outages"].metrics["outage_count"] == 0
@@ -462,7 +473,18 @@ def test_sessions_lost() -> None:
 
 
 def test_registry_holds_every_checker() -> None:
-    assert set(CHECKERS) == {"rto", "rpo", "outages", "availability", "latency", "sessions"}
+    assert set(CHECKERS) == {
+        "rto",
+        "rpo",
+        "outages",
+        "availability",
+        "latency",
+        "sessions",
+        "redundancy",
+        "runbook",
+        "steady-state",
+        "guardrails",
+    }
     assert all(CHECKERS[name].name == name for name in CHECKERS)
 
 

@@ -1,0 +1,41 @@
+"""The runbook action protocol and registry.
+
+An action is a step an operator or a runbook performs during an incident (promote the standby,
+rejoin the old primary, restart or replace a node). Unlike a fault it has nothing to heal. It is
+recorded as an operation of process `runbook` (`f = "action"`) whose `ok` value carries what it
+measured (for example how long the old primary took to stream again).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from harness.stack.stack import Stack
+
+
+class Action(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def default_target(self) -> str | None: ...
+
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def register(action: Action) -> Action:
+    ACTIONS[action.name] = action
+    return action
+
+
+def describe() -> dict[str, str]:
+    return {name: action.summary for name, action in sorted(ACTIONS.items())}

@@ -1,0 +1,84 @@
+"""The failover runbook as actions: promote-standby, rejoin-old-primary, restart-service, replace-node.
+
+- `promote-standby` (target: the standby, default pg-standby): `pg_promote()`. Odoo is not
+  touched: its libpq host list with `target_session_attrs=read-write` finds the new primary on
+  its next connection, so the app tier recovers without a restart.
+- `rejoin-old-primary` (target: the old primary, default pg-primary): fence it (fast shutdown),
+  `pg_rewind` it (re-clone if that fails) and make it a streaming standby of the promoted node.
+  Its `ok` value says which method worked and the seconds it took; the `redundancy` checker
+  measures the time back to full redundancy from the replication probe.
+- `restart-service` (any service): `docker restart` and wait until it runs.
+- `replace-node` (an Odoo node): remove its container and start a fresh one from the same image
+  and configuration (a dead VM replaced by a new one), then wait until it serves HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.actions.base import register
+from harness.errors import HarnessError
+from harness.stack import db, topology
+from harness.stack.stack import Stack
+
+
+@dataclass(frozen=True, slots=True)
+class PromoteStandby:
+    name: str = "promote-standby"
+    summary: str = "promote the standby (pg_promote); Odoo finds it through its read-write host list"
+    default_target: str | None = topology.PG_STANDBY
+    targets: tuple[str, ...] = db.PG_NODES
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        before = db.role(stack, target)
+        db.promote(stack, target)
+        return {"promoted": target, "was": before}
+
+
+@dataclass(frozen=True, slots=True)
+class RejoinOldPrimary:
+    name: str = "rejoin-old-primary"
+    summary: str = "fence the old primary, pg_rewind it (or re-clone) and stream it from the new primary"
+    default_target: str | None = topology.PG_PRIMARY
+    targets: tuple[str, ...] = db.PG_NODES
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        source = db.other(target)
+        if db.role(stack, source) != "primary":
+            raise HarnessError(f"rejoin-old-primary: {source} is not a primary; promote it first (promote-standby)")
+        rejoin = db.follow(stack, target, source)
+        measured = {"node": rejoin.node, "source": rejoin.source, "method": rejoin.method, "seconds": rejoin.seconds}
+        return measured | ({"rewind_error": rejoin.note} if rejoin.note else {})
+
+
+@dataclass(frozen=True, slots=True)
+class RestartService:
+    name: str = "restart-service"
+    summary: str = "restart a service (docker restart) and wait until it runs"
+    default_target: str | None = None
+    targets: tuple[str, ...] = topology.SERVICE_NAMES
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        container = stack.service_container(target)
+        if container.status == "paused":
+            container.unpause()
+        container.restart(timeout=int(params.get("grace_seconds", 10)))
+        return {"status": stack.service_container(target).status}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceNode:
+    name: str = "replace-node"
+    summary: str = "replace an Odoo node with a fresh container (same image and config) and wait until it serves"
+    default_target: str | None = None
+    targets: tuple[str, ...] = topology.ODOO_NODES
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        old = stack.service_container(target).short_id
+        stack.replace_odoo_node(target)
+        return {"replaced": old, "new": stack.service_container(target).short_id}
+
+
+for _action in (PromoteStandby(), RejoinOldPrimary(), RestartService(), ReplaceNode()):
+    register(_action)

@@ -1,0 +1,46 @@
+"""Redundancy: how long the database ran without a streaming standby, and whether it came back.
+
+From the replication probe (`lag` ops, once a second): a sample is redundant when it reached the
+primary and the primary streamed to at least one standby. Redundancy is lost at the first sample
+after the first fault that is not redundant; it is back at the first redundant sample after the
+last non-redundant one. **Time back to full redundancy** = back - first fault's injection. Not
+back by the end of the run is a `warn` (the stack runs on one database node), never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.checkers.base import CheckContext, Verdict, ms, register
+from harness.history import INJECT, LAG, Event, pair
+
+
+@register("redundancy")
+def check_redundancy(events: Sequence[Event], ctx: CheckContext) -> Verdict:
+    ops = pair(events)
+    target = "a streaming standby again after the fault"
+    samples = [
+        (op.end, op.kind == "ok" and int(op.completion.value.get("standbys") or 0) > 0)
+        for op in ops
+        if op.f == LAG and op.end is not None and op.completion is not None and op.kind in ("ok", "fail")
+    ]
+    if not samples:
+        return Verdict("redundancy", "unknown", {}, target, reason="the replication probe took no sample")
+    injections = [op.start for op in ops if op.f == INJECT]
+    fault_at = min(injections) if injections else None
+    after = [(t, good) for t, good in samples if fault_at is None or t >= fault_at]
+    lost = [t for t, good in after if not good]
+    if not lost:
+        return Verdict("redundancy", "pass", {"redundancy_lost": False, "time_to_redundancy_seconds": 0.0}, target)
+    last_bad = max(lost)
+    back = next((t for t, good in after if good and t > last_bad), None)
+    metrics = {
+        "redundancy_lost": True,
+        "lost_at": ms(min(lost)),
+        "back_at": ms(back) if back is not None else None,
+        "time_to_redundancy_seconds": ms(back - (fault_at or min(lost))) if back is not None else None,
+        "samples_without_standby": len(lost),
+    }
+    if back is None:
+        return Verdict("redundancy", "warn", metrics, target, reason="no streaming standby by the end of the run")
+    return Verdict("redundancy", "pass", metrics, target)
