@@ -233,51 +233,81 @@ def smoke(
 
 @app.command()
 def run(
-    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML, e.g. scenarios/baseline.yaml.")],
-    tier: Annotated[str | None, typer.Option(help="Tier to judge against (default: the scenario's).")] = None,
+    scenario_files: Annotated[
+        list[Path], typer.Argument(help="Scenario YAML files, e.g. scenarios/db-primary-kill.yaml (one or more).")
+    ],
+    tier: Annotated[str | None, typer.Option(help="Tier to judge against (default: each scenario's).")] = None,
     tiers_file: Annotated[Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where run directories are written.")] = Path("reports"),
-    duration: Annotated[str | None, typer.Option(help="Override the scenario's duration, e.g. 30s.")] = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Run each scenario N times: RTO/RPO min, median, p90, max.")] = 1,
+    duration: Annotated[str | None, typer.Option(help="Override every scenario's duration, e.g. 30s.")] = None,
+    stop_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Stop switch: when this file exists the drill stops before its next step and heals "
+            "(default: $ODOO_CHAOS_STOP_FILE or ~/.cache/odoo-chaos/STOP; ODOO_CHAOS_STOP=1 works too)."
+        ),
+    ] = None,
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
 ) -> None:
-    """Run a drill: stack up, probes, faults, heal, final read, checkers, report, stack down.
+    """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
 
-    Exit code: 0 pass or warn, 1 fail, 2 error (the run directory still holds a report).
+    Every scenario file is validated before anything starts. Several files or --repeat reuse one
+    stack with a warm reset between runs and write a campaign summary next to the run directories.
+    The stack is always torn down at the end. Exit code: 0 pass or warn, 1 fail, 2 error (the run
+    directory still holds a report).
     """
     from dataclasses import replace
 
+    from harness.campaign import run_campaign
     from harness.runner import run_scenario
     from harness.scenario import load_scenario
+    from harness.stack import Stack
     from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers, parse_duration
 
-    scenario = load_scenario(scenario_file)
+    scenarios = [load_scenario(path) for path in scenario_files]
     if duration:
         try:
-            scenario = replace(scenario, duration=parse_duration(duration))
+            seconds = parse_duration(duration)
         except ValueError:
             raise HarnessError(f"--duration: invalid duration {duration!r} (use e.g. 30s, 2m)") from None
-    chosen = get_tier(tier or scenario.tier, load_tiers(tiers_file))
+        scenarios = [replace(scenario, duration=seconds) for scenario in scenarios]
+    tiers = load_tiers(tiers_file)
+    plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
     progress = Progress()
-    with _interruptible():
-        outcome = run_scenario(
-            scenario,
-            chosen,
-            out_dir,
-            stack_config=StackConfig(odoo_image=odoo_image),
-            progress=progress,
-            evidence_extra={"tiers.yaml": (tiers_file or DEFAULT_TIERS_FILE).read_bytes()},
-        )
-    report = outcome.report
+    run_kwargs: dict[str, Any] = {
+        "evidence_extra": {"tiers.yaml": (tiers_file or DEFAULT_TIERS_FILE).read_bytes()},
+        "stop_file": stop_file,
+    }
+    config = StackConfig(odoo_image=odoo_image)
+    if len(plan) == 1 and repeat == 1:
+        scenario, chosen = plan[0]
+        with _interruptible():
+            outcome = run_scenario(scenario, chosen, out_dir, stack_config=config, progress=progress, **run_kwargs)
+        _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
+        raise typer.Exit(outcome.exit_code)
+    stack = Stack(config, progress=progress)
+    try:
+        with _interruptible():
+            campaign = run_campaign(plan, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
+    finally:
+        stack.down()
+    for (scenario, chosen), outcome in zip(plan * repeat, campaign.runs, strict=False):
+        _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
+    out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
+    raise typer.Exit(campaign.exit_code)
+
+
+def _print_outcome(name: str, tier: str, verdict: str, report: dict[str, Any], run_dir: Path) -> None:
     out.print(
-        f"{scenario.name}: verdict {outcome.verdict} against {chosen.name}; "
+        f"{name}: verdict {verdict} against {tier}; "
         f"RTO {_fmt(report.get('rto_seconds'))}, RPO {_fmt(report.get('rpo_seconds'))}, "
         f"lost {report.get('lost_writes')} of {report.get('acknowledged_writes')} acknowledged writes, "
-        f"availability {_fmt_pct(report.get('availability'))}; report: {outcome.run_dir / 'report.html'}",
+        f"availability {_fmt_pct(report.get('availability'))}; report: {run_dir / 'report.html'}",
         markup=False,
     )
     if report.get("aborted_reason"):
         err.print(f"odoo-chaos: error: run aborted: {report['aborted_reason']}", markup=False)
-    raise typer.Exit(outcome.exit_code)
 
 
 def _fmt(value: object) -> str:
@@ -310,11 +340,14 @@ def check(
 def list_parts(
     scenarios_dir: Annotated[Path, typer.Option(help="Where scenario files live.")] = Path("scenarios"),
 ) -> None:
-    """Scenarios, faults, probes, checkers and tiers, one line each."""
+    """Scenarios, faults, runbook actions, conditions, targets, probes, checkers and tiers, one line each."""
+    from harness.actions import describe as describe_actions
     from harness.checkers import checker_names
+    from harness.conditions import describe as describe_conditions
     from harness.faults.base import describe as describe_faults
     from harness.probes import PROBES
     from harness.scenario import load_scenario
+    from harness.stack import topology
     from harness.tiers import load_tiers
 
     out.print("scenarios:", markup=False)
@@ -327,6 +360,14 @@ def list_parts(
     out.print("faults:", markup=False)
     for name, summary in describe_faults().items():
         out.print(f"  {name:<16} {summary}", markup=False)
+    out.print("actions:", markup=False)
+    for name, summary in describe_actions().items():
+        out.print(f"  {name:<16} {summary}", markup=False)
+    out.print("conditions (steady_state, wait until):", markup=False)
+    for name, summary in describe_conditions().items():
+        out.print(f"  {name:<16} {summary}", markup=False)
+    out.print("targets:", markup=False)
+    out.print(f"  {', '.join(topology.TARGET_NAMES)}", markup=False)
     out.print("probes:", markup=False)
     for name in sorted(PROBES):
         doc = (sys.modules[PROBES[name].__module__].__doc__ or "").strip().splitlines()[0]

@@ -1,0 +1,121 @@
+"""pytest plugin (entry point `pytest11`): put drills in a platform team's own test suite.
+
+    @pytest.mark.scenario("db-primary-kill", tier="tier-1")
+    def test_database_failover(scenario_outcome):
+        assert scenario_outcome.report["rto_seconds"] < 30
+
+- fixture `odoo_stack` (session scope): the reference stack, brought up once and always torn
+  down at the end of the session;
+- marker `scenario(name_or_path, tier=None)`: before the test body runs, the drill runs on
+  `odoo_stack` (after a warm reset when the stack was used before). A `fail` verdict fails the
+  test, and so does `unknown` (the drill could not measure); the message names the run
+  directory, which is also attached to the test as the `odoo_chaos_run_dir` property (it shows
+  in `--junitxml` reports). `pass` and `warn` let the test body run;
+- fixture `scenario_outcome`: the `RunOutcome` of the test's drill (report, verdict, run_dir).
+
+Options: `--odoo-chaos-scenarios DIR` (where a bare name is looked up; default `scenarios/`
+under the rootdir), `--odoo-chaos-out DIR` (run directories; default `reports/`),
+`--odoo-chaos-tiers FILE` (your own tiers file).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.campaign import warm_reset
+from harness.errors import HarnessError
+from harness.runner import RunOutcome, run_scenario
+from harness.scenario import load_scenario
+from harness.stack import Stack, StackConfig
+from harness.tiers import get_tier, load_tiers
+
+OUTCOME = pytest.StashKey[RunOutcome]()
+USED = "_odoo_chaos_used"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("odoo-chaos", "odoo-chaos drills")
+    group.addoption("--odoo-chaos-scenarios", default=None, help="directory of scenario files (default: scenarios/)")
+    group.addoption("--odoo-chaos-out", default=None, help="where run directories are written (default: reports/)")
+    group.addoption("--odoo-chaos-tiers", default=None, help="tiers YAML (default: the shipped tiers/tiers.yaml)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "scenario(name, tier=None): run the named odoo-chaos drill on odoo_stack; a fail verdict fails the test",
+    )
+
+
+def _progress(message: str) -> None:
+    print(f"[odoo-chaos] {message}", file=sys.stderr, flush=True)
+
+
+@pytest.fixture(scope="session")
+def odoo_stack() -> Iterator[Stack]:
+    """The reference stack for the whole session; torn down at its end whatever happened."""
+    with Stack(StackConfig(), progress=_progress) as stack:
+        yield stack
+
+
+def scenario_path(name: str, config: pytest.Config) -> Path:
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml"):
+        return candidate if candidate.is_absolute() else config.rootpath / candidate
+    directory = config.getoption("--odoo-chaos-scenarios") or config.rootpath / "scenarios"
+    return Path(directory) / f"{name}.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _odoo_chaos_drill(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("scenario")
+    if marker is None:
+        return
+    if not marker.args:
+        raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.scenario needs a scenario name")
+    config = request.config
+    try:
+        scenario = load_scenario(scenario_path(str(marker.args[0]), config))
+        tiers_file = config.getoption("--odoo-chaos-tiers")
+        tier = get_tier(
+            marker.kwargs.get("tier") or scenario.tier, load_tiers(Path(tiers_file) if tiers_file else None)
+        )
+    except HarnessError as exc:
+        pytest.fail(f"odoo-chaos: {exc}", pytrace=False)
+    stack: Stack = request.getfixturevalue("odoo_stack")
+    if getattr(stack, USED, False):
+        warm_reset(stack, _progress)
+    setattr(stack, USED, True)
+    out = Path(config.getoption("--odoo-chaos-out") or config.rootpath / "reports")
+    outcome = run_scenario(scenario, tier, out, stack=stack, progress=_progress)
+    request.node.stash[OUTCOME] = outcome
+    request.node.user_properties.append(("odoo_chaos_run_dir", str(outcome.run_dir)))
+
+
+@pytest.fixture
+def scenario_outcome(request: pytest.FixtureRequest) -> RunOutcome:
+    """The outcome of the drill named by the test's `scenario` marker."""
+    if request.node.get_closest_marker("scenario") is None:
+        raise pytest.UsageError("scenario_outcome needs @pytest.mark.scenario(...) on the test")
+    outcome: RunOutcome = request.node.stash[OUTCOME]
+    return outcome
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """Fail the test (not error it) when its drill's verdict is fail or unknown."""
+    outcome = item.stash.get(OUTCOME, None)
+    if outcome is None or outcome.verdict in ("pass", "warn"):
+        return
+    reasons = [
+        f"{v['checker']}: {v.get('reason') or v['status']}"
+        for v in outcome.report.get("checks", [])
+        if v.get("status") in ("fail", "unknown")
+    ]
+    aborted = outcome.report.get("aborted_reason")
+    detail = "; ".join(([f"aborted: {aborted}"] if aborted else []) + reasons)
+    pytest.fail(f"drill verdict {outcome.verdict}: {detail}; run directory: {outcome.run_dir}", pytrace=False)
