@@ -7,7 +7,7 @@
 - fixture `odoo_stack` (session scope): the reference stack, brought up once and always torn
   down at the end of the session;
 - marker `scenario(name_or_path, tier=None)`: before the test body runs, the drill runs on
-  `odoo_stack` (after a warm reset when the stack was used before). A `fail` verdict fails the
+  `odoo_stack` after a warm reset (`harness.campaign.warm_reset`). A `fail` verdict fails the
   test, and so does `unknown` (the drill could not measure); the message names the run
   directory, which is also attached to the test as the `odoo_chaos_run_dir` property (it shows
   in `--junitxml` reports). `pass` and `warn` let the test body run;
@@ -34,7 +34,6 @@ from harness.stack import Stack, StackConfig
 from harness.tiers import get_tier, load_tiers
 
 OUTCOME = pytest.StashKey[RunOutcome]()
-USED = "_odoo_chaos_used"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,9 +86,7 @@ def _odoo_chaos_drill(request: pytest.FixtureRequest) -> None:
     except HarnessError as exc:
         pytest.fail(f"odoo-chaos: {exc}", pytrace=False)
     stack: Stack = request.getfixturevalue("odoo_stack")
-    if getattr(stack, USED, False):
-        warm_reset(stack, _progress)
-    setattr(stack, USED, True)
+    warm_reset(stack, _progress)  # whatever earlier tests did to the shared stack, the drill starts clean
     out = Path(config.getoption("--odoo-chaos-out") or config.rootpath / "reports")
     outcome = run_scenario(scenario, tier, out, stack=stack, progress=_progress)
     request.node.stash[OUTCOME] = outcome

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from harness.errors import HarnessError
+
 ZONE_A = "zone-a"
 ZONE_B = "zone-b"
 INTERZONE = "interzone"
@@ -69,7 +71,7 @@ def members(target: str) -> tuple[str, ...]:
         return tuple(s.name for s in SERVICES if s.zone == target)
     if target in SERVICE_NAMES:
         return (target,)
-    raise KeyError(f"unknown target {target!r}; targets are {', '.join(TARGET_NAMES)}")
+    raise HarnessError(f"unknown target {target!r}; targets are {', '.join(TARGET_NAMES)}")
 
 
 def service(name: str) -> ServiceSpec:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from harness import labels
 from harness.docker_env import docker_client
-from harness.stack import Stack, StackConfig
+from harness.stack import Stack
 
 pytestmark = pytest.mark.docker
 
@@ -23,9 +22,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    with Stack(StackConfig(), progress=lambda m: print(f"[stack] {m}", file=sys.stderr)) as running:
-        yield running
+def stack(odoo_stack: Stack) -> Stack:
+    """The session's stack: the one the odoo-chaos pytest plugin's drills (`@pytest.mark.scenario`) use too."""
+    return odoo_stack
 
 
 def labelled(run_id: str) -> dict[str, list[str]]:

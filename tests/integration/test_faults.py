@@ -3,51 +3,140 @@ green again through both Odoo nodes (the target node serves writes again)."""
 
 from __future__ import annotations
 
+import itertools
+import secrets
+import subprocess
 import time
 
 import pytest
 
+from harness.actions import ACTIONS
+from harness.clock import poll_until
+from harness.errors import HarnessError
 from harness.faults import FAULTS
-from harness.stack import Stack, topology
+from harness.stack import Stack, db, topology
 
 TARGET = topology.ODOO_2
+_SEQ = itertools.count(1_000_000 + secrets.randbelow(10_000) * 10_000)  # unique ledger seqs for this session
 
 
 def _both_nodes_serve(stack: Stack, within: float = 60.0) -> set[str]:
     assert stack.endpoints is not None
     client = stack.endpoints.odoo_client(timeout=2.0)
     served: set[str] = set()
-    deadline = time.monotonic() + within
-    seq = 900_000 + int(time.monotonic() * 10) % 90_000
+    errors: list[str] = []
+    started = time.monotonic()
+    deadline = started + within
     while time.monotonic() < deadline and served != {"odoo-1", "odoo-2"}:
-        seq += 1
+        seq = next(_SEQ)
         try:
             client.write_ledger(seq, "fault-test")
             served.add(client.last_node)
-        except Exception:
+        except Exception as exc:
+            errors.append(f"{time.monotonic() - started:.1f}s {type(exc).__name__}: {str(exc)[-200:]}")
             time.sleep(0.2)
+    if served != {"odoo-1", "odoo-2"}:
+        print("\n".join(errors[-10:]))
     return served
+
+
+def _attached(stack: Stack, service: str) -> set[str]:
+    networks = stack.service_container(service).attrs["NetworkSettings"]["Networks"]
+    return {name for name, net in stack.networks.items() if net.name in networks}
+
+
+def _loss_rules(stack: Stack, service: str) -> str:
+    pid = stack.service_container(service).attrs["State"]["Pid"]
+    done = subprocess.run(["nsenter", "-t", str(pid), "-n", "iptables", "-S"], capture_output=True, text=True)
+    return done.stdout
+
+
+def _kernel_has_netem(stack: Stack) -> bool:
+    """Try a netem qdisc on the loopback of one of the stack's own containers (harmless, removed at once)."""
+    pid = str(stack.service_container(topology.REDIS).attrs["State"]["Pid"])
+    add = subprocess.run(
+        ["nsenter", "-t", pid, "-n", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]
+    )
+    subprocess.run(["nsenter", "-t", pid, "-n", "tc", "qdisc", "del", "dev", "lo", "root"], capture_output=True)
+    return add.returncode == 0
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_fault_is_reversible(stack: Stack, name: str) -> None:
     fault = FAULTS[name]
-    fault.inject(stack, TARGET, {})
+    if name == "latency" and not _kernel_has_netem(stack):
+        with pytest.raises(
+            HarnessError, match=r"^this kernel has no sch_netem \(tc netem\): the latency fault cannot run here$"
+        ):
+            fault.inject(stack, TARGET, {})
+        fault.heal(stack, TARGET, {})
+        assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
+        return
+    fault.inject(stack, TARGET, {"percent": 100} if name == "loss" else {})
     try:
         container = stack.service_container(TARGET)
         if name in ("kill", "stop"):
             assert container.status == "exited"
         elif name == "pause":
             assert container.status == "paused"
+        elif name == "partition":
+            assert _attached(stack, TARGET) == set()
+        elif name == "loss":
+            assert "--probability 1" in _loss_rules(stack, TARGET)
+        elif name == "latency":
+            pid = str(container.attrs["State"]["Pid"])
+            shown = subprocess.run(["nsenter", "-t", pid, "-n", "tc", "qdisc"], capture_output=True, text=True)
+            assert "netem" in shown.stdout
     finally:
         fault.heal(stack, TARGET, {})
         fault.heal(stack, TARGET, {})  # heal twice: must be harmless
     assert stack.service_container(TARGET).status == "running"
+    assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
+    assert "ODOO-CHAOS" not in _loss_rules(stack, TARGET)
+    assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
+
+
+def test_zone_partition_keeps_the_business_path_and_heals_back_to_redundancy(stack: Stack) -> None:
+    """Zone b cut off: odoo-1 and pg-primary (zone a) carry on; after heal pg-standby streams again."""
+    FAULTS["partition"].inject(stack, topology.ZONE_B, {})
+    try:
+        assert _attached(stack, topology.PG_STANDBY) == {topology.ZONE_B, topology.EDGE}
+        assert topology.ZONE_B not in _attached(stack, topology.TRAEFIK)
+        assert _both_nodes_serve(stack, within=10.0) == {"odoo-1"}
+    finally:
+        FAULTS["partition"].heal(stack, topology.ZONE_B, {})
+    assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
+    poll_until(
+        lambda: db.streaming_to(stack, topology.PG_PRIMARY, topology.PG_STANDBY),
+        timeout=60,
+        what="standby streaming",
+        on_timeout=AssertionError,
+    )
+
+
+def test_restart_and_replace_node_actions_bring_the_node_back(stack: Stack) -> None:
+    before = stack.service_container(TARGET).id
+    assert ACTIONS["restart-service"].run(stack, TARGET, {}) == {"status": "running"}
+    result = ACTIONS["replace-node"].run(stack, TARGET, {})
+    assert stack.service_container(TARGET).id != before and result["new"] != result["replaced"]
+    assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
+    assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
+
+
+def test_failover_rejoin_and_switch_back(stack: Stack) -> None:
+    """The runbook by hand: kill, promote, rejoin (pg_rewind), then the warm reset's switch back."""
+    FAULTS["kill"].inject(stack, topology.PG_PRIMARY, {})
+    ACTIONS["promote-standby"].run(stack, topology.PG_STANDBY, {})
+    assert db.roles(stack) == {topology.PG_PRIMARY: "down", topology.PG_STANDBY: "primary"}
+    FAULTS["kill"].heal(stack, topology.PG_PRIMARY, {})  # heal must not start a second primary
+    assert db.roles(stack) == {topology.PG_PRIMARY: "standby", topology.PG_STANDBY: "primary"}
+    assert db.streaming_to(stack, topology.PG_STANDBY, topology.PG_PRIMARY)
+    switched = db.switch_back(stack)
+    assert switched is not None and switched.method == "pg_rewind", switched
+    assert db.roles(stack) == {topology.PG_PRIMARY: "primary", topology.PG_STANDBY: "standby"}
     assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
 
 
 def test_faults_refuse_unknown_targets(stack: Stack) -> None:
-    from harness.errors import HarnessError
-
-    with pytest.raises(HarnessError, match="unknown target 'odoo-3'; services of this stack are"):
+    with pytest.raises(HarnessError, match="unknown target 'odoo-3'; targets are"):
         FAULTS["kill"].inject(stack, "odoo-3", {})

@@ -35,5 +35,23 @@ def test_malformed_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
     result = cli("run", str(bad))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"odoo-chaos: error: {bad}: field steps.0.fault: unknown fault 'explode'; faults are kill, pause, restart, stop"
+        f"odoo-chaos: error: {bad}: field steps.0.fault: unknown fault 'explode'; faults are kill, latency, loss, partition, pause, restart, stop"
     ]
+
+
+def test_two_runs_share_one_stack_with_a_warm_reset_and_a_campaign_summary(tmp_path: Path) -> None:
+    scenario = ROOT / "scenarios" / "app-node-kill.yaml"
+    result = cli("run", str(scenario), "--repeat", "2", "--duration", "20s", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (campaign,) = list(tmp_path.iterdir())
+    summary = json.loads((campaign / "summary.json").read_text())
+    entry = summary["scenarios"]["app-node-kill"]
+    assert len(entry["runs"]) == 2 and entry["rto_seconds"]["n"] == 2
+    assert summary["warm_reset_seconds"]["n"] == 1
+    print(f"warm reset {summary['warm_reset_seconds']['median']:.2f}s; RTO {entry['rto_seconds']}")
+    assert summary["warm_reset_seconds"]["median"] <= 10.0
+    assert "| app-node-kill | 2 |" in (campaign / "summary.md").read_text()
+    run_ids = {json.loads(Path(run["run_dir"], "report.json").read_text())["run_id"] for run in entry["runs"]}
+    assert len(run_ids) == 1, "both runs used the same stack"
+    assert labelled(run_ids.pop()) == {"containers": [], "networks": [], "volumes": []}
+    assert "campaign: verdict" in result.stdout

@@ -58,7 +58,7 @@ def test_a_zone_partition_keeps_the_zone_together_and_cuts_it_off() -> None:
     ]
     assert topology.members("zone-a") == ("pg-primary", "redis", "odoo-1")
     assert topology.members("traefik") == ("traefik",)
-    with pytest.raises(KeyError, match="unknown target 'zone-c'"):
+    with pytest.raises(HarnessError, match="unknown target 'zone-c'"):
         topology.members("zone-c")
 
 

@@ -72,7 +72,7 @@ def test_missing():
 
 
 def test_order():
-    assert RUNS == [("holds", "tier-2"), ("reset", ""), ("breaks", "tier-1")]
+    assert RUNS == [("reset", ""), ("holds", "tier-2"), ("reset", ""), ("breaks", "tier-1")]
 """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=junit.xml")
