@@ -1,8 +1,10 @@
 """Outage windows: the stretches of time the probes saw the service down, fault or no fault.
 
 A window starts at the invoke of a probe operation that did not succeed (fail, info, or never
-completed) and ends at the completion of the first ok operation that can prove recovery (a write or
-a read, by default) invoked after that start; if none came, it stays open until the run end.
+completed) and ends at the completion of the first ok operation that can prove recovery invoked
+after that start: a write or a read (by default) for a failed write or read, a session check for a
+failed session check (a Redis outage breaks web sessions while writes succeed: one window for the
+whole session outage, not one per failed check); if none came, it stays open until the run end.
 Overlapping windows are merged. Short windows (under two probe periods) are still listed, flagged
 `short`: they may be a single slow probe rather than an outage, and hiding them would be dishonest.
 `outage_windows` is shared with the availability checker, which runs it on writes only.
@@ -38,25 +40,17 @@ class Window:
 def outage_windows(ops: Sequence[Op], run_end: float, recovery_fs: Collection[str] = RECOVERY_FS) -> list[Window]:
     """Merged outage windows of `ops` (already filtered to the operations that count)."""
     ops = [op for op in ops if op.start <= run_end]
-    proofs = sorted(
-        (op.start, op.completion.time)
-        for op in ops
-        if op.f in recovery_fs and op.completion is not None and op.completion.kind == "ok"
-    )
-    proof_starts = [start for start, _ in proofs]
-    earliest_end_from: list[float] = [0.0] * len(proofs)  # min completion among proofs[i:]
-    running = float("inf")
-    for i in range(len(proofs) - 1, -1, -1):
-        running = min(running, proofs[i][1])
-        earliest_end_from[i] = running
+    business = _proofs(ops, recovery_fs)
+    sessions = _proofs(ops, {SESSION})
 
     proposals: list[tuple[float, float, bool, Op]] = []
     for op in ops:
         if op.kind == "ok":
             continue
+        proof_starts, earliest_end_from = sessions if op.f == SESSION else business
         i = bisect.bisect_right(proof_starts, op.start)
-        end = earliest_end_from[i] if i < len(proofs) else run_end
-        proposals.append((op.start, min(end, run_end), i == len(proofs) or end > run_end, op))
+        end = earliest_end_from[i] if i < len(proof_starts) else run_end
+        proposals.append((op.start, min(end, run_end), i == len(proof_starts) or end > run_end, op))
     proposals.sort(key=lambda p: p[0])
 
     windows: list[Window] = []
@@ -75,6 +69,21 @@ def outage_windows(ops: Sequence[Op], run_end: float, recovery_fs: Collection[st
     if group:
         windows.append(_window(start, end, is_open, group))
     return windows
+
+
+def _proofs(ops: Sequence[Op], fs: Collection[str]) -> tuple[list[float], list[float]]:
+    """Invoke times of the ok ops of kinds `fs`, sorted, and the earliest completion from each on."""
+    proofs = sorted(
+        (op.start, op.completion.time)
+        for op in ops
+        if op.f in fs and op.completion is not None and op.completion.kind == "ok"
+    )
+    earliest_end_from: list[float] = [0.0] * len(proofs)  # min completion among proofs[i:]
+    running = float("inf")
+    for i in range(len(proofs) - 1, -1, -1):
+        running = min(running, proofs[i][1])
+        earliest_end_from[i] = running
+    return [start for start, _ in proofs], earliest_end_from
 
 
 def _window(start: float, end: float, is_open: bool, ops: list[Op]) -> Window:

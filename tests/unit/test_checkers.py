@@ -361,11 +361,23 @@ def test_short_windows_are_listed_and_flagged_and_overlaps_merge() -> None:
     rows.write("w1", 3.0, 6.0, "info")  # a slow unknown write...
     rows.op("r1", READ, 3.5, 3.6, "fail")  # ...overlapping a failed read
     rows.op("s1", SESSION, 4.0, 4.1, "fail", {"session": 1})
+    rows.op("s1", SESSION, 5.0, 5.2, "ok", {"session": 1}, {"logged_in": True})  # a session check proves sessions
     rows.op("r1", READ, 5.0, 5.5)
     rows.write("w2", 7.0, 7.02)
     windows = check_outages(rows.events(), CTX).metrics["outages"]
     assert [(w["start"], w["end"], w["short"]) for w in windows] == [(1.0, 1.02, True), (3.0, 5.5, False)]
     assert windows[1]["failed_probes"] == ["r1", "s1", "w1"] and windows[1]["failed_ops"] == 3
+
+
+def test_failing_sessions_are_one_window_even_while_writes_succeed() -> None:
+    """A Redis outage: session checks fail for 3 s while writes go on; one window, not one per check."""
+    rows = Rows()
+    two_writers(rows, 8.0)
+    for k in range(8):
+        kind: Kind = "fail" if 2 <= k < 5 else "ok"
+        rows.op("s1", SESSION, k + 0.5, k + 0.6, kind, {"session": 1}, {"logged_in": True} if kind == "ok" else {})
+    windows = check_outages(rows.events(), CTX).metrics["outages"]
+    assert [(w["start"], w["end"], w["failed_probes"]) for w in windows] == [(2.5, 5.6, ["s1"])]
 
 
 def test_availability_and_error_budget_arithmetic() -> None:
