@@ -136,7 +136,9 @@ rm -f {DATA_DIR}/postmaster.pid  # the container is stopped; a stale pid 1 would
 # A just-promoted source still says timeline 1 in pg_control until its first checkpoint, and
 # pg_rewind would then find "no rewind required": checkpoint first.
 PGPASSWORD="$POSTGRES_PASSWORD" psql -XAq -h {source} -U postgres -d postgres -c CHECKPOINT || true
-if [ -n "${{FORCE_RECLONE:-}}" ] || ! PGPASSWORD="$POSTGRES_PASSWORD" pg_rewind -D {DATA_DIR} \\
+# WAL the old primary recycled (its crash recovery checkpoints) is fetched back from the archive
+echo "restore_command = 'cp /backup/wal/%f %p'" >> {DATA_DIR}/postgresql.auto.conf
+if [ -n "${{FORCE_RECLONE:-}}" ] || ! PGPASSWORD="$POSTGRES_PASSWORD" pg_rewind -D {DATA_DIR} --restore-target-wal \\
      --source-server="host={source} port={topology.PG_PORT} user=postgres dbname=postgres"; then
   echo "pg_rewind failed: re-cloning {node} from {source} with pg_basebackup"
   method=re-clone
