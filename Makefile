@@ -23,3 +23,4 @@ test: lint images
 
 bench: bootstrap
 	$(BIN)/python bench/stack_up.py
+	$(BIN)/python bench/scenarios.py
