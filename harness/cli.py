@@ -252,10 +252,11 @@ def run(
 ) -> None:
     """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
 
-    Every scenario file is validated before anything starts. Several files or --repeat reuse one
-    stack with a warm reset between runs and write a campaign summary next to the run directories.
-    The stack is always torn down at the end. Exit code: 0 pass or warn, 1 fail, 2 error (the run
-    directory still holds a report).
+    Every scenario file is validated before anything starts.
+
+    Several files or --repeat share one stack, warm-reset between runs, plus a campaign summary (min/median/p90/max).
+
+    The stack is always torn down at the end. Exit code: 0 pass or warn, 1 fail, 2 error (a report is still written).
     """
     from dataclasses import replace
 
@@ -359,25 +360,25 @@ def list_parts(
         out.print(f"  {path}  {summary}", markup=False)
     out.print("faults:", markup=False)
     for name, summary in describe_faults().items():
-        out.print(f"  {name:<16} {summary}", markup=False)
+        out.print(f"  {name:<22} {summary}", markup=False)
     out.print("actions:", markup=False)
     for name, summary in describe_actions().items():
-        out.print(f"  {name:<16} {summary}", markup=False)
+        out.print(f"  {name:<22} {summary}", markup=False)
     out.print("conditions (steady_state, wait until):", markup=False)
     for name, summary in describe_conditions().items():
-        out.print(f"  {name:<16} {summary}", markup=False)
+        out.print(f"  {name:<22} {summary}", markup=False)
     out.print("targets:", markup=False)
     out.print(f"  {', '.join(topology.TARGET_NAMES)}", markup=False)
     out.print("probes:", markup=False)
     for name in sorted(PROBES):
         doc = (sys.modules[PROBES[name].__module__].__doc__ or "").strip().splitlines()[0]
-        out.print(f"  {name:<16} {doc}", markup=False)
+        out.print(f"  {name:<22} {doc}", markup=False)
     out.print("checkers:", markup=False)
     out.print(f"  {', '.join(checker_names())}", markup=False)
     out.print("tiers:", markup=False)
     for name, tier in load_tiers().items():
         out.print(
-            f"  {name:<16} {tier.title}: availability >= {tier.availability.strict * 100:g} %, "
+            f"  {name:<22} {tier.title}: availability >= {tier.availability.strict * 100:g} %, "
             f"RTO <= {tier.rto.strict:g} s, RPO <= {tier.rpo.strict:g} s",
             markup=False,
         )
