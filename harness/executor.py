@@ -111,8 +111,8 @@ class Executor:
             if not self._sleep_until(start) or self._brake():
                 return
             if step.kind == "fault":
+                self.injected.append(step)  # first: a half-done injection (an error, Ctrl-C) is healed too
                 self._fault(step, "inject")
-                self.injected.append(step)
                 if step.duration is not None:
                     self.heals.append((self.history.now() + step.duration, step))
             elif step.kind == "action":

@@ -24,6 +24,7 @@ heal. Needs root on the host (CI runs as root).
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,11 +100,21 @@ def interfaces(stack: Stack, service: str) -> tuple[int, list[str]]:
     return pid, names
 
 
-def _enter(stack: Stack, service: str, *command: str) -> None:
-    pid, _ = interfaces(stack, service)
+def _run(pid: int, service: str, *command: str) -> None:
     done = _nsenter(pid, *command)
+    if "qdisc kind is unknown" in done.stderr:
+        raise HarnessError("this kernel has no sch_netem (tc netem): the latency fault cannot run here")
     if done.returncode != 0:
-        raise HarnessError(f"{' '.join(command[:3])} in {service} failed: {done.stderr.strip()}")
+        raise HarnessError(f"{' '.join(command[:4])} in {service} failed: {done.stderr.strip()}")
+
+
+def _namespaces(stack: Stack, target: str, running_only: bool = False) -> Iterator[tuple[str, int, list[str]]]:
+    """(service, pid, interfaces) of each member of `target`; heal skips stopped ones (their rules died with them)."""
+    for service in topology.members(target):
+        if running_only and stack.service_container(service).status != "running":
+            continue
+        pid, names = interfaces(stack, service)
+        yield service, pid, names
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,20 +127,12 @@ class Latency:
         delay = parse_duration(str(params.get("delay", "200ms")))
         jitter = parse_duration(str(params.get("jitter", "0ms")))
         args = ["delay", f"{delay * 1000:g}ms"] + ([f"{jitter * 1000:g}ms"] if jitter else [])
-        for service in topology.members(target):
-            pid, names = interfaces(stack, service)
+        for service, pid, names in _namespaces(stack, target):
             for interface in names:
-                done = _nsenter(pid, "tc", "qdisc", "replace", "dev", interface, "root", "netem", *args)
-                if "qdisc kind is unknown" in done.stderr:
-                    raise HarnessError("this kernel has no sch_netem (tc netem): the latency fault cannot run here")
-                if done.returncode != 0:
-                    raise HarnessError(f"tc netem on {service} {interface} failed: {done.stderr.strip()}")
+                _run(pid, service, "tc", "qdisc", "replace", "dev", interface, "root", "netem", *args)
 
     def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        for service in topology.members(target):
-            if stack.service_container(service).status != "running":
-                continue  # a stopped container's namespace (and its qdisc) is gone
-            pid, names = interfaces(stack, service)
+        for _, pid, names in _namespaces(stack, target, running_only=True):
             for interface in names:
                 _nsenter(pid, "tc", "qdisc", "del", "dev", interface, "root")  # absent already: fine
 
@@ -152,21 +155,17 @@ class Loss:
 
     def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
         probability = f"{loss_probability(params):.4f}"
-        for service in topology.members(target):
-            pid, names = interfaces(stack, service)
+        for service, pid, names in _namespaces(stack, target):
             self._remove(pid)
             for hook, (chain, flag) in LOSS_CHAINS.items():
-                _enter(stack, service, "iptables", "-N", chain)
+                _run(pid, service, "iptables", "-N", chain)
                 for interface in names:
                     match = [flag, interface, "-m", "statistic", "--mode", "random", "--probability", probability]
-                    _enter(stack, service, "iptables", "-A", chain, *match, "-j", "DROP")
-                _enter(stack, service, "iptables", "-I", hook, "-j", chain)
+                    _run(pid, service, "iptables", "-A", chain, *match, "-j", "DROP")
+                _run(pid, service, "iptables", "-I", hook, "-j", chain)
 
     def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        for service in topology.members(target):
-            if stack.service_container(service).status != "running":
-                continue
-            pid, _ = interfaces(stack, service)
+        for _, pid, _ in _namespaces(stack, target, running_only=True):
             self._remove(pid)
 
     @staticmethod

@@ -38,6 +38,18 @@ from harness.tiers import load_tiers
 
 TIERS = load_tiers()
 CTX = CheckContext(tier=TIERS["tier-1"])
+ALL_CHECKERS = [  # every registered checker, in report order
+    "rto",
+    "rpo",
+    "outages",
+    "availability",
+    "latency",
+    "sessions",
+    "redundancy",
+    "runbook",
+    "steady-state",
+    "guardrails",
+]
 Row = tuple[str, Kind, str, float, dict[str, Any]]
 
 
@@ -120,18 +132,7 @@ def test_quiet_run_without_injection() -> None:
     two_writers(rows, 20.0)
     rows.final_read(21.0, rows.acked)
     verdicts = verdicts_by_name(run_checkers(rows.events(), CTX))
-    assert list(verdicts) == [
-        "rto",
-        "rpo",
-        "outages",
-        "availability",
-        "latency",
-        "sessions",
-        "redundancy",
-        "runbook",
-        "steady-state",
-        "guardrails",
-    ]
+    assert list(verdicts) == ALL_CHECKERS
     rto = verdicts["rto"]
     assert rto.status == "pass" and rto.metrics["rto_seconds"] is None and rto.metrics["injected"] is False
     assert verdicts["outages"].status == "pass" and verdicts["outages"].metrics["outage_count"] == 0
@@ -485,18 +486,7 @@ def test_sessions_lost() -> None:
 
 
 def test_registry_holds_every_checker() -> None:
-    assert set(CHECKERS) == {
-        "rto",
-        "rpo",
-        "outages",
-        "availability",
-        "latency",
-        "sessions",
-        "redundancy",
-        "runbook",
-        "steady-state",
-        "guardrails",
-    }
+    assert set(CHECKERS) == set(ALL_CHECKERS)
     assert all(CHECKERS[name].name == name for name in CHECKERS)
 
 

@@ -111,7 +111,26 @@ def test_heal_runs_when_a_later_step_raises(journal: Journal, tmp_path: Path) ->
     plan = scenario(Step(0.0, "fake", "odoo-1"), Step(0.05, "fake-broken", "odoo-2"))
     with pytest.raises(RuntimeError, match="docker said no"):
         execute(plan, tmp_path)
-    assert journal.calls == [("inject", "odoo-1"), ("inject", "odoo-2"), ("heal", "odoo-1")]
+    assert journal.calls == [("inject", "odoo-1"), ("inject", "odoo-2"), ("heal", "odoo-2"), ("heal", "odoo-1")]
+
+
+def test_heal_runs_on_ctrl_c(journal: Journal, tmp_path: Path) -> None:
+    class Interrupted:
+        name, summary = "interrupted", "Ctrl-C arrives while it is injected"
+
+        def inject(self, stack: Any, target: str, params: dict[str, Any]) -> None:
+            raise KeyboardInterrupt
+
+        def heal(self, stack: Any, target: str, params: dict[str, Any]) -> None:
+            journal.calls.append(("heal", "interrupted"))
+
+    FAULTS["interrupted"] = Interrupted()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            execute(scenario(Step(0.0, "fake", "pg-primary"), Step(0.05, "interrupted", "redis")), tmp_path)
+    finally:
+        del FAULTS["interrupted"]
+    assert journal.calls == [("inject", "pg-primary"), ("heal", "interrupted"), ("heal", "pg-primary")]
 
 
 def test_a_timed_out_wait_and_a_failed_action_fail_the_runbook_verdict(journal: Journal, tmp_path: Path) -> None:
