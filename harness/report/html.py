@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 
 from harness import __version__
-from harness.history import HEAL, INJECT, LAG, WRITE, Event, Op, pair
+from harness.history import ACTION, HEAL, INJECT, LAG, WRITE, Event, Op, pair
 from harness.report.figures import (
     DASH,
     PHASES,
@@ -104,7 +104,7 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
 
     ops = pair(events)
     writes = [op for op in ops if op.f == WRITE and op.process != FAULT_PROCESS]
-    faults = [op for op in ops if op.process == FAULT_PROCESS and op.f in (INJECT, HEAL)]
+    faults = [op for op in ops if (op.process == FAULT_PROCESS and op.f in (INJECT, HEAL)) or op.f == ACTION]
     lag = [op for op in ops if op.f == LAG and op.kind == "ok" and op.end is not None]
 
     ok_x: list[float] = []
@@ -151,9 +151,9 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
 
     for op in faults:
         t = _fault_time(op)
-        colour = "#82071e" if op.f == INJECT else "#0550ae"
+        colour = {INJECT: "#82071e", HEAL: "#0550ae"}.get(op.f, "#8250df")  # runbook actions in purple
         value = op.value
-        label = f"{op.f} {value.get('fault', '?')} \u2192 {value.get('target', '?')}"
+        label = f"{op.f} {value.get('fault') or value.get('action', '?')} \u2192 {value.get('target', '?')}"
         for ax in (top, bottom):
             ax.axvline(t, color=colour, ls="--", lw=1)
         top.text(
