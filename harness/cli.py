@@ -248,6 +248,9 @@ def run(
             "(default: $ODOO_CHAOS_STOP_FILE or ~/.cache/odoo-chaos/STOP; ODOO_CHAOS_STOP=1 works too)."
         ),
     ] = None,
+    load: Annotated[
+        Path | None, typer.Option(help="Load profile YAML: Locust users on Odoo during every drill.")
+    ] = None,
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
 ) -> None:
     """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
@@ -276,9 +279,12 @@ def run(
     tiers = load_tiers(tiers_file)
     plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
     progress = Progress()
+    from harness.load.profile import load_profile
+
     run_kwargs: dict[str, Any] = {
         "evidence_extra": {"tiers.yaml": (tiers_file or DEFAULT_TIERS_FILE).read_bytes()},
         "stop_file": stop_file,
+        "load": load_profile(load) if load else None,
     }
     config = StackConfig(odoo_image=odoo_image)
     if len(plan) == 1 and repeat == 1:
@@ -297,6 +303,61 @@ def run(
         _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
     out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
     raise typer.Exit(campaign.exit_code)
+
+
+@app.command("load")
+def load_command(
+    users: Annotated[int, typer.Option(min=1, help="Concurrent Locust users.")] = 10,
+    spawn_rate: Annotated[float, typer.Option(min=0.1, help="Users started per second.")] = 5.0,
+    duration: Annotated[str, typer.Option(help="How long the load runs, e.g. 60s, 5m.")] = "60s",
+    profile: Annotated[
+        Path | None, typer.Option(help="Load profile YAML (tasks, think time, SLO); --users/--spawn-rate override it.")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=0, help="Locust worker processes (distributed mode).")] = None,
+    tier: Annotated[str, typer.Option(help="Tier for the probes' verdicts.")] = "tier-1",
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the run directory is written.")] = Path("reports"),
+    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+) -> None:
+    """Load alone: Locust users on Odoo through Traefik; throughput, errors and latency per endpoint in a run directory.
+
+    Exit code: 0 pass or warn, 1 fail (e.g. p95 above the profile's SLO), 2 error.
+    """
+    from dataclasses import replace
+
+    from harness.load.profile import LoadProfile, load_profile
+    from harness.runner import run_scenario
+    from harness.scenario import Scenario
+    from harness.tiers import get_tier, load_tiers, parse_duration
+
+    try:
+        seconds = parse_duration(duration)
+    except ValueError:
+        raise HarnessError(f"--duration: invalid duration {duration!r} (use e.g. 60s, 5m)") from None
+    chosen = load_profile(profile) if profile else LoadProfile()
+    chosen = replace(chosen, users=users, spawn_rate=spawn_rate)
+    if workers is not None:
+        chosen = replace(chosen, workers=workers)
+    scenario = Scenario("load", f"{users} Locust users for {duration}", tier, seconds, 2.0, ("business-write",))
+    with _interruptible():
+        outcome = run_scenario(
+            scenario,
+            get_tier(tier, load_tiers()),
+            out_dir,
+            stack_config=StackConfig(odoo_image=odoo_image),
+            progress=Progress(),
+            load=chosen,
+        )
+    check = next((c for c in outcome.report.get("checks", []) if c["checker"] == "load"), None)
+    before = (check or {}).get("metrics", {}).get("before", {})
+    out.print(
+        f"load: verdict {outcome.verdict}; {before.get('requests_per_second')} requests/s, "
+        f"error rate {before.get('error_rate')}, p50 {before.get('p50')} s, p95 {before.get('p95')} s, "
+        f"p99 {before.get('p99')} s; report: {outcome.run_dir / 'report.html'}",
+        markup=False,
+    )
+    if outcome.report.get("aborted_reason"):
+        err.print(f"odoo-chaos: error: run aborted: {outcome.report['aborted_reason']}", markup=False)
+    raise typer.Exit(outcome.exit_code)
 
 
 def _print_outcome(name: str, tier: str, verdict: str, report: dict[str, Any], run_dir: Path) -> None:

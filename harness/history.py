@@ -36,6 +36,7 @@ ACTION = "action"  # process "runbook"; value {"action", "target", ...}; ok adds
 WAIT = "wait"  # process "runner"; value {"condition", "timeout"}; ok when it held, fail on timeout
 STEADY = "steady-state"  # process "runner"; value {"condition", "when": "before" | "after"}
 HALT = "halt"  # process "runner", kind info; value {"by": "guard" | "stop", "reason"}
+LOAD = "load"  # process "load", kind info; value {"at", "name", "count", "failures", "hist": {ms: n}}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@
 - fixture `odoo_stack` (session scope): the reference stack, brought up once and always torn
   down at the end of the session;
 - marker `scenario(name_or_path, tier=None)`: before the test body runs, the drill runs on
-  `odoo_stack` after a warm reset (`harness.campaign.warm_reset`). A `fail` verdict fails the
+  `odoo_stack` after a warm reset (`harness.campaign.warm_reset`), and the stack is warm-reset
+  again after the test, so later tests find it as before. A `fail` verdict fails the
   test, and so does `unknown` (the drill could not measure); the message names the run
   directory, which is also attached to the test as the `odoo_chaos_run_dir` property (it shows
   in `--junitxml` reports). `pass` and `warn` let the test body run;
@@ -70,9 +71,10 @@ def scenario_path(name: str, config: pytest.Config) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _odoo_chaos_drill(request: pytest.FixtureRequest) -> None:
+def _odoo_chaos_drill(request: pytest.FixtureRequest) -> Iterator[None]:
     marker = request.node.get_closest_marker("scenario")
     if marker is None:
+        yield
         return
     if not marker.args:
         raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.scenario needs a scenario name")
@@ -91,6 +93,8 @@ def _odoo_chaos_drill(request: pytest.FixtureRequest) -> None:
     outcome = run_scenario(scenario, tier, out, stack=stack, progress=_progress)
     request.node.stash[OUTCOME] = outcome
     request.node.user_properties.append(("odoo_chaos_run_dir", str(outcome.run_dir)))
+    yield
+    warm_reset(stack, _progress)  # leave the shared stack as the next test expects it (pg-primary primary)
 
 
 @pytest.fixture

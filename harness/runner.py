@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -29,6 +30,8 @@ from harness.checkers import CheckContext, checker_names, overall, run_checkers
 from harness.errors import HarnessError
 from harness.executor import Executor
 from harness.history import History
+from harness.load.profile import LoadProfile
+from harness.load.runner import LoadRun
 from harness.probes import PROBES, ProbeContext
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
@@ -80,11 +83,13 @@ def run_scenario(
     period: float = 0.1,
     evidence_extra: dict[str, bytes] | None = None,
     stop_file: Path | None = None,
+    load: LoadProfile | None = None,
 ) -> RunOutcome:
     tier = with_checks(tier, scenario)
     owned = stack is None
     stack = stack or Stack(stack_config or StackConfig(), progress=progress)
     run_dir = run_dir_for(out, scenario, stack.run_id)
+    load_dir = tempfile.TemporaryDirectory(prefix="odoo-chaos-load-")  # Locust's files; its log becomes evidence
     started_at = h.iso(datetime.now(UTC))
     aborted: str | None = None
     with (run_dir / "history.jsonl").open("w") as stream:
@@ -97,7 +102,8 @@ def run_scenario(
             ctx = ProbeContext(
                 history, stack.endpoints, stack.run_id, threading.Event(), period=period, seq_base=_next_seq(stack)
             )
-            _drive(scenario, stack, history, ctx, progress, side_effects, stop_file)
+            loader = LoadRun(load, stack.endpoints, history, Path(load_dir.name), progress) if load else None
+            _drive(scenario, stack, history, ctx, progress, side_effects, stop_file, loader)
         except KeyboardInterrupt:
             aborted = "interrupted (Ctrl-C or SIGTERM)"
             raise
@@ -109,6 +115,9 @@ def run_scenario(
                 ctx.stop.set()
             stack_info = _stack_info(stack)
             evidence = _evidence(stack, scenario, tier) | (evidence_extra or {})
+            for path in sorted(Path(load_dir.name).glob("locust.log")):
+                evidence["load/locust.log"] = path.read_bytes()
+            load_dir.cleanup()
             evidence["versions.json"] = json.dumps(stack_info, indent=2).encode()
             if owned:
                 stack.down()
@@ -134,6 +143,7 @@ def _drive(
     progress: Progress,
     side_effects: Sequence[SideEffect],
     stop_file: Path | None,
+    loader: LoadRun | None = None,
 ) -> None:
     threads = [
         threading.Thread(target=body, name=f"probe-{name}", daemon=True)
@@ -144,6 +154,31 @@ def _drive(
     progress(f"probes running ({', '.join(scenario.probes)}) for {scenario.duration:.0f}s")
     for thread in threads:
         thread.start()
+    try:
+        if loader is not None:
+            loader.start(run_time=scenario.duration + scenario.settle)
+        _steps(scenario, stack, history, ctx, progress, side_effects, stop_file)
+    finally:
+        if loader is not None:
+            loader.stop()
+    ctx.stop.set()
+    for thread in threads:
+        thread.join(timeout=ctx.timeout + 5)
+    history.record("runner", "ok", h.PHASE, {"phase": "final-read"})
+    progress("final read")
+    final_read(ctx)
+
+
+def _steps(
+    scenario: Scenario,
+    stack: Stack,
+    history: History,
+    ctx: ProbeContext,
+    progress: Progress,
+    side_effects: Sequence[SideEffect],
+    stop_file: Path | None,
+) -> None:
+    """Steady state, the steps, idle to the end, heal always, settle, steady state after recovery."""
     executor = Executor(scenario, stack, history, ctx.stop, progress, stop_file)
     for at, fn in side_effects:
         _after(ctx, executor.origin + at, fn, stack, history)
@@ -160,12 +195,6 @@ def _drive(
     if scenario.steady_state:
         progress("checking the steady state after recovery")
         executor.steady_state("after", STEADY_TIMEOUT)
-    ctx.stop.set()
-    for thread in threads:
-        thread.join(timeout=ctx.timeout + 5)
-    history.record("runner", "ok", h.PHASE, {"phase": "final-read"})
-    progress("final read")
-    final_read(ctx)
 
 
 def _after(ctx: ProbeContext, at: float, fn: Callable[[Stack, History], None], stack: Stack, history: History) -> None:
@@ -267,6 +296,7 @@ def checkers_for(scenario: Scenario, events: Sequence[h.Event] = ()) -> list[str
         "runbook": any(step.kind != "fault" for step in scenario.steps),
         "steady-state": bool(scenario.steady_state),
         "guardrails": scenario.guard is not None or any(e.f == h.HALT for e in events),
+        "load": any(e.f == h.LOAD for e in events),
     }
     return [name for name in checker_names() if applies.get(name, True)]
 

@@ -51,6 +51,10 @@ wait_for_primary() {
   until pg_isready -q -h "$PRIMARY_HOST" -p 5432; do sleep 0.2; done
 }
 
+# Archive a WAL file once; a file already archived with identical content (the other node archived
+# it before a failover or switchback) counts as done, a different one is refused (never overwritten).
+ARCHIVE='if [ -f /backup/wal/%f ]; then cmp -s %p /backup/wal/%f; else cp %p /backup/wal/%f.tmp && mv /backup/wal/%f.tmp /backup/wal/%f; fi'
+
 rm -f /var/run/postgresql/.s.PGSQL.* /var/run/postgresql/*.pid 2>/dev/null || true
 mkdir -p /var/run/postgresql 2>/dev/null || true
 
@@ -78,7 +82,7 @@ case "$PG_ROLE" in
     mkdir -p /backup/wal
     exec postgres -D "$PGDATA" "${common_flags[@]}" \
       -c archive_mode=on -c archive_timeout=60 \
-      -c archive_command='test ! -f /backup/wal/%f && cp %p /backup/wal/%f.tmp && mv /backup/wal/%f.tmp /backup/wal/%f'
+      -c archive_command="$ARCHIVE"
     ;;
   standby)
     export PGPASSWORD=${REPLICATION_PASSWORD:?}
@@ -91,7 +95,7 @@ case "$PG_ROLE" in
     fi
     rm -f "$PGDATA/postmaster.pid"
     exec postgres -D "$PGDATA" "${common_flags[@]}" -c archive_mode=on \
-      -c archive_command='test ! -f /backup/wal/%f && cp %p /backup/wal/%f.tmp && mv /backup/wal/%f.tmp /backup/wal/%f' \
+      -c archive_command="$ARCHIVE" \
       -c cluster_name=pg-standby
     ;;
   backup)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from harness.checkers import availability, latency, outages, redundancy, rpo, rto, runbook, sessions
+from harness.checkers import availability, latency, load, outages, redundancy, rpo, rto, runbook, sessions
 from harness.checkers.base import CHECKERS, CheckContext, Checker, Status, Verdict, register
 from harness.errors import HarnessError
 from harness.history import Event
@@ -29,6 +29,7 @@ __all__ = [
     "availability",
     "checker_names",
     "latency",
+    "load",
     "outages",
     "overall",
     "redundancy",
@@ -56,6 +57,7 @@ ORDER: tuple[str, ...] = (
     "runbook",
     "steady-state",
     "guardrails",
+    "load",
 )
 
 

@@ -124,7 +124,13 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
 
     fig = Figure(figsize=(12, 6.5), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    load_points = summary.metric("load", "timeline") or []
+    if load_points:
+        fig.set_size_inches(12, 8.5)
+        top, bottom, load_ax = fig.subplots(3, 1, sharex=True, height_ratios=[3, 1, 1.5])
+    else:
+        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+        load_ax = None
     fig.suptitle(f"{summary.scenario} \u2014 run {summary.run_id}", fontsize=11)
 
     for i, outage in enumerate(outages_of(summary)):
@@ -207,8 +213,12 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
         )
     bottom.set_ylabel("replication lag (s)")
     bottom.set_ylim(bottom=0)
-    bottom.set_xlabel("seconds since run start")
     bottom.set_xlim(0, x_max)
+    axes = [top, bottom]
+    if load_ax is not None:
+        _plot_load(load_ax, load_points, faults)
+        axes.append(load_ax)
+    axes[-1].set_xlabel("seconds since run start")
 
     buffer = io.BytesIO()
     try:
@@ -216,6 +226,23 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
     finally:
         fig.clear()
     return buffer.getvalue()
+
+
+def _plot_load(ax: Any, points: Sequence[dict[str, Any]], faults: Sequence[Op]) -> None:
+    """Locust's requests/s (ok and failed) and p95 latency per second, with the fault markers."""
+    xs = [float(p["at"]) for p in points]
+    ok = [int(p["requests"]) - int(p["failures"]) for p in points]
+    failed = [int(p["failures"]) for p in points]
+    ax.bar(xs, ok, width=1.0, align="edge", color="#1a7f37", alpha=0.6, label="load ok req/s")
+    ax.bar(xs, failed, width=1.0, align="edge", bottom=ok, color="#cf222e", alpha=0.8, label="load failed req/s")
+    ax.set_ylabel("load (req/s)")
+    p95 = ax.twinx()
+    p95.plot(xs, [(p["p95"] or 0) * 1000 for p in points], color="#8250df", lw=1, label="load p95 (ms)")
+    p95.set_ylabel("p95 (ms)")
+    p95.set_ylim(bottom=0)
+    for op in faults:
+        ax.axvline(_fault_time(op), color="#6e7781", ls="--", lw=1)
+    ax.legend(loc="upper left", fontsize=7)
 
 
 # --- page ----------------------------------------------------------------------------------------------------------

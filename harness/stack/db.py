@@ -7,7 +7,8 @@ from every network). The steps are what a DBA does by hand during a failover, no
 - `follow(node, source)`: make `node` a standby of `source` -- stop it (a fast shutdown; this is
   also the fence for an old primary that is still running behind a partition), rewind it with
   `pg_rewind` in a one-off container on the stack's network (re-clone with `pg_basebackup` if the
-  rewind fails), write `standby.signal` and `primary_conninfo`, reconnect its networks, start
+  rewind fails), write `standby.signal` and `primary_conninfo` with its replication slot on the
+  source (`pg_standby` / `pg_primary`), reconnect its networks, start
   it, and wait until `source` sees it streaming. This is "rejoin the old primary";
 - `switch_back(stack)`: the controlled switchover a warm reset uses to give `pg-primary` its
   role back (fast shutdown of the current primary, promote, follow).
@@ -126,6 +127,22 @@ def fast_shutdown(container: Any, timeout: float = 15.0) -> None:
     container.reload()
 
 
+def slot_name(node: str) -> str:
+    """The physical replication slot a follower streams through on its primary (`pg_standby`, `pg_primary`)."""
+    return node.replace("-", "_")
+
+
+def ensure_slot(stack: Stack, source: str, follower: str) -> None:
+    """Create the follower's slot on the primary if it is missing (the source keeps WAL until it streams)."""
+    slot = slot_name(follower)
+    _psql(
+        stack,
+        source,
+        f"SELECT pg_create_physical_replication_slot('{slot}') "
+        f"WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '{slot}')",
+    )
+
+
 def _rewind_script(node: str, source: str) -> str:
     conninfo = f"host={source} port={topology.PG_PORT} user=replicator application_name={node}"
     return f"""
@@ -149,7 +166,7 @@ fi
 touch {DATA_DIR}/standby.signal
 cat >> {DATA_DIR}/postgresql.auto.conf <<CONF
 primary_conninfo = '{conninfo} password=$REPLICATION_PASSWORD'
-primary_slot_name = ''
+primary_slot_name = '{slot_name(node)}'
 restore_command = 'cp /backup/wal/%f %p'
 recovery_target_timeline = 'latest'
 CONF
@@ -209,6 +226,7 @@ def follow(
     container = stack.service_container(node)
     fast_shutdown(container, timeout=fence_timeout)  # the fence: an isolated old primary stops writing here
     stack.reconnect(node)
+    ensure_slot(stack, source, node)
     note = ""
     for reclone in (False, True):
         output = _prepare(stack, container, node, source, reclone, timeout)

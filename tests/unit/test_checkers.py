@@ -49,6 +49,7 @@ ALL_CHECKERS = [  # every registered checker, in report order
     "runbook",
     "steady-state",
     "guardrails",
+    "load",
 ]
 Row = tuple[str, Kind, str, float, dict[str, Any]]
 

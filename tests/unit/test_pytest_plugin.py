@@ -72,7 +72,7 @@ def test_missing():
 
 
 def test_order():
-    assert RUNS == [("reset", ""), ("holds", "tier-2"), ("reset", ""), ("breaks", "tier-1")]
+    assert RUNS == [("reset", ""), ("holds", "tier-2"), ("reset", ""), ("reset", ""), ("breaks", "tier-1"), ("reset", "")]
 """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=junit.xml")

@@ -466,3 +466,12 @@ def test_evidence_names_stay_inside_the_run_dir(tmp_path: Path, name: str) -> No
     with pytest.raises(ValueError, match="evidence name"):
         write_run_dir(tmp_path, _summary(), [], evidence={name: b"x"})
     assert not (tmp_path / "report.json").exists()
+
+
+def test_plot_adds_a_load_panel_when_locust_ran() -> None:
+    timeline = [{"at": t, "requests": 20, "failures": 5 if 10 <= t < 13 else 0, "p95": 0.05} for t in range(30)]
+    load = Verdict("load", "pass", {"timeline": timeline})
+    events = make([("fault", "invoke", INJECT, 10.0, {"fault": "kill", "target": "odoo-1"})])
+    with_load = timeline_png(_summary(verdicts=[*_verdicts(), load]), events)
+    without = timeline_png(_summary(), events)
+    assert with_load.startswith(b"\x89PNG") and len(with_load) != len(without)
