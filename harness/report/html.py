@@ -340,6 +340,18 @@ code { font-size: .9em; }
 <h2>Sessions</h2>
 <p>{{ sessions }}</p>
 
+{% if load %}
+<h2>Load (Locust)</h2>
+<table>
+<tr><th>Window</th><th>Endpoint</th><th>Requests/s</th><th>Requests</th><th>Error rate</th>
+<th>p50</th><th>p95</th><th>p99</th></tr>
+{% for row in load %}<tr><td>{{ row.window }}</td><td>{{ row.endpoint }}</td><td class="num">{{ row.rps }}</td>
+<td class="num">{{ row.requests }}</td><td class="num">{{ row.error_rate }}</td><td class="num">{{ row.p50 }}</td>
+<td class="num">{{ row.p95 }}</td><td class="num">{{ row.p99 }}</td></tr>
+{% endfor %}</table>
+{% if load_capacity %}<p>{{ load_capacity }}</p>{% endif %}
+{% endif %}
+
 <h2>Stack as run</h2>
 {% if stack %}
 <table>
@@ -453,6 +465,36 @@ def _context(summary: RunSummary, plot: str | None, plot_error: str) -> dict[str
             f" lost ({percent(share, 1)})."
         )
 
+    load_rows: list[dict[str, str]] = []
+    for window in ("before", "during", "after"):
+        figures = m("load", window)
+        if not isinstance(figures, Mapping):
+            continue
+        endpoints = figures.get("endpoints")
+        per_endpoint = sorted(endpoints.items()) if isinstance(endpoints, Mapping) else []
+        for name, row in [("all", figures), *per_endpoint]:
+            load_rows.append(
+                {
+                    "window": window if name == "all" else "",
+                    "endpoint": str(name),
+                    "rps": _text(row.get("requests_per_second")),
+                    "requests": integer(row.get("requests")),
+                    "error_rate": percent(row.get("error_rate"), 1),
+                    "p50": millis(row.get("p50")),
+                    "p95": millis(row.get("p95")),
+                    "p99": millis(row.get("p99")),
+                }
+            )
+    capacity = m("load", "capacity")
+    load_capacity = ""
+    if isinstance(capacity, Mapping):
+        regained = capacity.get("regained_after_seconds")
+        load_capacity = f"Capacity: {capacity.get('baseline_ok_per_second')} ok requests/s before the fault; " + (
+            f"throughput back within the margin {regained} s after recovery."
+            if regained is not None
+            else "throughput not regained by the end of the run."
+        )
+
     stack = [
         {
             "service": name,
@@ -486,6 +528,8 @@ def _context(summary: RunSummary, plot: str | None, plot_error: str) -> dict[str
         "lost_seqs": seq_list(m(RPO, "lost_seqs"), limit=20),
         "latency": latency,
         "sessions": sessions,
+        "load": load_rows,
+        "load_capacity": load_capacity,
         "stack": stack,
         "version": __version__,
         "schema_version": SCHEMA_VERSION,

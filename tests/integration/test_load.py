@@ -16,8 +16,10 @@ from tests.integration.conftest import cli, labelled
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_load_alone_writes_a_run_directory_with_throughput_and_latency_per_endpoint(tmp_path: Path) -> None:
-    result = cli("load", "--users", "6", "--spawn-rate", "6", "--duration", "30s", "--out", str(tmp_path))
+def test_load_alone_in_distributed_mode_writes_throughput_and_latency_per_endpoint(tmp_path: Path) -> None:
+    result = cli(
+        "load", "--users", "6", "--spawn-rate", "6", "--duration", "30s", "--workers", "2", "--out", str(tmp_path)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "load: verdict" in result.stdout
     (run_dir,) = list(tmp_path.iterdir())

@@ -475,3 +475,16 @@ def test_plot_adds_a_load_panel_when_locust_ran() -> None:
     with_load = timeline_png(_summary(verdicts=[*_verdicts(), load]), events)
     without = timeline_png(_summary(), events)
     assert with_load.startswith(b"\x89PNG") and len(with_load) != len(without)
+
+
+def test_html_has_a_load_table_per_window_and_endpoint() -> None:
+    endpoint = {"requests_per_second": 3.0, "requests": 60, "error_rate": 0.0, "p50": 0.02, "p95": 0.05, "p99": 0.08}
+    before = {**endpoint, "requests_per_second": 8.5, "requests": 170, "endpoints": {"browse-partners": endpoint}}
+    capacity = {"baseline_ok_per_second": 8.5, "regained_after_seconds": 1.4}
+    load = Verdict("load", "pass", {"before": before, "capacity": capacity, "timeline": []})
+    page = report_html(_summary(verdicts=[*_verdicts(), load]), [])
+    assert "<h2>Load (Locust)</h2>" in page
+    assert '<td>before</td><td>all</td><td class="num">8.5</td>' in page
+    assert "<td></td><td>browse-partners</td>" in page
+    assert "margin 1.4 s after recovery" in page
+    assert "Load (Locust)" not in report_html(_summary(), [])
