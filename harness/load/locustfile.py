@@ -150,7 +150,12 @@ class OdooOffice:
         self._json(
             "/web/dataset/search_read",
             "browse-partners",
-            {"model": "res.partner", "fields": ["name", "email"], "limit": 40},
+            {
+                "model": "res.partner",
+                "fields": ["name", "email"],
+                "domain": [],
+                "limit": 40,
+            },  # the web client always sends a domain; Odoo 11 crashes on None past `limit` rows
         )
 
     def search_partners(self) -> None:
