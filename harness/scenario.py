@@ -42,6 +42,7 @@ from harness.faults import FAULTS
 from harness.probes import PROBES
 from harness.stack import topology
 from harness.tiers import parse_duration, parse_percent
+from harness.validation import first_problem
 
 GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d+(?:\.\d+)?)\s*%\s+for\s+(?P<window>\S+)")
 WAIT = re.compile(r"until\s+(?P<condition>[a-z0-9-]+)\s+timeout\s+(?P<timeout>\S+)")
@@ -270,14 +271,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     try:
         model = _ScenarioModel.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field (remove it or check its spelling)"
-        elif error["type"] == "missing":
-            message = "missing required field"
-        raise InvalidScenario(f"{source}: field {where}: {message}") from None
+        raise InvalidScenario(first_problem(exc, source)) from None
     duration = _seconds(model.duration, "field duration", source)
     settle = _seconds(model.settle, "field settle", source)
     if duration <= 0:

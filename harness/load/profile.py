@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import HarnessError
 from harness.tiers import parse_duration
+from harness.validation import first_problem
 
 TASKS = ("browse-partners", "search-partners", "open-partner", "create-partner", "update-partner")
 DEFAULT_TASKS = {
@@ -121,12 +122,7 @@ def parse_profile(data: Any, source: str = "<load profile>") -> LoadProfile:
     try:
         model = _ProfileModel.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field (remove it or check its spelling)"
-        raise InvalidLoadProfile(f"{source}: field {where}: {message}") from None
+        raise InvalidLoadProfile(first_problem(exc, source)) from None
     low = _seconds(model.think_time.min, "think_time.min", source)
     high = _seconds(model.think_time.max, "think_time.max", source)
     if low > high:
