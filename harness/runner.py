@@ -3,7 +3,8 @@
 1. validate the scenario and the tier (before any container starts);
 2. create the run directory and stream the history into `history.jsonl`;
 3. bring the stack up (or reuse one that is already up);
-4. start every probe on its own thread; at each step's time inject its fault, heal it after its
+4. with a load profile, start Locust first and let its users ramp up and settle (`harness.load`);
+   start every probe on its own thread; at each step's time inject its fault, heal it after its
    `for` (faults are recorded as operations of process `fault`);
 5. at the end of `duration` heal whatever is still injected -- always: on success, failure,
    error and Ctrl-C; let the probes run `settle` longer, stop them;
@@ -150,20 +151,25 @@ def _drive(
         for name in scenario.probes
         for body in PROBES[name](ctx)
     ]
-    history.record("runner", "ok", h.PHASE, {"phase": "probes", "probes": list(scenario.probes)})
-    progress(f"probes running ({', '.join(scenario.probes)}) for {scenario.duration:.0f}s")
-    for thread in threads:
-        thread.start()
     try:
-        if loader is not None:
-            loader.start(run_time=scenario.duration + scenario.settle)
+        if loader is not None:  # the users ramp up and settle before the drill's clock starts
+            warmup = loader.warmup_seconds()
+            loader.start(run_time=warmup + scenario.duration + scenario.settle)
+            progress(f"load warming up for {warmup:.0f}s before the drill starts")
+            if ctx.stop.wait(warmup):
+                return
+        history.record("runner", "ok", h.PHASE, {"phase": "probes", "probes": list(scenario.probes)})
+        progress(f"probes running ({', '.join(scenario.probes)}) for {scenario.duration:.0f}s")
+        for thread in threads:
+            thread.start()
         _steps(scenario, stack, history, ctx, progress, side_effects, stop_file)
     finally:
         if loader is not None:
             loader.stop()
     ctx.stop.set()
     for thread in threads:
-        thread.join(timeout=ctx.timeout + 5)
+        if thread.ident is not None:  # started (a stopped warm-up starts none)
+            thread.join(timeout=ctx.timeout + 5)
     history.record("runner", "ok", h.PHASE, {"phase": "final-read"})
     progress("final read")
     final_read(ctx)

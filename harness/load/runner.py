@@ -53,6 +53,14 @@ class LoadRun:
         self._stop = threading.Event()
         self._tailer: threading.Thread | None = None
 
+    def ramp_seconds(self) -> float:
+        """How long until every user runs (users / spawn rate), plus 2 s for their first requests."""
+        return round(self.profile.users / self.profile.spawn_rate + 2, 1)
+
+    def warmup_seconds(self) -> float:
+        """Load before the drill starts: the ramp-up plus 5 s of steady load (the `before` baseline grows by it)."""
+        return self.ramp_seconds() + 5.0
+
     def start(self, run_time: float) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stats = self.directory / "stats.jsonl"
@@ -101,7 +109,7 @@ class LoadRun:
                 "profile": profile.name,
                 "users": profile.users,
                 "workers": profile.workers,
-                "ramp_seconds": round(profile.users / profile.spawn_rate + 2, 1),
+                "ramp_seconds": self.ramp_seconds(),
                 "capacity_within": profile.capacity_within,
                 "capacity_deadline": profile.capacity_deadline,
                 "slo_p95": profile.slo_p95,
