@@ -42,7 +42,7 @@ from harness.faults import FAULTS
 from harness.probes import PROBES
 from harness.stack import topology
 from harness.tiers import parse_duration, parse_percent
-from harness.validation import first_problem
+from harness.validation import duration_field, first_problem
 
 GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d+(?:\.\d+)?)\s*%\s+for\s+(?P<window>\S+)")
 WAIT = re.compile(r"until\s+(?P<condition>[a-z0-9-]+)\s+timeout\s+(?P<timeout>\S+)")
@@ -214,10 +214,7 @@ class _ScenarioModel(BaseModel):
 
 
 def _seconds(text: str, where: str, source: str) -> float:
-    try:
-        return parse_duration(text)
-    except ValueError:
-        raise InvalidScenario(f"{source}: {where}: invalid duration {text!r} (use e.g. 500ms, 30s, 2m)") from None
+    return duration_field(text, where, source, InvalidScenario)
 
 
 def _check_value(name: str, value: Any, source: str) -> tuple[float, float]:

@@ -28,8 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import HarnessError
-from harness.tiers import parse_duration
-from harness.validation import first_problem
+from harness.validation import duration_field, first_problem
 
 TASKS = ("browse-partners", "search-partners", "open-partner", "create-partner", "update-partner")
 DEFAULT_TASKS = {
@@ -103,10 +102,7 @@ class _ProfileModel(BaseModel):
 
 
 def _seconds(text: str, where: str, source: str) -> float:
-    try:
-        return parse_duration(text)
-    except ValueError:
-        raise InvalidLoadProfile(f"{source}: {where}: invalid duration {text!r} (use e.g. 500ms, 2s)") from None
+    return duration_field(text, where, source, InvalidLoadProfile)
 
 
 def _share(text: str, where: str, source: str) -> float:

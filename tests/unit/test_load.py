@@ -58,7 +58,7 @@ def test_a_full_profile_becomes_seconds_and_shares() -> None:
         ({"think_time": {"min": "3s", "max": "1s"}}, "p: think_time: min 3s is above max 1s"),
         (
             {"think_time": {"min": "soon", "max": "1s"}},
-            "p: think_time.min: invalid duration 'soon' (use e.g. 500ms, 2s)",
+            "p: think_time.min: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)",
         ),
         ({"capacity": {"within": "ten"}}, "p: capacity.within: 'ten' is not a percentage such as 10%"),
         ({"user_class": "slow"}, "p: field user_class: Input should be 'fast' or 'http'"),
