@@ -16,7 +16,6 @@ per scenario, the verdicts and min / median / p90 / max of RTO, RPO and lost wri
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.checkers.latency import nearest_rank
 from harness.clock import poll_until
 from harness.errors import StackNotReady
 from harness.faults import FAULTS
@@ -60,12 +60,6 @@ def warm_reset(stack: Stack, progress: Progress, timeout: float = 90.0) -> float
     return seconds
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile (the value at rank ceil(share * n))."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def distribution(values: Sequence[float | None]) -> dict[str, float | int | None]:
     present = [float(v) for v in values if v is not None]
     if not present:
@@ -73,8 +67,8 @@ def distribution(values: Sequence[float | None]) -> dict[str, float | int | None
     return {
         "n": len(present),
         "min": min(present),
-        "median": percentile(present, 0.5),
-        "p90": percentile(present, 0.9),
+        "median": nearest_rank(present, 50),
+        "p90": nearest_rank(present, 90),
         "max": max(present),
     }
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from harness import history as h
-from harness.campaign import distribution, percentile, summarise, summary_markdown
+from harness.campaign import distribution, summarise, summary_markdown
 from harness.checkers.base import CheckContext
+from harness.checkers.latency import nearest_rank
 from harness.checkers.redundancy import check_redundancy
 from harness.errors import HarnessError
 from harness.faults.network import loss_probability, partition_cuts
@@ -19,8 +20,8 @@ from harness.tiers import load_tiers
 
 
 def test_percentiles_are_nearest_rank() -> None:
-    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
-    assert percentile([float(i) for i in range(1, 11)], 0.9) == 9.0
+    assert nearest_rank([3.0, 1.0, 2.0], 50) == 2.0
+    assert nearest_rank([float(i) for i in range(1, 11)], 90) == 9.0
     assert distribution([1.0, None, 3.0, 2.0]) == {"n": 3, "min": 1.0, "median": 2.0, "p90": 3.0, "max": 3.0}
     assert distribution([None]) == {"n": 0, "min": None, "median": None, "p90": None, "max": None}
 
