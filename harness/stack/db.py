@@ -48,14 +48,18 @@ class Rejoin:
     note: str = ""  # why pg_rewind could not be used, when it was not
 
 
-def role(stack: Stack, node: str) -> Role:
-    container = stack.service_container(node)
+def role_of(container: Any) -> Role:
+    """A PostgreSQL container's role, asked with psql inside it (works while it is cut off)."""
     if container.status != "running":
         return "down"
     result = container.exec_run(["psql", "-XAtc", "SELECT pg_is_in_recovery()"])
     if result.exit_code != 0:
         return "down"
     return "standby" if result.output.decode().strip() == "t" else "primary"
+
+
+def role(stack: Stack, node: str) -> Role:
+    return role_of(stack.service_container(node))
 
 
 def roles(stack: Stack) -> dict[str, Role]:

@@ -1,6 +1,6 @@
 """Live health of a run's services, for `odoo-chaos status`: container state plus a cheap check.
 
-PostgreSQL: `pg_isready` and whether it is in recovery; Redis: `redis-cli ping`; Odoo: its HTTP
+PostgreSQL: whether it answers and is in recovery (`db.role_of`); Redis: `redis-cli ping`; Odoo: its HTTP
 port answers the liveness path (static file, or /web/health on 16+) from inside the container;
 Traefik: `traefik healthcheck` against its ping entry point; backup: a base backup exists.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from harness import labels
 from harness.docker_env import docker_client
-from harness.stack import topology
+from harness.stack import db, topology
 
 
 def _exec(container: Any, command: list[str]) -> tuple[bool, str]:
@@ -20,12 +20,11 @@ def _exec(container: Any, command: list[str]) -> tuple[bool, str]:
 
 
 def check(service: str, container: Any) -> tuple[bool, str]:
-    if service in (topology.PG_PRIMARY, topology.PG_STANDBY):
-        ok, _ = _exec(container, ["pg_isready", "-q"])
-        if not ok:
+    if service in db.PG_NODES:
+        current = db.role_of(container)
+        if current == "down":
             return False, "not accepting connections"
-        _, recovery = _exec(container, ["psql", "-Atc", "SELECT pg_is_in_recovery()"])
-        return True, "standby (in recovery)" if recovery == "t" else "primary (read-write)"
+        return True, "standby (in recovery)" if current == "standby" else "primary (read-write)"
     if service == topology.REDIS:
         ok, output = _exec(container, ["redis-cli", "ping"])
         return ok and output == "PONG", output or "no answer"
