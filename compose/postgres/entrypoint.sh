@@ -2,10 +2,11 @@
 # Start one PostgreSQL node of the reference stack in the role given by PG_ROLE:
 #   primary  - serve read-write; on an empty data dir, copy the seed (/seed) or initdb;
 #              with standby.signal in the data dir (a rejoined old primary) run as a standby;
-#              archive WAL into the backup repository (/backup/wal)
+#              with recovery.signal (a pgBackRest restore) replay WAL to the restore target first;
+#              archive WAL into the pgBackRest repository on the backup volume (/backup/pgbackrest)
 #   standby  - clone the primary with pg_basebackup (replication slot pg_standby), stream from it
-#   backup   - take a full base backup of the primary into /backup/base, then stay up as the
-#              repository's keeper
+#   backup   - the repository's keeper: owns the backup volume; backups are taken by the harness
+#              on the current primary (`pgbackrest backup`), `odoo-chaos backup list` reads them here
 #   seed     - an initdb'd, unreplicated server whose data dir (/seed) is committed as a snapshot
 # Passwords come from the environment (generated per run) and are never echoed.
 set -euo pipefail
@@ -51,9 +52,9 @@ wait_for_primary() {
   until pg_isready -q -h "$PRIMARY_HOST" -p 5432; do sleep 0.2; done
 }
 
-# Archive a WAL file once; a file already archived with identical content (the other node archived
-# it before a failover or switchback) counts as done, a different one is refused (never overwritten).
-ARCHIVE='if [ -f /backup/wal/%f ]; then cmp -s %p /backup/wal/%f; else cp %p /backup/wal/%f.tmp && mv /backup/wal/%f.tmp /backup/wal/%f; fi'
+# pgBackRest archives each WAL file once; a file already in the repository with the same checksum
+# (the other node pushed it before a failover or switchback) counts as done, a different one is refused.
+ARCHIVE='pgbackrest --stanza=odoo archive-push %p'
 
 rm -f /var/run/postgresql/.s.PGSQL.* /var/run/postgresql/*.pid 2>/dev/null || true
 mkdir -p /var/run/postgresql 2>/dev/null || true
@@ -76,10 +77,15 @@ case "$PG_ROLE" in
       # rejoined as a standby after a failover (harness/stack/db.py wrote standby.signal and
       # primary_conninfo): stay a standby; single-user mode cannot run on a standby
       log "standby.signal present: starting as a standby of the promoted node"
+    elif [ -f "$PGDATA/recovery.signal" ]; then
+      # restored by pgBackRest (harness/stack/backup.py): replay WAL to the target, then promote;
+      # the restored roles already carry this run's passwords
+      log "recovery.signal present: replaying WAL from the repository to the restore target"
     else
       set_passwords
+      mkdir -p /backup/pgbackrest
+      pgbackrest --stanza=odoo --no-online stanza-create >/dev/null || log "pgbackrest stanza-create failed"
     fi
-    mkdir -p /backup/wal
     exec postgres -D "$PGDATA" "${common_flags[@]}" \
       -c archive_mode=on -c archive_timeout=60 \
       -c archive_command="$ARCHIVE"
@@ -99,16 +105,8 @@ case "$PG_ROLE" in
       -c cluster_name=pg-standby
     ;;
   backup)
-    export PGPASSWORD=${REPLICATION_PASSWORD:?}
-    wait_for_primary
-    stamp=$(date -u +%Y%m%dT%H%M%SZ)
-    mkdir -p /backup/base /backup/wal
-    if [ ! -f /backup/base/LATEST ]; then
-      log "full base backup $stamp"
-      pg_basebackup -h "$PRIMARY_HOST" -U replicator -D "/backup/base/$stamp" -Ft -z -X fetch -c fast
-      echo "$stamp" > /backup/base/LATEST
-    fi
-    log "repository ready"
+    mkdir -p /backup/pgbackrest
+    log "repository ready (pgBackRest, /backup/pgbackrest)"
     trap 'exit 0' TERM INT
     while :; do sleep 1 & wait $!; done
     ;;

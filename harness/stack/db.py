@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 Role = Literal["primary", "standby", "down"]
 PG_NODES: tuple[str, ...] = (topology.PG_PRIMARY, topology.PG_STANDBY)
 DATA_DIR = "/var/lib/postgresql/data"
+RESTORE_COMMAND = "pgbackrest --stanza=odoo archive-get %f %p"  # WAL back from the pgBackRest repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ rm -f {DATA_DIR}/postmaster.pid  # the container is stopped; a stale pid 1 would
 # pg_rewind would then find "no rewind required": checkpoint first.
 PGPASSWORD="$POSTGRES_PASSWORD" psql -XAq -h {source} -U postgres -d postgres -c CHECKPOINT || true
 # WAL the old primary recycled (its crash recovery checkpoints) is fetched back from the archive
-echo "restore_command = 'cp /backup/wal/%f %p'" >> {DATA_DIR}/postgresql.auto.conf
+echo "restore_command = '{RESTORE_COMMAND}'" >> {DATA_DIR}/postgresql.auto.conf
 if [ -n "${{FORCE_RECLONE:-}}" ] || ! PGPASSWORD="$POSTGRES_PASSWORD" pg_rewind -D {DATA_DIR} --restore-target-wal \\
      --source-server="host={source} port={topology.PG_PORT} user=postgres dbname=postgres"; then
   echo "pg_rewind failed: re-cloning {node} from {source} with pg_basebackup"
@@ -171,7 +172,7 @@ touch {DATA_DIR}/standby.signal
 cat >> {DATA_DIR}/postgresql.auto.conf <<CONF
 primary_conninfo = '{conninfo} password=$REPLICATION_PASSWORD'
 primary_slot_name = '{slot_name(node)}'
-restore_command = 'cp /backup/wal/%f %p'
+restore_command = '{RESTORE_COMMAND}'
 recovery_target_timeline = 'latest'
 CONF
 echo "method=$method"
@@ -218,11 +219,14 @@ def follow(
     timeout: float = 120.0,
     fence_timeout: float = 5.0,
     stream_timeout: float = 30.0,
+    reclone: bool = False,
 ) -> Rejoin:
     """Make `node` a streaming standby of `source` (the old primary rejoining); see the module doc.
 
     When the rewound node does not stream within `stream_timeout` (its history cannot follow the
     source's timeline), it is stopped and re-cloned: slower, but it always ends in redundancy.
+    `reclone=True` skips pg_rewind: a node with corrupted blocks must be copied whole (pg_rewind
+    copies only the blocks changed since the timelines diverged and would keep the bad ones).
     """
     started = time.monotonic()
     if role(stack, source) != "primary":
@@ -232,8 +236,8 @@ def follow(
     stack.reconnect(node)
     ensure_slot(stack, source, node)
     note = ""
-    for reclone in (False, True):
-        output = _prepare(stack, container, node, source, reclone, timeout)
+    for whole_copy in (True,) if reclone else (False, True):
+        output = _prepare(stack, container, node, source, whole_copy, timeout)
         method: Literal["pg_rewind", "re-clone"] = "re-clone" if "method=re-clone" in output else "pg_rewind"
         errors = [line for line in output.splitlines() if line.startswith("pg_rewind:") and "error" in line]
         note = note or (errors[0] if errors else "")

@@ -2,7 +2,7 @@
 
 PostgreSQL: whether it answers and is in recovery (`db.role_of`); Redis: `redis-cli ping`; Odoo: its HTTP
 port answers the liveness path (static file, or /web/health on 16+) from inside the container;
-Traefik: `traefik healthcheck` against its ping entry point; backup: a base backup exists.
+Traefik: `traefik healthcheck` against its ping entry point; backup: the pgBackRest repository holds a backup.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ def check(service: str, container: Any) -> tuple[bool, str]:
         ok, output = _exec(container, ["redis-cli", "ping"])
         return ok and output == "PONG", output or "no answer"
     if service == topology.BACKUP:
-        ok, output = _exec(container, ["cat", "/backup/base/LATEST"])
-        return ok, f"latest base backup {output}" if ok else "no base backup yet"
+        ok, output = _exec(container, ["pgbackrest", "--stanza=odoo", "--output=json", "info"])
+        count = output.count('"label"') if ok else 0
+        return count > 0, f"pgBackRest: {count} backup(s)" if count else "no backup in the repository yet"
     if service in topology.ODOO_NODES:
         ok, output = _exec(container, ["python3", "-c", _ODOO_LIVENESS])
         return ok, output or "no answer"

@@ -30,7 +30,7 @@ from harness.errors import HarnessError, ImageBuildFailed, StackNotReady
 from harness.images import COMPOSE, DEFAULT_ODOO_IMAGE, POSTGRES, REDIS, TRAEFIK, ensure_image
 from harness.images import ODOO11 as ODOO11_IMAGE
 from harness.odoo_api import OdooClient
-from harness.stack import cleanup, health, topology
+from harness.stack import backup, cleanup, health, topology
 from harness.stack.containers import ServiceContainer, ensure_port_free, free_port
 from harness.stack.seed import ensure_seed
 from harness.tls import issue_run_tls
@@ -39,6 +39,8 @@ Progress = Callable[[str], None]
 
 READY_TIMEOUT = 180.0
 READINESS_SEQ = 0  # the ledger row `up` writes; probes start at 1
+DATA_VOLUMES: tuple[str, ...] = ("pg-primary-data", "pg-standby-data", "redis-data")  # lost with their region
+BACKUP_VOLUME = "backup-repo"  # the pgBackRest repository: "another region", never destroyed by a drill
 
 
 def _quiet(_: str) -> None:
@@ -102,6 +104,12 @@ class Stack:
         self.endpoints: Endpoints | None = None
         self.image_ids: dict[str, str] = {}
         self.timings: dict[str, float] = {}
+        self.volumes: dict[str, str] = {}  # role (pg-primary-data, backup-repo, ...) -> docker volume name
+        self.host_ports: dict[tuple[str, int], int] = {}  # (service, container port) -> 127.0.0.1 port, kept
+        # Moments a fault leaves for the runbook, as an operator would read them from an audit log
+        # (e.g. when a destructive statement began: the point-in-time-recovery target).
+        self.marks: dict[str, Any] = {}
+        self._seed_image = POSTGRES.tag
 
     def __enter__(self) -> Stack:
         self.start()
@@ -206,8 +214,8 @@ class Stack:
         container = ServiceContainer(image, labels.object_name(self.run_id, service), self._labels(service))
         for network in spec.networks:
             container.on_network(self.networks[network], topology.aliases_on(spec, network))
-        for port in spec.published:  # fixed host ports: a restarted container keeps its published port
-            container.publish(port, free_port())
+        for port in spec.published:  # fixed host ports: a restarted or recreated container keeps them
+            container.publish(port, self.host_ports.setdefault((service, port), free_port()))
         return container
 
     def _start(self, service: str, container: ServiceContainer) -> ServiceContainer:
@@ -240,6 +248,60 @@ class Stack:
             on_timeout=HarnessError,
         )
 
+    def _data_service(self, service: str) -> ServiceContainer:
+        """The container of a stateful service (PostgreSQL nodes, backup repository, Redis) on its volumes."""
+        pg_env = self.credentials.postgres_env()
+        repo = self.volumes[BACKUP_VOLUME]
+        if service == topology.REDIS:
+            return self._container(service, REDIS.tag).with_volume_mapping(self.volumes["redis-data"], "/data", "rw")
+        if service == topology.BACKUP:
+            return (
+                self._container(service, POSTGRES.tag)
+                .with_envs(PG_ROLE="backup", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
+                .with_volume_mapping(repo, "/backup", "rw")
+            )
+        role = "primary" if service == topology.PG_PRIMARY else "standby"
+        image = self._seed_image if service == topology.PG_PRIMARY else POSTGRES.tag
+        return (
+            self._container(service, image)
+            .with_envs(PG_ROLE=role, PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
+            .with_volume_mapping(self.volumes[f"{service}-data"], "/var/lib/postgresql/data", "rw")
+            .with_volume_mapping(repo, "/backup", "rw")
+        )
+
+    def destroy(self, services: tuple[str, ...]) -> list[str]:
+        """Remove services' containers and their data volumes for good (a lost region); the volumes removed.
+
+        The backup repository's volume is never among them: it lives in "another region".
+        """
+        client = docker_client()
+        for service in services:
+            container = self.service_container(service)
+            container.remove(force=True, v=True)
+            del self.containers[service]
+        removed = []
+        for service in services:
+            name = self.volumes.get(f"{service}-data")
+            if name:
+                client.volumes.get(name).remove(force=True)
+                removed.append(name)
+        return removed
+
+    def recreate_volume(self, role: str) -> str:
+        """A fresh, empty data volume under the same name (after `destroy`)."""
+        name = self.volumes[role]
+        with contextlib.suppress(Exception):
+            docker_client().volumes.get(name).remove(force=True)
+        docker_client().volumes.create(name, labels=labels.run_labels(self.run_id))
+        return name
+
+    def start_service(self, service: str) -> Any:
+        """Create and start a destroyed service again (same configuration, volumes and published ports)."""
+        if service in self.containers:
+            raise HarnessError(f"{service} already exists; destroy it first")
+        container = self._odoo_container(service) if service in topology.ODOO_NODES else self._data_service(service)
+        return self._start(service, container).get_wrapped_container()
+
     def _start_services(self, seed_image: str) -> None:
         client = docker_client()
         run_labels = labels.run_labels(self.run_id)
@@ -249,44 +311,22 @@ class Stack:
             self.networks[name] = client.networks.create(
                 labels.object_name(self.run_id, name), driver="bridge", internal=internal, labels=run_labels
             )
-        volumes = {}
-        for name in ("pg-primary-data", "pg-standby-data", "backup-repo", "redis-data"):
-            volumes[name] = client.volumes.create(labels.object_name(self.run_id, name), labels=run_labels).name
+        for name in (*DATA_VOLUMES, BACKUP_VOLUME):
+            self.volumes[name] = client.volumes.create(labels.object_name(self.run_id, name), labels=run_labels).name
+        self._seed_image = seed_image
         creds = self.credentials
-        pg_env = creds.postgres_env()
-
-        primary = self._start(
-            topology.PG_PRIMARY,
-            self._container(topology.PG_PRIMARY, seed_image)
-            .with_envs(PG_ROLE="primary", **pg_env)
-            .with_volume_mapping(volumes["pg-primary-data"], "/var/lib/postgresql/data", "rw")
-            .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"),
-        )
+        primary = self._start(topology.PG_PRIMARY, self._data_service(topology.PG_PRIMARY))
         primary_port = primary.host_port(topology.PG_PORT)
         self._set_odoo_admin_password(primary_port)
-
-        self._start(
-            topology.PG_STANDBY,
-            self._container(topology.PG_STANDBY, POSTGRES.tag)
-            .with_envs(PG_ROLE="standby", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
-            .with_volume_mapping(volumes["pg-standby-data"], "/var/lib/postgresql/data", "rw")
-            .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"),
-        )
-        self._start(
-            topology.BACKUP,
-            self._container(topology.BACKUP, POSTGRES.tag)
-            .with_envs(PG_ROLE="backup", PRIMARY_HOST=topology.PG_PRIMARY, **pg_env)
-            .with_volume_mapping(volumes["backup-repo"], "/backup", "rw"),
-        )
-        self._start(
-            topology.REDIS,
-            self._container(topology.REDIS, REDIS.tag).with_volume_mapping(volumes["redis-data"], "/data", "rw"),
-        )
+        for service in (topology.PG_STANDBY, topology.BACKUP, topology.REDIS):
+            self._start(service, self._data_service(service))
         profile = self.config.odoo
         for node in topology.ODOO_NODES:
             self._start(node, self._odoo_container(node))
         tls = issue_run_tls(self.run_id)
         ca_file = state.save(self.run_id, "ca.pem", tls.ca_pem)
+        self.host_ports[(topology.TRAEFIK, topology.TRAEFIK_HTTPS_PORT)] = https_port
+        self.host_ports[(topology.TRAEFIK, topology.TRAEFIK_HTTP_PORT)] = http_port
         traefik = (  # host ports chosen up front: the HTTP redirect must name the HTTPS port
             self._container(topology.TRAEFIK, TRAEFIK.tag)
             .publish(topology.TRAEFIK_HTTPS_PORT, https_port)
@@ -365,20 +405,20 @@ class Stack:
             what="business write via Traefik",
             on_timeout=lambda m: StackNotReady(self._explain(m)),
         )
-        self.progress("waiting for the row on the standby and for the base backup")
+        self.progress("waiting for the row on the standby")
 
         def on_standby() -> bool:
             with psycopg.connect(endpoints.pg_dsn(topology.PG_STANDBY)) as conn:
                 return conn.execute("SELECT 1 FROM chaos_ledger_entry WHERE id = %s", (row_id,)).fetchone() is not None
 
         poll_until(on_standby, timeout=60, what="replicated row on pg-standby", on_timeout=StackNotReady)
-        backup = self.containers[topology.BACKUP].get_wrapped_container()
-        poll_until(
-            lambda: backup.exec_run(["test", "-s", "/backup/base/LATEST"]).exit_code == 0,
-            timeout=120,
-            what="base backup in the backup repository",
-            on_timeout=StackNotReady,
-        )
+        self.progress("taking the first full backup (pgBackRest) into the backup repository")
+        started = time.monotonic()
+        try:
+            backup.take(self, "full")
+        except HarnessError as exc:
+            raise StackNotReady(f"first full backup: {exc}") from None
+        self.timings["first_backup"] = time.monotonic() - started
         return endpoints
 
     def _explain(self, message: str) -> str:

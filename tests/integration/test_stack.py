@@ -15,7 +15,7 @@ import pytest
 from harness import labels
 from harness.docker_env import docker_client
 from harness.odoo_api import WebSession, tls_context
-from harness.stack import Stack, topology
+from harness.stack import Stack, backup, topology
 from tests.integration.conftest import cli
 
 
@@ -57,7 +57,7 @@ def test_replication_is_streaming_through_the_slot_and_lag_is_observable(stack: 
         assert conn.execute("SHOW data_checksums").fetchone() == ("on",)
 
 
-def test_wal_is_archived_and_a_base_backup_exists(stack: Stack) -> None:
+def test_wal_is_archived_and_a_full_backup_exists(stack: Stack) -> None:
     with psycopg.connect(_endpoints(stack).pg_dsn(topology.PG_PRIMARY), autocommit=True) as conn:
         wal = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
         assert wal is not None
@@ -70,11 +70,10 @@ def test_wal_is_archived_and_a_base_backup_exists(stack: Stack) -> None:
             time.sleep(0.2)
         assert archived[0] is not None and archived[0] >= wal[0], archived
         assert archived[1] == 0
-    backup = stack.containers[topology.BACKUP].get_wrapped_container()
-    listing = backup.exec_run(["sh", "-c", "ls /backup/base/$(cat /backup/base/LATEST) && ls /backup/wal"])
-    assert listing.exit_code == 0
-    assert b"base.tar" in listing.output
-    assert wal[0].encode() in listing.output
+    repository = backup.info(stack)  # read on the backup service, from the pgBackRest repository
+    assert repository.status == "ok"
+    assert any(b.kind == "full" for b in repository.backups)
+    assert repository.wal_max is not None and repository.wal_max[-16:] >= wal[0][-16:]
 
 
 def test_https_validates_against_the_run_ca_only(stack: Stack) -> None:

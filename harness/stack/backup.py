@@ -1,0 +1,385 @@
+"""The backup repository: pgBackRest backups of the stack's database, and restores from them.
+
+The repository is the stanza `odoo` on the backup volume (`/backup/pgbackrest`), which belongs
+to the `backup` service and survives the loss of every data node. Both PostgreSQL nodes push WAL
+into it continuously (`archive_command`); `take()` runs `pgbackrest backup` on the current
+primary. Odoo's attachments live in the database in this stack (`ir_attachment.location=db`, set
+by the chaos_ledger addon), so a database backup carries them and restores them consistently.
+
+Restores run `pgbackrest restore` in a one-off labelled container on the target data volume (the
+"copy" phase), then start PostgreSQL on it, which replays WAL from the repository up to the
+target and promotes (the "replay" phase); the two are timed apart. Every restored database is
+neutralised before anything else talks to it: scheduled actions (ir_cron) and outgoing mail
+servers are switched off, so a restored copy never sends mail or runs jobs twice.
+
+- `restore_in_place`: point-in-time recovery of the stack's own primary (logical corruption);
+- `restore_into`: a fresh, empty data volume (region loss, scratch restores);
+- `scratch_restore`: restore the latest backup into a throwaway PostgreSQL + Odoo pair on their
+  own network, verify the ledger and a business read through Odoo, remove them (the nightly
+  "are backups restorable" proof).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from harness import labels
+from harness.docker_env import docker_client
+from harness.errors import HarnessError
+from harness.images import COMPOSE, POSTGRES
+from harness.stack import db, topology
+
+if TYPE_CHECKING:
+    from harness.stack.stack import Stack
+
+STANZA = "odoo"
+REPO_MOUNT = "/backup"
+PROMOTE_TIMEOUT = 600.0
+NEUTRALISE_SQL = (
+    "WITH c AS (UPDATE ir_cron SET active = false WHERE active RETURNING 1), "
+    "m AS (UPDATE ir_mail_server SET active = false WHERE active RETURNING 1) "
+    "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM m)"
+)
+LEDGER_SQL = "SELECT count(*), coalesce(max(seq), 0) FROM chaos_ledger_entry"
+# A restored copy replays WAL as a hot standby would, so it needs at least the primary's limits;
+# it never archives (and mounts the repository read-only anyway).
+SCRATCH_SETTINGS = [
+    *("-c", "listen_addresses=*", "-c", "archive_mode=off", "-c", "max_connections=200"),
+    *("-c", "max_wal_senders=10", "-c", "max_replication_slots=10", "-c", "shared_buffers=128MB"),
+]
+_STOP_LINE = re.compile(r"(recovery stopping (?:before|after) .*|last completed transaction was at log time .*)")
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSet:
+    """One backup in the repository, as `pgbackrest info` describes it."""
+
+    label: str
+    kind: str  # full, diff, incr
+    started: datetime
+    stopped: datetime
+    database_bytes: int
+    repository_bytes: int
+    wal_start: str
+    wal_stop: str
+
+    def age_seconds(self, now: datetime) -> float:
+        return (now - self.stopped).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryInfo:
+    status: str
+    backups: tuple[BackupSet, ...]
+    wal_min: str | None
+    wal_max: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Restore:
+    """What a restore did and how long each phase took."""
+
+    volume: str
+    target: str | None  # recovery_target_time asked for (UTC), None = end of the archived WAL
+    copy_seconds: float
+    replay_seconds: float
+    stopped: str = ""  # PostgreSQL's own line about where recovery stopped
+    neutralised: dict[str, int] = field(default_factory=dict)
+
+    def as_value(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "copy_seconds": round(self.copy_seconds, 3),
+            "replay_seconds": round(self.replay_seconds, 3),
+            "recovery_stopped": self.stopped,
+            "neutralised": self.neutralised,
+        }
+
+
+def parse_info(text: str) -> RepositoryInfo:
+    """`pgbackrest info --output=json` for one stanza -> RepositoryInfo (pure)."""
+    stanzas = json.loads(text or "[]")
+    stanza = next((s for s in stanzas if s.get("name") == STANZA), None)
+    if stanza is None:
+        return RepositoryInfo("missing stanza", (), None, None)
+    backups = tuple(
+        BackupSet(
+            label=str(b["label"]),
+            kind=str(b["type"]),
+            started=datetime.fromtimestamp(int(b["timestamp"]["start"]), UTC),
+            stopped=datetime.fromtimestamp(int(b["timestamp"]["stop"]), UTC),
+            database_bytes=int(b.get("info", {}).get("size", 0)),
+            repository_bytes=int(b.get("info", {}).get("repository", {}).get("size", 0)),
+            wal_start=str((b.get("archive") or {}).get("start") or ""),
+            wal_stop=str((b.get("archive") or {}).get("stop") or ""),
+        )
+        for b in stanza.get("backup", [])
+    )
+    archives = stanza.get("archive") or []
+    wal_min = min((str(a["min"]) for a in archives if a.get("min")), default=None)
+    wal_max = max((str(a["max"]) for a in archives if a.get("max")), default=None)
+    status = str((stanza.get("status") or {}).get("message", "unknown"))
+    return RepositoryInfo(status, backups, wal_min, wal_max)
+
+
+def _exec(container: Any, command: list[str], what: str) -> str:
+    result = container.exec_run(command, user="postgres")
+    output = str(result.output.decode(errors="replace")).strip()
+    if result.exit_code != 0:
+        last = output.splitlines()[-1] if output else "no output"
+        raise HarnessError(f"{what} failed: {last}")
+    return output
+
+
+def info(stack: Stack) -> RepositoryInfo:
+    """The repository's backups and WAL range, read on the backup service."""
+    return info_of(stack.service_container(topology.BACKUP))
+
+
+def info_of(container: Any) -> RepositoryInfo:
+    command = ["pgbackrest", f"--stanza={STANZA}", "--output=json", "info"]
+    return parse_info(_exec(container, command, "pgbackrest info"))
+
+
+def take(stack: Stack, kind: str = "full") -> BackupSet:
+    """`pgbackrest backup` on the current primary; returns the new backup."""
+    primaries = db.primaries(stack)
+    if len(primaries) != 1:
+        raise HarnessError(f"cannot take a backup: {len(primaries)} PostgreSQL primaries ({primaries})")
+    container = stack.service_container(primaries[0])
+    _exec(container, ["pgbackrest", f"--stanza={STANZA}", f"--type={kind}", "backup"], f"pgbackrest backup {kind}")
+    backups = info(stack).backups
+    if not backups:
+        raise HarnessError("pgbackrest backup finished but the repository lists no backup")
+    return backups[-1]
+
+
+def wal_switch(stack: Stack) -> None:
+    """Close the current WAL segment so everything written so far reaches the archive."""
+    primaries = db.primaries(stack)
+    if primaries:
+        container = stack.service_container(primaries[0])
+        _exec(container, ["psql", "-XAtc", "SELECT pg_switch_wal()"], "pg_switch_wal")
+
+
+def _restore_script(target: str | None, delta: bool) -> str:
+    options = [f"--stanza={STANZA}", "--archive-mode=preserve"]
+    if delta:
+        options.append("--delta")
+    if target:
+        options += ["--type=time", f"--target={target}", "--target-action=promote"]
+    return f"set -e\nmkdir -p {db.DATA_DIR}\npgbackrest {' '.join(shlex.quote(o) for o in options)} restore\n"
+
+
+def _mounts(stack: Stack, volume: str) -> dict[str, dict[str, str]]:
+    """The data volume read-write and the repository read-only: a restore can never write into it."""
+    repo = stack.volumes["backup-repo"]
+    return {volume: {"bind": db.DATA_DIR, "mode": "rw"}, repo: {"bind": REPO_MOUNT, "mode": "ro"}}
+
+
+def run_restore(stack: Stack, volume: str, target: str | None, *, delta: bool, timeout: float = 900.0) -> float:
+    """pgBackRest restore into `volume` in a one-off container; the seconds the copy took."""
+    helper = docker_client().containers.create(
+        POSTGRES.tag,
+        entrypoint=["bash", "-c"],
+        command=[_restore_script(target, delta)],
+        name=labels.object_name(stack.run_id, f"restore-{time.monotonic_ns()}"),
+        labels=labels.service_labels(stack.run_id, "restore"),
+        volumes=_mounts(stack, volume),
+        user="postgres",
+        network_disabled=True,
+    )
+    started = time.monotonic()
+    try:
+        helper.start()
+        status = helper.wait(timeout=timeout)
+        output = str(helper.logs().decode(errors="replace"))
+    finally:
+        with contextlib.suppress(Exception):
+            helper.remove(force=True)
+    if status.get("StatusCode") != 0:
+        lines = [line for line in output.strip().splitlines() if "ERROR" in line] or output.strip().splitlines()
+        raise HarnessError(f"pgbackrest restore failed: {lines[-1] if lines else 'no output'}")
+    return time.monotonic() - started
+
+
+def wait_promoted(container: Any, timeout: float = PROMOTE_TIMEOUT) -> tuple[float, str]:
+    """Seconds until a restored node leaves recovery (WAL replayed, promoted) and its stop line."""
+    started = time.monotonic()
+    while True:
+        container.reload()
+        if container.status == "running" and db.role_of(container) == "primary":
+            break
+        if container.status not in ("running", "created"):
+            lines = container.logs(tail=30).decode(errors="replace").strip().splitlines()
+            last = [line for line in lines if "FATAL" in line or "PANIC" in line] or lines or ["no output"]
+            raise HarnessError(f"restored PostgreSQL stopped during recovery: {last[-1]}")
+        if time.monotonic() - started > timeout:
+            raise HarnessError(f"restored PostgreSQL still replaying WAL after {timeout:.0f}s")
+        time.sleep(0.1)
+    seconds = time.monotonic() - started
+    found = _STOP_LINE.findall(container.logs().decode(errors="replace"))
+    return seconds, found[0] if found else ""
+
+
+def neutralise(container: Any, dbname: str = topology.DB_NAME) -> dict[str, int]:
+    """Switch off scheduled actions and outgoing mail in a restored database; what it switched off."""
+    output = _exec(container, ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", NEUTRALISE_SQL], "neutralising")
+    crons, mail = (int(x) for x in output.split()[:2])
+    return {"crons_disabled": crons, "mail_servers_disabled": mail}
+
+
+def ledger(container: Any, dbname: str = topology.DB_NAME) -> tuple[int, int]:
+    """(rows, highest seq) of the business ledger, read with psql inside a PostgreSQL container."""
+    output = _exec(container, ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", LEDGER_SQL], "reading the ledger")
+    rows, top = (int(x) for x in output.split()[:2])
+    return rows, top
+
+
+def restore_in_place(stack: Stack, target: datetime | None, progress: Progress = _quiet) -> Restore:
+    """Point-in-time recovery of the stack's database onto pg-primary; pg-standby follows it again.
+
+    Both nodes are stopped (nothing may write while the past is restored), pgBackRest restores
+    pg-primary's volume with `--delta` (only files that differ are copied), PostgreSQL replays
+    WAL up to `target` and promotes onto a new timeline, the database is neutralised, and
+    pg-standby rejoins it (pg_rewind, or a re-clone).
+    """
+    for node in reversed(db.PG_NODES):
+        db.fast_shutdown(stack.service_container(node))
+    stamp = target.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00") if target else None
+    progress(f"pgbackrest restore --delta to {stamp or 'the end of the archive'}")
+    volume = stack.volumes["pg-primary-data"]
+    copy = run_restore(stack, volume, stamp, delta=True)
+    primary = stack.service_container(topology.PG_PRIMARY)
+    stack.reconnect(topology.PG_PRIMARY)
+    primary.start()
+    replay, stopped = wait_promoted(primary)
+    restored = Restore(volume, stamp, copy, replay, stopped, neutralise(primary))
+    progress(f"restored: copy {copy:.1f}s, replay {replay:.1f}s; pg-standby rejoins")
+    db.follow(stack, topology.PG_STANDBY, topology.PG_PRIMARY, timeout=300)
+    return restored
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    backup: str
+    restore: Restore
+    ledger_rows: int
+    ledger_max_seq: int
+    business_read: int  # ledger entries Odoo on the restored copy counted
+    seconds: float
+
+    def as_value(self) -> dict[str, Any]:
+        return {
+            "backup": self.backup,
+            **self.restore.as_value(),
+            "ledger_rows": self.ledger_rows,
+            "ledger_max_seq": self.ledger_max_seq,
+            "business_read": self.business_read,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+_BUSINESS_READ = """
+import sys, xmlrpc.client
+url = "http://127.0.0.1:8069/xmlrpc/2/"
+db, login, password = sys.argv[1:4]
+for _ in range(600):
+    try:
+        uid = xmlrpc.client.ServerProxy(url + "common").authenticate(db, login, password, {})
+        break
+    except Exception:
+        import time; time.sleep(0.2)
+else:
+    raise SystemExit("Odoo on the restored copy never answered")
+models = xmlrpc.client.ServerProxy(url + "object")
+print(models.execute_kw(db, uid, password, "chaos.ledger.entry", "search_count", [[]]))
+"""
+
+
+def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str | None = None) -> Verification:
+    """Restore the latest backup (and all archived WAL) into a scratch PostgreSQL + Odoo and verify it.
+
+    The scratch pair sits on its own internal network (it cannot reach the live stack's Redis or
+    database), mounts the repository read-only (it can never archive into it) and is removed
+    afterwards, whatever happened.
+    """
+    started = time.monotonic()
+    client = docker_client()
+    run_labels = labels.run_labels(stack.run_id)
+    suffix = str(time.monotonic_ns())[-6:]
+    backups = info(stack).backups
+    if not backups:
+        raise HarnessError("the repository holds no backup to restore; take one with `odoo-chaos backup run`")
+    network = client.networks.create(
+        labels.object_name(stack.run_id, f"scratch-{suffix}"), driver="bridge", internal=True, labels=run_labels
+    )
+    volume = client.volumes.create(labels.object_name(stack.run_id, f"scratch-data-{suffix}"), labels=run_labels).name
+    created: list[Any] = []
+    try:
+        progress(f"restoring backup {backups[-1].label} and the archived WAL into a scratch volume")
+        copy = run_restore(stack, volume, None, delta=False)
+        pg = client.containers.create(
+            POSTGRES.tag,
+            entrypoint=["postgres"],
+            command=["-D", db.DATA_DIR, *SCRATCH_SETTINGS],
+            name=labels.object_name(stack.run_id, f"scratch-pg-{suffix}"),
+            labels=labels.service_labels(stack.run_id, "scratch-pg"),
+            volumes=_mounts(stack, volume),
+            network=network.name,
+            networking_config={network.name: client.api.create_endpoint_config(aliases=["scratch-pg"])},
+            user="postgres",
+        )
+        created.append(pg)
+        pg.start()
+        replay, stopped = wait_promoted(pg)
+        restored = Restore(volume, None, copy, replay, stopped, neutralise(pg))
+        rows, top = ledger(pg)
+        progress(f"scratch copy up (copy {copy:.1f}s, replay {replay:.1f}s): {rows} ledger rows; reading via Odoo")
+        profile = topology.OdooProfile.for_image(odoo_image or stack.config.odoo_image)
+        dropped = ("--db_host", "--workers", "--load", "--max-cron")
+        args = [a for a in topology.odoo_server_args(profile) if not a.startswith(dropped)]
+        odoo = client.containers.create(
+            profile.image,
+            entrypoint=["odoo"],
+            command=[*args, "--db_host=scratch-pg", "--workers=0", "--max-cron-threads=0", "--load=base,web"],
+            environment={"PGPASSWORD": stack.credentials.odoo_db_password, "PGCONNECT_TIMEOUT": "2"},
+            name=labels.object_name(stack.run_id, f"scratch-odoo-{suffix}"),
+            labels=labels.service_labels(stack.run_id, "scratch-odoo"),
+            volumes={str(COMPOSE / "addons"): {"bind": topology.ADDONS_MOUNT, "mode": "ro"}},
+            network=network.name,
+        )
+        created.append(odoo)
+        odoo.start()
+        assert stack.endpoints is not None
+        result = odoo.exec_run(
+            ["python3", "-c", _BUSINESS_READ, topology.DB_NAME, stack.endpoints.login, stack.endpoints.password]
+        )
+        output = str(result.output.decode(errors="replace")).strip()
+        if result.exit_code != 0:
+            last = output.splitlines()[-1] if output else "no output"
+            raise HarnessError(f"business read on the restored copy failed: {last}")
+        read = int(output.splitlines()[-1])
+        return Verification(backups[-1].label, restored, rows, top, read, time.monotonic() - started)
+    finally:
+        for container in created:
+            with contextlib.suppress(Exception):
+                container.remove(force=True, v=True)
+        with contextlib.suppress(Exception):
+            network.remove()
+        with contextlib.suppress(Exception):
+            client.volumes.get(volume).remove(force=True)
