@@ -222,11 +222,11 @@ class Executor:
         self.history.invoke("fault", f, value)
         self.progress(f"{action} {step.fault} on {step.target}")
         try:
-            (fault.inject if action == "inject" else fault.heal)(self.stack, step.target, step.params)
+            did = (fault.inject if action == "inject" else fault.heal)(self.stack, step.target, step.params)
         except Exception as exc:
             self.history.record("fault", "fail", f, value, f"{type(exc).__name__}: {exc}")
             raise
-        self.history.record("fault", "ok", f, value)
+        self.history.record("fault", "ok", f, value | (did or {}))
 
     def _report_progress(self, now: float) -> None:
         ops = [e for e in self.history.events() if e.f == h.WRITE and e.kind != "invoke" and e.time > self._progress_at]

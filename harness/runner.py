@@ -28,6 +28,7 @@ from typing import Any
 
 from harness import history as h
 from harness.checkers import CheckContext, checker_names, overall, run_checkers
+from harness.checkers.restore import RESTORE_ACTIONS
 from harness.errors import HarnessError
 from harness.executor import Executor
 from harness.history import History
@@ -295,7 +296,10 @@ def _report(
 def checkers_for(scenario: Scenario, events: Sequence[h.Event] = ()) -> list[str]:
     """The checkers that apply: no sessions verdict without the sessions probe, no redundancy verdict
     without the replication probe, no runbook verdict without actions or waits, no steady-state
-    verdict without steady-state conditions, no guardrails verdict without a guard or a halt."""
+    verdict without steady-state conditions, no guardrails verdict without a guard or a halt, no
+    pitr or restore verdict without a point-in-time restore or a restore among the steps, no
+    corruption verdict without a corrupt-relation fault."""
+    actions = {step.action for step in scenario.steps if step.action}
     applies = {
         "sessions": "user-sessions" in scenario.probes,
         "redundancy": "replication-lag" in scenario.probes,
@@ -303,6 +307,9 @@ def checkers_for(scenario: Scenario, events: Sequence[h.Event] = ()) -> list[str
         "steady-state": bool(scenario.steady_state),
         "guardrails": scenario.guard is not None or any(e.f == h.HALT for e in events),
         "load": any(e.f == h.LOAD for e in events),
+        "pitr": "pitr-restore" in actions,
+        "restore": bool(actions & set(RESTORE_ACTIONS)),
+        "corruption": any(step.fault == "corrupt-relation" for step in scenario.steps),
     }
     return [name for name in checker_names() if applies.get(name, True)]
 

@@ -5,6 +5,7 @@
   its next connection, so the app tier recovers without a restart.
 - `rejoin-old-primary` (target: the old primary, default pg-primary): fence it (fast shutdown),
   `pg_rewind` it (re-clone if that fails) and make it a streaming standby of the promoted node.
+  `method: re-clone` skips pg_rewind (a node with corrupted blocks must be copied whole).
   Its `ok` value says which method worked and the seconds it took; the `redundancy` checker
   measures the time back to full redundancy from the replication probe.
 - `restart-service` (any service): `docker restart` and wait until it runs.
@@ -47,7 +48,10 @@ class RejoinOldPrimary:
         source = db.other(target)
         if db.role(stack, source) != "primary":
             raise HarnessError(f"rejoin-old-primary: {source} is not a primary; promote it first (promote-standby)")
-        rejoin = db.follow(stack, target, source)
+        method = str(params.get("method", "pg_rewind"))
+        if method not in ("pg_rewind", "re-clone"):
+            raise HarnessError(f"rejoin-old-primary: method must be pg_rewind or re-clone, not {method!r}")
+        rejoin = db.follow(stack, target, source, reclone=method == "re-clone")
         measured = {"node": rejoin.node, "source": rejoin.source, "method": rejoin.method, "seconds": rejoin.seconds}
         return measured | ({"rewind_error": rejoin.note} if rejoin.note else {})
 

@@ -14,7 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from harness.checkers import availability, latency, load, outages, redundancy, rpo, rto, runbook, sessions
+from harness.checkers import (
+    availability,
+    corruption,
+    latency,
+    load,
+    outages,
+    pitr,
+    redundancy,
+    restore,
+    rpo,
+    rto,
+    runbook,
+    sessions,
+)
 from harness.checkers.base import CHECKERS, CheckContext, Checker, Status, Verdict, register
 from harness.errors import HarnessError
 from harness.history import Event
@@ -28,12 +41,15 @@ __all__ = [
     "Verdict",
     "availability",
     "checker_names",
+    "corruption",
     "latency",
     "load",
     "outages",
     "overall",
+    "pitr",
     "redundancy",
     "register",
+    "restore",
     "rpo",
     "rto",
     "run_checkers",
@@ -49,6 +65,9 @@ _SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
 ORDER: tuple[str, ...] = (
     "rto",
     "rpo",
+    "pitr",
+    "restore",
+    "corruption",
     "outages",
     "availability",
     "latency",

@@ -8,7 +8,7 @@ default, for one in force once the call returns); the RTO is counted from that m
 means adding a module here and importing it below; the runner does not change.
 """
 
-from harness.faults import container, network  # noqa: F401
+from harness.faults import container, data, network  # noqa: F401
 from harness.faults.base import FAULTS, Fault, register
 
 __all__ = ["FAULTS", "Fault", "register"]

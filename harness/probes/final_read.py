@@ -15,6 +15,9 @@ from harness.probes.base import ProbeContext, classify, short_error
 from harness.probes.pg import connect_primary, node_of
 
 SQL = "SELECT seq, count(*) FROM chaos_ledger_entry WHERE writer LIKE %s AND seq >= %s GROUP BY seq ORDER BY seq"
+# the heartbeat rows that survived (a point-in-time restore discards the later ones); none when the
+# heartbeat probe never ran and the table does not exist
+HEARTBEATS_SQL = "SELECT seq FROM chaos_heartbeat WHERE run_id = %s ORDER BY seq"
 
 
 def final_read(ctx: ProbeContext, deadline: float = 60.0) -> None:
@@ -30,10 +33,15 @@ def _via_sql(ctx: ProbeContext, deadline: float) -> None:
             with connect_primary(ctx.endpoints, timeout=5.0) as conn:
                 rows = conn.execute(SQL, (f"{ctx.run_id}/%", ctx.seq_base)).fetchall()
                 node = node_of(conn, ctx.endpoints)
+                exists = conn.execute("SELECT to_regclass('chaos_heartbeat') IS NOT NULL").fetchone()
+                beats = [int(r[0]) for r in conn.execute(HEARTBEATS_SQL, (ctx.run_id,))] if exists and exists[0] else []
             seqs = [int(r[0]) for r in rows]
             duplicates = [int(r[0]) for r in rows if r[1] > 1]
             ctx.history.record(
-                "final-read", "ok", FINAL_READ, {"via": "sql", "node": node, "seqs": seqs, "duplicates": duplicates}
+                "final-read",
+                "ok",
+                FINAL_READ,
+                {"via": "sql", "node": node, "seqs": seqs, "duplicates": duplicates, "heartbeats": beats},
             )
             return
         except Exception as exc:

@@ -48,6 +48,18 @@ NEUTRALISE_SQL = (
     "m AS (UPDATE ir_mail_server SET active = false WHERE active RETURNING 1) "
     "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM m)"
 )
+# pgBackRest writes the restore's target into postgresql.auto.conf; once promoted it must go, or
+# every standby cloned or rewound from this node (they copy the file) would stop at the same target.
+RECOVERY_TARGETS = (
+    "recovery_target",
+    "recovery_target_time",
+    "recovery_target_xid",
+    "recovery_target_lsn",
+    "recovery_target_name",
+    "recovery_target_inclusive",
+    "recovery_target_action",
+)
+ARCHIVED_SQL = "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"
 LEDGER_SQL = "SELECT count(*), coalesce(max(seq), 0) FROM chaos_ledger_entry"
 # A restored copy replays WAL as a hot standby would, so it needs at least the primary's limits;
 # it never archives (and mounts the repository read-only anyway).
@@ -102,7 +114,7 @@ class Restore:
 
     def as_value(self) -> dict[str, Any]:
         return {
-            "target": self.target,
+            "restore_target": self.target,
             "copy_seconds": round(self.copy_seconds, 3),
             "replay_seconds": round(self.replay_seconds, 3),
             "recovery_stopped": self.stopped,
@@ -168,42 +180,100 @@ def take(stack: Stack, kind: str = "full") -> BackupSet:
     return backups[-1]
 
 
-def wal_switch(stack: Stack) -> None:
-    """Close the current WAL segment so everything written so far reaches the archive."""
+def wal_switch(stack: Stack, timeout: float = 30.0) -> str | None:
+    """Close the current WAL segment and wait until it is archived: everything committed so far is
+    then in the repository (what a DBA does before a restore). The segment's name, or None when no
+    primary is running (its unarchived WAL is then lost to any restore: that is the RPO)."""
     primaries = db.primaries(stack)
-    if primaries:
-        container = stack.service_container(primaries[0])
-        _exec(container, ["psql", "-XAtc", "SELECT pg_switch_wal()"], "pg_switch_wal")
+    if not primaries:
+        return None
+    container = stack.service_container(primaries[0])
+    segment = _exec(container, ["psql", "-XAtc", "SELECT pg_walfile_name(pg_switch_wal())"], "pg_switch_wal")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = _exec(container, ["psql", "-XAtc", ARCHIVED_SQL], "reading pg_stat_archiver")
+        if done and done[-16:] >= segment[-16:]:
+            return segment
+        time.sleep(0.1)
+    raise HarnessError(f"WAL segment {segment} was not archived within {timeout:.0f}s (see archive_command)")
 
 
-def _restore_script(target: str | None, delta: bool) -> str:
-    options = [f"--stanza={STANZA}", "--archive-mode=preserve"]
+def restore_script(target: str | None, *, delta: bool, archive: bool) -> str:
+    """The one-off restore container's script (pure): copy, replay, neutralise, stop; timings on stdout.
+
+    PostgreSQL replays on a Unix socket only (no TCP listener), so no client -- Odoo, its crons,
+    a probe -- can connect before the database is neutralised. `archive`: the restored node
+    archives its new timeline into the repository (a restore of the stack itself); a scratch copy
+    never does.
+    """
+    options = [f"--stanza={STANZA}", "--archive-mode=preserve" if archive else "--archive-mode=off"]
     if delta:
         options.append("--delta")
     if target:
         options += ["--type=time", f"--target={target}", "--target-action=promote"]
-    return f"set -e\nmkdir -p {db.DATA_DIR}\npgbackrest {' '.join(shlex.quote(o) for o in options)} restore\n"
+    settings = [*SCRATCH_SETTINGS[2:], "-c", "listen_addresses=", "-c", "unix_socket_directories=/tmp"]
+    if archive:
+        settings[settings.index("archive_mode=off")] = "archive_mode=on"
+        settings += ["-c", f"archive_command={db.ARCHIVE_COMMAND}"]
+    return f"""set -euo pipefail
+now() {{ date +%s.%N; }}
+mkdir -p {db.DATA_DIR}
+t0=$(now)
+pgbackrest {" ".join(shlex.quote(o) for o in options)} restore
+t1=$(now)
+postgres -D {db.DATA_DIR} {" ".join(shlex.quote(o) for o in settings)} &
+pid=$!
+until [ "$(psql -h /tmp -XAtc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = "f" ]; do
+  kill -0 $pid 2>/dev/null || {{ echo "FATAL: PostgreSQL exited during WAL replay"; exit 3; }}
+  sleep 0.1
+done
+t2=$(now)
+echo "neutralised=$(psql -h /tmp -XAt -F ' ' -d {topology.DB_NAME} -c {shlex.quote(NEUTRALISE_SQL)})"
+psql -h /tmp -XAtq {" ".join(f"-c 'ALTER SYSTEM RESET {name}'" for name in RECOVERY_TARGETS)}
+kill -INT $pid
+wait $pid || true
+echo "restore_clock=$t0 $t1 $t2"
+"""
 
 
-def _mounts(stack: Stack, volume: str) -> dict[str, dict[str, str]]:
-    """The data volume read-write and the repository read-only: a restore can never write into it."""
+def parse_restore_output(volume: str, target: str | None, output: str) -> Restore:
+    """The restore container's output -> Restore (pure)."""
+    wanted = ("restore_clock=", "neutralised=")
+    values = dict(line.split("=", 1) for line in output.splitlines() if line.startswith(wanted))
+    crons, mail = (int(x) for x in (values.get("neutralised") or "0 0").split()[:2])
+    t0, t1, t2 = (float(x) for x in (values.get("restore_clock") or "0 0 0").split()[:3])
+    stopped = _STOP_LINE.findall(output)
+    return Restore(
+        volume,
+        target,
+        t1 - t0,
+        t2 - t1,
+        stopped[0] if stopped else "",
+        {"crons_disabled": crons, "mail_servers_disabled": mail},
+    )
+
+
+def _mounts(stack: Stack, volume: str, archive: bool) -> dict[str, dict[str, str]]:
+    """The data volume read-write; the repository read-write only when the restored node archives into it."""
     repo = stack.volumes["backup-repo"]
-    return {volume: {"bind": db.DATA_DIR, "mode": "rw"}, repo: {"bind": REPO_MOUNT, "mode": "ro"}}
+    return {volume: {"bind": db.DATA_DIR, "mode": "rw"}, repo: {"bind": REPO_MOUNT, "mode": "rw" if archive else "ro"}}
 
 
-def run_restore(stack: Stack, volume: str, target: str | None, *, delta: bool, timeout: float = 900.0) -> float:
-    """pgBackRest restore into `volume` in a one-off container; the seconds the copy took."""
+def restore_into(
+    stack: Stack, volume: str, target: datetime | None, *, delta: bool, archive: bool, timeout: float = 900.0
+) -> Restore:
+    """Restore the repository into `volume` (to `target`, or to the end of the archived WAL), replay, neutralise."""
+    stamp = target.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00") if target else None
     helper = docker_client().containers.create(
         POSTGRES.tag,
         entrypoint=["bash", "-c"],
-        command=[_restore_script(target, delta)],
+        command=[restore_script(stamp, delta=delta, archive=archive)],
         name=labels.object_name(stack.run_id, f"restore-{time.monotonic_ns()}"),
         labels=labels.service_labels(stack.run_id, "restore"),
-        volumes=_mounts(stack, volume),
+        volumes=_mounts(stack, volume, archive),
         user="postgres",
         network_disabled=True,
     )
-    started = time.monotonic()
     try:
         helper.start()
         status = helper.wait(timeout=timeout)
@@ -212,35 +282,26 @@ def run_restore(stack: Stack, volume: str, target: str | None, *, delta: bool, t
         with contextlib.suppress(Exception):
             helper.remove(force=True)
     if status.get("StatusCode") != 0:
-        lines = [line for line in output.strip().splitlines() if "ERROR" in line] or output.strip().splitlines()
-        raise HarnessError(f"pgbackrest restore failed: {lines[-1] if lines else 'no output'}")
-    return time.monotonic() - started
+        lines = output.strip().splitlines()
+        errors = [line for line in lines if "ERROR" in line or "FATAL" in line or "PANIC" in line] or lines
+        raise HarnessError(f"restore failed: {errors[-1] if errors else 'no output'}")
+    return parse_restore_output(volume, stamp, output)
 
 
-def wait_promoted(container: Any, timeout: float = PROMOTE_TIMEOUT) -> tuple[float, str]:
-    """Seconds until a restored node leaves recovery (WAL replayed, promoted) and its stop line."""
+def wait_writable(container: Any, timeout: float = PROMOTE_TIMEOUT) -> float:
+    """Seconds until a started PostgreSQL container accepts writes; a container that stops fails at once."""
     started = time.monotonic()
     while True:
         container.reload()
         if container.status == "running" and db.role_of(container) == "primary":
-            break
+            return time.monotonic() - started
         if container.status not in ("running", "created"):
             lines = container.logs(tail=30).decode(errors="replace").strip().splitlines()
             last = [line for line in lines if "FATAL" in line or "PANIC" in line] or lines or ["no output"]
-            raise HarnessError(f"restored PostgreSQL stopped during recovery: {last[-1]}")
+            raise HarnessError(f"restored PostgreSQL stopped: {last[-1]}")
         if time.monotonic() - started > timeout:
-            raise HarnessError(f"restored PostgreSQL still replaying WAL after {timeout:.0f}s")
+            raise HarnessError(f"restored PostgreSQL does not accept writes after {timeout:.0f}s")
         time.sleep(0.1)
-    seconds = time.monotonic() - started
-    found = _STOP_LINE.findall(container.logs().decode(errors="replace"))
-    return seconds, found[0] if found else ""
-
-
-def neutralise(container: Any, dbname: str = topology.DB_NAME) -> dict[str, int]:
-    """Switch off scheduled actions and outgoing mail in a restored database; what it switched off."""
-    output = _exec(container, ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", NEUTRALISE_SQL], "neutralising")
-    crons, mail = (int(x) for x in output.split()[:2])
-    return {"crons_disabled": crons, "mail_servers_disabled": mail}
 
 
 def ledger(container: Any, dbname: str = topology.DB_NAME) -> tuple[int, int]:
@@ -251,26 +312,25 @@ def ledger(container: Any, dbname: str = topology.DB_NAME) -> tuple[int, int]:
 
 
 def restore_in_place(stack: Stack, target: datetime | None, progress: Progress = _quiet) -> Restore:
-    """Point-in-time recovery of the stack's database onto pg-primary; pg-standby follows it again.
+    """Point-in-time recovery of the stack's database onto pg-primary.
 
-    Both nodes are stopped (nothing may write while the past is restored), pgBackRest restores
+    The current WAL segment is closed and archived (the target lies in it), both nodes are stopped
+    (nothing may write while the past is restored), pgBackRest restores
     pg-primary's volume with `--delta` (only files that differ are copied), PostgreSQL replays
     WAL up to `target` and promotes onto a new timeline, the database is neutralised, and
-    pg-standby rejoins it (pg_rewind, or a re-clone).
+    pg-primary starts. pg-standby stays stopped: it holds the damage too, and rejoins the
+    restored primary as a separate runbook step (`rejoin-old-primary` on pg-standby).
     """
+    wal_switch(stack)
     for node in reversed(db.PG_NODES):
         db.fast_shutdown(stack.service_container(node))
-    stamp = target.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00") if target else None
-    progress(f"pgbackrest restore --delta to {stamp or 'the end of the archive'}")
-    volume = stack.volumes["pg-primary-data"]
-    copy = run_restore(stack, volume, stamp, delta=True)
+    progress(f"pgbackrest restore --delta to {target.isoformat() if target else 'the end of the archive'}")
+    restored = restore_into(stack, stack.volumes["pg-primary-data"], target, delta=True, archive=True)
     primary = stack.service_container(topology.PG_PRIMARY)
     stack.reconnect(topology.PG_PRIMARY)
     primary.start()
-    replay, stopped = wait_promoted(primary)
-    restored = Restore(volume, stamp, copy, replay, stopped, neutralise(primary))
-    progress(f"restored: copy {copy:.1f}s, replay {replay:.1f}s; pg-standby rejoins")
-    db.follow(stack, topology.PG_STANDBY, topology.PG_PRIMARY, timeout=300)
+    wait_writable(primary)
+    progress(f"restored: copy {restored.copy_seconds:.1f}s, replay {restored.replay_seconds:.1f}s")
     return restored
 
 
@@ -332,23 +392,23 @@ def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str |
     created: list[Any] = []
     try:
         progress(f"restoring backup {backups[-1].label} and the archived WAL into a scratch volume")
-        copy = run_restore(stack, volume, None, delta=False)
+        restored = restore_into(stack, volume, None, delta=False, archive=False)
         pg = client.containers.create(
             POSTGRES.tag,
             entrypoint=["postgres"],
             command=["-D", db.DATA_DIR, *SCRATCH_SETTINGS],
             name=labels.object_name(stack.run_id, f"scratch-pg-{suffix}"),
             labels=labels.service_labels(stack.run_id, "scratch-pg"),
-            volumes=_mounts(stack, volume),
+            volumes=_mounts(stack, volume, archive=False),
             network=network.name,
             networking_config={network.name: client.api.create_endpoint_config(aliases=["scratch-pg"])},
             user="postgres",
         )
         created.append(pg)
         pg.start()
-        replay, stopped = wait_promoted(pg)
-        restored = Restore(volume, None, copy, replay, stopped, neutralise(pg))
+        wait_writable(pg)
         rows, top = ledger(pg)
+        copy, replay = restored.copy_seconds, restored.replay_seconds
         progress(f"scratch copy up (copy {copy:.1f}s, replay {replay:.1f}s): {rows} ledger rows; reading via Odoo")
         profile = topology.OdooProfile.for_image(odoo_image or stack.config.odoo_image)
         dropped = ("--db_host", "--workers", "--load", "--max-cron")

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 Role = Literal["primary", "standby", "down"]
 PG_NODES: tuple[str, ...] = (topology.PG_PRIMARY, topology.PG_STANDBY)
 DATA_DIR = "/var/lib/postgresql/data"
+ARCHIVE_COMMAND = "pgbackrest --stanza=odoo archive-push %p"  # as compose/postgres/entrypoint.sh sets it
 RESTORE_COMMAND = "pgbackrest --stanza=odoo archive-get %f %p"  # WAL back from the pgBackRest repository
 
 
@@ -102,7 +103,7 @@ def streaming_to(stack: Stack, source: str, follower: str) -> bool:
         return False
 
 
-def _data_volume(container: Any) -> str:
+def data_volume(container: Any) -> str:
     for mount in container.attrs.get("Mounts", []):
         if mount.get("Destination") == DATA_DIR and mount.get("Name"):
             return str(mount["Name"])
@@ -182,7 +183,7 @@ echo "method=$method"
 def _prepare(stack: Stack, container: Any, node: str, source: str, reclone: bool, timeout: float) -> str:
     """Rewind (or re-clone) the stopped node's data volume in a one-off labelled container; its output."""
     env = stack.credentials.postgres_env()
-    volumes = {_data_volume(container): {"bind": DATA_DIR, "mode": "rw"}}
+    volumes = {data_volume(container): {"bind": DATA_DIR, "mode": "rw"}}
     backup = _backup_volume(container)
     if backup:
         volumes[backup] = {"bind": "/backup", "mode": "ro"}

@@ -62,11 +62,14 @@ ODOO_NODES: tuple[str, ...] = (ODOO_1, ODOO_2)
 
 
 ZONES: tuple[str, ...] = (ZONE_A, ZONE_B)
-TARGET_NAMES: tuple[str, ...] = SERVICE_NAMES + ZONES  # what a scenario step may name as its target
+REGION = "region"  # both zones: every service placed in a zone (not Traefik, the front door, nor the backup)
+TARGET_NAMES: tuple[str, ...] = (*SERVICE_NAMES, *ZONES, REGION)  # what a scenario step may name as its target
 
 
 def members(target: str) -> tuple[str, ...]:
-    """The services a target stands for: a service itself, or every service placed in a zone."""
+    """The services a target stands for: a service itself, every service placed in a zone, or in any zone."""
+    if target == REGION:
+        return tuple(s.name for s in SERVICES if s.zone is not None)
     if target in ZONES:
         return tuple(s.name for s in SERVICES if s.zone == target)
     if target in SERVICE_NAMES:

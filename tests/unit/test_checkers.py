@@ -41,6 +41,9 @@ CTX = CheckContext(tier=TIERS["tier-1"])
 ALL_CHECKERS = [  # every registered checker, in report order
     "rto",
     "rpo",
+    "pitr",
+    "restore",
+    "corruption",
     "outages",
     "availability",
     "latency",

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.actions import ACTIONS
+from harness.faults import FAULTS
 from harness.scenario import Guard, InvalidScenario, load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +34,9 @@ def _with_steps(*steps: dict[str, object], **extra: object) -> dict[str, object]
     return {"name": "x", "summary": "s", "steps": list(steps), **extra}
 
 
-TARGETS = "pg-primary, pg-standby, backup, redis, odoo-1, odoo-2, traefik, zone-a, zone-b"
+TARGETS = "pg-primary, pg-standby, backup, redis, odoo-1, odoo-2, traefik, zone-a, zone-b, region"
+FAULT_NAMES = ", ".join(sorted(FAULTS))
+ACTION_NAMES = ", ".join(sorted(ACTIONS))
 CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, writes-failing, writes-ok"
 
 
@@ -68,11 +72,11 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             _with_steps({"at": "5s", "fault": "explode", "target": "redis"}),
-            "f: field steps.0.fault: unknown fault 'explode'; faults are kill, latency, loss, partition, pause, restart, stop",
+            f"f: field steps.0.fault: unknown fault 'explode'; faults are {FAULT_NAMES}",
         ),
         (
             _with_steps({"at": "5s", "action": "reboot-world"}),
-            "f: field steps.0.action: unknown action 'reboot-world'; actions are promote-standby, rejoin-old-primary, replace-node, restart-service",
+            f"f: field steps.0.action: unknown action 'reboot-world'; actions are {ACTION_NAMES}",
         ),
         (
             _with_steps({"at": "20s", "fault": "pause", "target": "redis"}, duration="10s"),

@@ -1,0 +1,139 @@
+"""Recovery runbook actions for data disasters: restore to a point in time, fence a node, restore a
+lost region from the backup repository, take a backup, prove the latest backup restores.
+
+- `pitr-restore`: point-in-time recovery of the stack's database to `margin_seconds` (default 1)
+  before the destructive statement began (the moment the `bad-delete` fault left in
+  `stack.marks`, as an operator reads it from the audit log), or to `target_epoch` if given.
+  Both nodes stop, pgBackRest restores pg-primary (delta), WAL replays to the target, the database
+  is neutralised, pg-primary starts; pg-standby rejoins it in a step of its own
+  (`rejoin-old-primary` on pg-standby). Its `ok` value carries the requested target and the copy
+  and replay seconds apart.
+- `fence-node`: stop a PostgreSQL node that must not take writes any more (fast shutdown,
+  SIGKILL after 5 s), e.g. a primary whose blocks are corrupted, before promoting the standby.
+- `restore-region`: after `destroy-region`, rebuild the stack from the backup repository: fresh
+  volumes, pgBackRest restore of the latest backup and every archived WAL file into pg-primary,
+  replay, neutralise; then pg-primary, Redis, both Odoo nodes and a freshly cloned pg-standby start.
+- `take-backup`: `pgbackrest backup` (`type`: full, diff or incr; default incr) on the primary.
+- `verify-backup`: restore the latest backup and the archived WAL into a scratch PostgreSQL + Odoo
+  (own network, repository read-only), check the ledger and a business read, remove them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.actions.base import register
+from harness.errors import HarnessError
+from harness.faults.data import CORRUPTION_STARTED
+from harness.stack import backup, db, topology
+from harness.stack.stack import DATA_VOLUMES, Stack
+
+REGION_SERVICES_AFTER_PG = (topology.REDIS, topology.PG_STANDBY, *topology.ODOO_NODES)
+
+
+def _target_epoch(stack: Stack, params: dict[str, Any]) -> float:
+    if "target_epoch" in params:
+        return float(params["target_epoch"])
+    if CORRUPTION_STARTED not in stack.marks:
+        raise HarnessError("pitr-restore: no target: give target_epoch, or run it after a bad-delete fault")
+    return float(stack.marks[CORRUPTION_STARTED]) - float(params.get("margin_seconds", 1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class PitrRestore:
+    name: str = "pitr-restore"
+    summary: str = "restore the database to just before the destructive statement (pgBackRest, point in time)"
+    default_target: str | None = topology.PG_PRIMARY
+    targets: tuple[str, ...] = (topology.PG_PRIMARY,)
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        epoch = _target_epoch(stack, params)
+        restored = backup.restore_in_place(stack, datetime.fromtimestamp(epoch, UTC))
+        return {"restore_target_epoch": epoch, "corruption_started_at": stack.marks.get(CORRUPTION_STARTED)} | (
+            restored.as_value()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FenceNode:
+    name: str = "fence-node"
+    summary: str = "stop a PostgreSQL node so it takes no more writes (fast shutdown, SIGKILL after 5 s)"
+    default_target: str | None = topology.PG_PRIMARY
+    targets: tuple[str, ...] = db.PG_NODES
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        container = stack.service_container(target)
+        db.fast_shutdown(container, timeout=float(params.get("grace_seconds", 5)))
+        return {"fenced": target, "status": container.status}
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreRegion:
+    name: str = "restore-region"
+    summary: str = "rebuild the lost region from the backup repository (latest backup + archived WAL)"
+    default_target: str | None = topology.REGION
+    targets: tuple[str, ...] = (topology.REGION,)
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        for role in DATA_VOLUMES:
+            stack.recreate_volume(role)
+        restored = backup.restore_into(stack, stack.volumes["pg-primary-data"], None, delta=False, archive=True)
+        primary = stack.start_service(topology.PG_PRIMARY)
+        backup.wait_writable(primary)
+        writable = time.monotonic() - started
+        for service in REGION_SERVICES_AFTER_PG:
+            if service not in stack.containers:
+                stack.start_service(service)
+        return restored.as_value() | {"primary_writable_seconds": round(writable, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class TakeBackup:
+    name: str = "take-backup"
+    summary: str = "take a pgBackRest backup (type full, diff or incr) on the primary"
+    default_target: str | None = topology.BACKUP
+    targets: tuple[str, ...] = (topology.BACKUP,)
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        kind = str(params.get("type", "incr"))
+        if kind not in ("full", "diff", "incr"):
+            raise HarnessError(f"take-backup: type must be full, diff or incr, not {kind!r}")
+        started = time.monotonic()
+        taken = backup.take(stack, kind)
+        return {"label": taken.label, "type": taken.kind, "seconds": round(time.monotonic() - started, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyBackup:
+    name: str = "verify-backup"
+    summary: str = "restore the latest backup into a scratch PostgreSQL + Odoo, check ledger and a business read"
+    default_target: str | None = topology.BACKUP
+    targets: tuple[str, ...] = (topology.BACKUP,)
+
+    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+        primary = db.primaries(stack)
+        if len(primary) != 1:
+            raise HarnessError(f"verify-backup: no single primary to compare with ({primary})")
+        backup.wal_switch(stack)  # everything committed so far is in the archive the scratch copy replays
+        rows_at_switch, _ = backup.ledger(stack.service_container(primary[0]))
+        verified = backup.scratch_restore(stack)
+        rows_now, _ = backup.ledger(stack.service_container(primary[0]))
+        value = verified.as_value() | {"live_rows_at_switch": rows_at_switch, "live_rows_after": rows_now}
+        if not rows_at_switch <= verified.ledger_rows <= rows_now:
+            raise HarnessError(
+                f"restored ledger has {verified.ledger_rows} rows; the live one had {rows_at_switch} "
+                f"when the archive was closed and {rows_now} after: {value}"
+            )
+        if verified.business_read != verified.ledger_rows:
+            raise HarnessError(
+                f"Odoo on the restored copy read {verified.business_read} of {verified.ledger_rows} rows"
+            )
+        return value
+
+
+for _action in (PitrRestore(), FenceNode(), RestoreRegion(), TakeBackup(), VerifyBackup()):
+    register(_action)

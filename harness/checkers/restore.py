@@ -1,0 +1,45 @@
+"""Restores: every restore the runbook ran succeeded, was neutralised, and how long each phase took.
+
+A restore action (`pitr-restore`, `restore-region`, `verify-backup`) reports pgBackRest's copy
+time and PostgreSQL's WAL replay time apart, and what neutralising switched off (scheduled
+actions, outgoing mail servers) before any client could connect. A restore that failed, or one
+with no record of neutralisation, fails the check: an un-neutralised copy of production may run
+its crons and send mail a second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from harness.checkers.base import CheckContext, Verdict, ms, register
+from harness.history import ACTION, Event, pair
+
+RESTORE_ACTIONS: tuple[str, ...] = ("pitr-restore", "restore-region", "verify-backup")
+_KEPT = ("copy_seconds", "replay_seconds", "primary_writable_seconds", "recovery_stopped", "neutralised", "backup")
+
+
+@register("restore")
+def check_restore(events: Sequence[Event], ctx: CheckContext) -> Verdict:
+    target = "every restore succeeds and is neutralised (no cron, no outgoing mail) before clients connect"
+    restores: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for op in pair(events):
+        if op.f != ACTION or op.invoke.value.get("action") not in RESTORE_ACTIONS:
+            continue
+        name = str(op.invoke.value["action"])
+        entry: dict[str, Any] = {"action": name, "at": ms(op.start), "outcome": op.kind}
+        entry["seconds"] = ms(op.latency) if op.latency is not None else None
+        if op.kind != "ok" or op.completion is None:
+            problems.append(f"{name} {op.kind}: {op.completion.error if op.completion else 'never finished'}")
+        else:
+            entry |= {k: op.completion.value[k] for k in _KEPT if k in op.completion.value}
+            if not isinstance(op.completion.value.get("neutralised"), dict):
+                problems.append(f"{name} did not neutralise the restored database")
+        restores.append(entry)
+    metrics: dict[str, Any] = {"restores": restores}
+    if not restores:
+        return Verdict("restore", "unknown", metrics, target, reason="no restore ran")
+    if problems:
+        return Verdict("restore", "fail", metrics, target, reason="; ".join(problems))
+    return Verdict("restore", "pass", metrics, target)
