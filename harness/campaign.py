@@ -6,6 +6,7 @@ instead of rebuilding it:
 
 1. every fault's heal on every service (unpause, start, reconnect networks, drop netem qdiscs and
    loss rules); a PostgreSQL node that comes back while the other is primary rejoins as standby;
+   an Odoo node left on a release (`rolling-release`) is replaced by one on the shipped addons;
 2. `db.switch_back`: pg-primary primary again, pg-standby streaming from it;
 3. wait until a business write through Traefik is acknowledged and both Odoo nodes serve.
 
@@ -44,6 +45,10 @@ def warm_reset(stack: Stack, progress: Progress, timeout: float = 90.0) -> float
     for fault in FAULTS.values():
         for service in topology.SERVICE_NAMES:
             fault.heal(stack, service, {})
+    for node, release in list(stack.releases.items()):  # a rollout that ended on a release: the shipped addons
+        if release is not None:
+            progress(f"warm reset: {node} back to the shipped addons (was on release {release})")
+            stack.replace_odoo_node(node, release=None)
     switched = db.switch_back(stack)
     if switched is not None:
         progress(f"warm reset: pg-primary is primary again; pg-standby {switched.method} in {switched.seconds:.1f}s")

@@ -3,7 +3,8 @@
 Steps run in order. A step with `at` starts at that offset from the start of the probes (at once
 if an earlier step ran late); one with `after` starts that long after the previous step finished.
 A fault's `for` schedules its heal; heals fire on time whatever step is running or waiting. When
-the steps are done the executor idles until `duration`, printing the write success rate.
+the steps are done the executor idles until `duration`, printing the write success rate. An action
+that is a change to production (`is_change`: a release) is also recorded as an injection at its start.
 
 Every fault still injected is healed on the way out, whatever happened (the caller's `finally`
 calls `heal_all`). Before every step, and once a second while idling, two brakes are checked:
@@ -199,6 +200,10 @@ class Executor:
     def _action(self, step: Step) -> None:
         assert step.action is not None and step.target is not None
         value: dict[str, Any] = {"action": step.action, "target": step.target, **step.params}
+        if getattr(ACTIONS[step.action], "is_change", False):  # a release: the incident starts with the change
+            change = {"fault": step.action, "target": step.target, **step.params, "takes_effect": "start"}
+            self.history.invoke("fault", h.INJECT, change)
+            self.history.record("fault", "ok", h.INJECT, change)
         self.history.invoke("runbook", h.ACTION, value)
         self.progress(f"runbook: {step.action} on {step.target}")
         try:

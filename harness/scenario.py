@@ -167,6 +167,9 @@ class _StepModel(BaseModel):
             if target not in action.targets:
                 valid = ", ".join(action.targets)
                 raise ValueError(f"action {self.action!r} cannot act on {target!r}; targets are {valid}")
+            check_params = getattr(action, "check_params", None)  # optional: actions that take params
+            if check_params is not None:
+                check_params(self.params)
         return self
 
 

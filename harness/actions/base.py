@@ -4,6 +4,12 @@ An action is a step an operator or a runbook performs during an incident (promot
 rejoin the old primary, restart or replace a node). Unlike a fault it has nothing to heal. It is
 recorded as an operation of process `runbook` (`f = "action"`) whose `ok` value carries what it
 measured (for example how long the old primary took to stream again).
+
+Two optional capabilities, read with `getattr`: `check_params(params)` is called when a scenario is
+validated and raises `ValueError` for params the action cannot run with (so a typo stops the file
+before anything starts); `is_change = True` marks a change to production (a release): the executor
+records the action's start as the drill's injection (`inject` of process `fault`, taking effect at
+its start), so the checkers judge the drill as the incident a bad change causes.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ class ReplaceNode:
 
     def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
         old = stack.service_container(target).short_id
-        stack.replace_odoo_node(target)
+        stack.replace_odoo_node(target, release=stack.releases.get(target))  # same release too
         return {"replaced": old, "new": stack.service_container(target).short_id}
 
 

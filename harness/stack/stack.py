@@ -30,7 +30,7 @@ from harness.errors import HarnessError, ImageBuildFailed, StackNotReady
 from harness.images import COMPOSE, DEFAULT_ODOO_IMAGE, POSTGRES, REDIS, TRAEFIK, ensure_image
 from harness.images import ODOO11 as ODOO11_IMAGE
 from harness.odoo_api import OdooClient
-from harness.stack import backup, cleanup, health, topology
+from harness.stack import backup, cleanup, health, releases, topology
 from harness.stack.containers import ServiceContainer, ensure_port_free, free_port
 from harness.stack.seed import ensure_seed
 from harness.tls import issue_run_tls
@@ -109,6 +109,8 @@ class Stack:
         # Moments a fault leaves for the runbook, as an operator would read them from an audit log
         # (e.g. when a destructive statement began: the point-in-time-recovery target).
         self.marks: dict[str, Any] = {}
+        # The release each Odoo node runs (harness.stack.releases); None: the shipped addons.
+        self.releases: dict[str, str | None] = dict.fromkeys(topology.ODOO_NODES)
         self._seed_image = POSTGRES.tag
 
     def __enter__(self) -> Stack:
@@ -223,30 +225,48 @@ class Stack:
         self.containers[service] = container.start()
         return container
 
-    def _odoo_container(self, node: str) -> ServiceContainer:
+    def _odoo_container(self, node: str, release: str | None = None) -> ServiceContainer:
         profile = self.config.odoo
-        return (
+        container = (
             self._container(node, profile.image)
             .with_envs(**topology.odoo_env(node, self.credentials.odoo_db_password))
-            .with_command(topology.odoo_server_args(profile))
+            .with_command(topology.odoo_server_args(profile, release))
             .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
             .with_options(entrypoint=["odoo"])
             .with_file(topology.PG_SERVICE_FILE, topology.PG_SERVICE.encode())
         )
+        if release:
+            container.with_volume_mapping(str(releases.directory(release)), topology.RELEASE_MOUNT, "ro")
+        return container
 
-    def replace_odoo_node(self, node: str, timeout: float = 120.0) -> None:
-        """Remove an Odoo node's container and start a fresh one like it; returns once it serves HTTP."""
+    def replace_odoo_node(self, node: str, timeout: float = 120.0, release: str | None = None) -> None:
+        """Remove an Odoo node's container and start a fresh one like it; returns once it serves HTTP.
+
+        `release` deploys a release directory on the fresh node (`harness.stack.releases`; None: the
+        shipped addons). A fresh node whose container exits before it serves fails at once, with its
+        last log line, instead of waiting out `timeout`.
+        """
         if node not in topology.ODOO_NODES:
             raise HarnessError(f"replace-node works on Odoo nodes ({', '.join(topology.ODOO_NODES)}), not {node!r}")
+        release = releases.resolve(release)
         self.service_container(node).remove(force=True)
         del self.containers[node]
-        fresh = self._start(node, self._odoo_container(node)).get_wrapped_container()
-        poll_until(
-            lambda: health.check(node, fresh)[0],
-            timeout=timeout,
-            what=f"fresh {node} serving HTTP",
-            on_timeout=HarnessError,
+        fresh = self._start(node, self._odoo_container(node, release)).get_wrapped_container()
+        self.releases[node] = release
+
+        def serving_or_exited() -> str | None:
+            fresh.reload()
+            if fresh.status in ("exited", "dead"):
+                return "exited"
+            return "serving" if health.check(node, fresh)[0] else None
+
+        outcome = poll_until(
+            serving_or_exited, timeout=timeout, what=f"fresh {node} serving HTTP", on_timeout=HarnessError
         )
+        if outcome == "exited":
+            code = fresh.attrs["State"].get("ExitCode")
+            lines = fresh.logs(tail=5).decode(errors="replace").strip().splitlines()
+            raise HarnessError(f"fresh {node} exited with code {code}: {lines[-1] if lines else 'no output'}")
 
     def _data_service(self, service: str) -> ServiceContainer:
         """The container of a stateful service (PostgreSQL nodes, backup repository, Redis) on its volumes."""
@@ -299,7 +319,11 @@ class Stack:
         """Create and start a destroyed service again (same configuration, volumes and published ports)."""
         if service in self.containers:
             raise HarnessError(f"{service} already exists; destroy it first")
-        container = self._odoo_container(service) if service in topology.ODOO_NODES else self._data_service(service)
+        container = (
+            self._odoo_container(service, self.releases.get(service))
+            if service in topology.ODOO_NODES
+            else self._data_service(service)
+        )
         return self._start(service, container).get_wrapped_container()
 
     def _start_services(self, seed_image: str) -> None:

@@ -36,6 +36,7 @@ ODOO_LONGPOLLING_PORT = 8072
 TRAEFIK_HTTP_PORT = 8080
 TRAEFIK_HTTPS_PORT = 8443
 ADDONS_MOUNT = "/mnt/odoo-chaos-addons"
+RELEASE_MOUNT = "/mnt/odoo-chaos-release"  # a release directory (compose/releases/<name>), shadows ADDONS_MOUNT
 SERVER_WIDE_MODULES = "base,web,chaos_redis_session,chaos_node_header"
 SEED_MODULES = ("base,web", "chaos_ledger")  # installed in this order; see chaos_ledger's hook
 
@@ -142,7 +143,12 @@ def odoo_env(node: str, db_password: str) -> dict[str, str]:
     }
 
 
-def odoo_server_args(profile: OdooProfile) -> list[str]:
+def addons_path(release: str | None = None) -> str:
+    """Odoo's addons path: a release's directory first (Odoo takes a module from the first path holding it)."""
+    return f"{RELEASE_MOUNT},{ADDONS_MOUNT}" if release else ADDONS_MOUNT
+
+
+def odoo_server_args(profile: OdooProfile, release: str | None = None) -> list[str]:
     return [
         f"--http-port={ODOO_HTTP_PORT}",
         f"{profile.longpolling_flag}={ODOO_LONGPOLLING_PORT}",
@@ -154,7 +160,7 @@ def odoo_server_args(profile: OdooProfile) -> list[str]:
         f"--database={DB_NAME}",
         f"--db-filter=^{DB_NAME}$",
         "--no-database-list",
-        f"--addons-path={ADDONS_MOUNT}",
+        f"--addons-path={addons_path(release)}",
         f"--load={SERVER_WIDE_MODULES}",
         "--proxy-mode",
         "--limit-time-real=120",

@@ -17,6 +17,7 @@ from harness.runner import RunOutcome
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml") if p.stem != "baseline")
 KILLS_THE_PRIMARY = {"db-primary-kill", "db-primary-partition", "zone-outage"}  # asynchronous standby
+RELEASES = {"faulty-release-rollback"}  # rolling-release steps: every bad release detected and rolled back
 
 
 def check(outcome: RunOutcome, name: str) -> dict[str, Any]:
@@ -46,5 +47,17 @@ def test_shipped_scenario_runs_and_recovers(name: str, scenario_outcome: RunOutc
             f"{redundancy['time_to_redundancy_seconds']} s"
         )
         assert redundancy["time_to_redundancy_seconds"] is not None
+    if name in RELEASES:
+        rollouts = [s for s in check(scenario_outcome, "runbook")["metrics"]["steps"] if s["step"] == "rolling-release"]
+        for rollout in rollouts:
+            print(f"{name}: {rollout['summary']}; reason: {rollout['reason']}")
+        assert [(r["outcome"], r["failed_node"], r["failed_gate"]) for r in rollouts] == [
+            ("rolled-back", "odoo-1", "serves-http"),  # broken-start: the fresh node exits
+            ("rolled-back", "odoo-1", "canary-writes"),  # broken-write: serves, rejects writes
+        ]
+        assert all(r["detect_seconds"] < 60 and r["rollback_seconds"] < 60 for r in rollouts)
+        # Writes during the bad releases: none lost (asserted above), doubled or unexpected.
+        rpo = check(scenario_outcome, "rpo")["metrics"]
+        assert (rpo["duplicate_writes"], rpo["unexpected_writes"]) == (0, 0)
     if "steady-state" in [c["checker"] for c in report["checks"]]:
         assert check(scenario_outcome, "steady-state")["status"] == "pass"
