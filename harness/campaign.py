@@ -49,6 +49,7 @@ def warm_reset(stack: Stack, progress: Progress, timeout: float = 90.0) -> float
         if release is not None:
             progress(f"warm reset: {node} back to the shipped addons (was on release {release})")
             stack.replace_odoo_node(node, release=None)
+    stack.marks.clear()  # moments a drill's faults left for its runbook belong to that drill only
     switched = db.switch_back(stack)
     if switched is not None:
         progress(f"warm reset: pg-primary is primary again; pg-standby {switched.method} in {switched.seconds:.1f}s")

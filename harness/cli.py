@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -37,6 +38,11 @@ app = typer.Typer(
 )
 images_app = typer.Typer(help="Build the stack's images locally (no registry needed).", no_args_is_help=True)
 app.add_typer(images_app, name="images")
+backup_app = typer.Typer(
+    help="The backup repository (pgBackRest): list backups, take one, prove the latest restores, check retention.",
+    no_args_is_help=True,
+)
+app.add_typer(backup_app, name="backup")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -383,19 +389,139 @@ def _fmt_pct(value: object) -> str:
 @app.command()
 def check(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by `odoo-chaos run`.")],
+    tier: Annotated[
+        str | None,
+        typer.Option(help="Judge the stored history against this tier instead (RTO, RPO, availability)."),
+    ] = None,
+    tiers_file: Annotated[Path | None, typer.Option(help="Tiers file for --tier (default: tiers/tiers.yaml).")] = None,
 ) -> None:
     """Recompute every verdict from the stored history (no Docker) and compare with the report.
 
-    Also verifies SHA256SUMS. Exit 0 when both agree, 1 otherwise.
+    Also verifies SHA256SUMS. Exit 0 when both agree, 1 otherwise. With --tier, print how the same
+    evidence fares against another tier (exit 1 if any of RTO, RPO, availability fails).
     """
-    from harness.recheck import recheck
+    from harness.recheck import judge_against, recheck
+    from harness.tiers import get_tier, load_tiers
 
+    if tier is not None:
+        judged = judge_against(run_dir, get_tier(tier, load_tiers(tiers_file)))
+        for verdict in judged:
+            out.print(f"{verdict.checker:<13} {verdict.status:<5} {verdict.target}; {verdict.reason}", markup=False)
+        raise typer.Exit(1 if any(v.status == "fail" for v in judged) else 0)
     problems = recheck(run_dir)
     if problems:
         for problem in problems:
             out.print(f"DISAGREES: {problem}", markup=False)
         raise typer.Exit(1)
     out.print(f"{run_dir}: SHA256SUMS verified; every verdict recomputed from history.jsonl agrees", markup=False)
+
+
+def _attached(run_id: str | None) -> Stack:
+    """The stack `odoo-chaos up` left running: the one given, or the only one there is."""
+    if run_id is None:
+        running = [r.run_id for r in cleanup.list_runs() if r.detached and not r.owner_gone]
+        if len(running) != 1:
+            found = ", ".join(running) or "none"
+            raise HarnessError(f"name the run: stacks left running by `odoo-chaos up`: {found}")
+        run_id = running[0]
+    return Stack.attach(run_id, progress=Progress())
+
+
+RunIdArgument = Annotated[
+    str | None, typer.Argument(help="Run id of a stack `odoo-chaos up` left running (default: the only one).")
+]
+
+
+@backup_app.command("list")
+def backup_list(run_id: RunIdArgument = None) -> None:
+    """The repository's backups (type, when, age, size) and the WAL range it holds."""
+    from harness.stack import backup
+
+    repository = backup.info(_attached(run_id))
+    now = datetime.now(UTC)
+    out.print(f"repository: pgBackRest stanza odoo, status {repository.status}", markup=False)
+    out.print(f"WAL archived: {repository.wal_min or '-'} .. {repository.wal_max or '-'}", markup=False)
+    out.print(f"{'label':<34} {'type':<5} {'finished (UTC)':<20} {'age':>9} {'database':>10} {'stored':>10}")
+    for b in repository.backups:
+        age = b.age_seconds(now)
+        out.print(
+            f"{b.label:<34} {b.kind:<5} {b.stopped:%Y-%m-%d %H:%M:%S} {_age(age):>9} "
+            f"{b.database_bytes / 1e6:>8.1f}MB {b.repository_bytes / 1e6:>8.1f}MB",
+            markup=False,
+        )
+    if not repository.backups:
+        raise typer.Exit(1)
+
+
+def _age(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 86400 else f"{seconds / 86400:.1f} d"
+
+
+@backup_app.command("run")
+def backup_run(
+    run_id: RunIdArgument = None,
+    type_: Annotated[str, typer.Option("--type", help="full, diff or incr.")] = "incr",
+) -> None:
+    """Take a backup now (`pgbackrest backup` on the current primary)."""
+    from harness.stack import backup
+
+    if type_ not in ("full", "diff", "incr"):
+        raise HarnessError(f"--type: {type_!r} is not a backup type (full, diff, incr)")
+    taken = backup.take(_attached(run_id), type_)
+    out.print(f"{taken.label} ({taken.kind}) finished {taken.stopped:%Y-%m-%d %H:%M:%S} UTC", markup=False)
+
+
+@backup_app.command("verify")
+def backup_verify(run_id: RunIdArgument = None) -> None:
+    """Restore the latest backup and every archived WAL file into a scratch PostgreSQL + Odoo, check it, remove it.
+
+    The scratch pair has its own network and mounts the repository read-only; the copy is
+    neutralised (no cron, no outgoing mail) before Odoo starts on it. Prints copy and replay
+    times, the ledger's row count and what Odoo read; exit 1 if the restore or the read failed.
+    """
+    from harness.stack import backup
+
+    stack = _attached(run_id)
+    verified = backup.scratch_restore(stack, progress=Progress())
+    for key, value in verified.as_value().items():
+        out.print(f"{key:<18} {value}", markup=False)
+    if verified.business_read != verified.ledger_rows:
+        raise typer.Exit(1)
+
+
+@backup_app.command("retention")
+def backup_retention(
+    run_id: RunIdArgument = None,
+    policy: Annotated[Path | None, typer.Option(help="Backup policy file (default: backup-policy.yaml).")] = None,
+    simulate_days: Annotated[
+        int | None,
+        typer.Option(help="Replay the policy's schedule and pgBackRest's expiry for N days (simulated dates)."),
+    ] = None,
+) -> None:
+    """Would the repository keep the SLA's promise (7 daily, 4 weekly, 3 monthly full backups)?
+
+    With --simulate-days the dates are simulated from backup-policy.yaml's schedule and retention;
+    without it the running stack's real full backups are judged. Exit 1 when the promise is not kept.
+    """
+    from harness import backup_retention as retention
+    from harness.stack import backup
+
+    promise, repository = retention.load_policy(policy)
+    if simulate_days is not None:
+        if simulate_days < 1:
+            raise HarnessError("--simulate-days: give a number of days >= 1")
+        start = datetime.now(UTC) - timedelta(days=simulate_days)
+        held = retention.simulate(repository, simulate_days, start)
+        report = retention.check(promise, held, held[-1] if held else datetime.now(UTC))
+    else:
+        fulls = [b.stopped for b in backup.info(_attached(run_id)).backups if b.kind == "full"]
+        report = retention.check(promise, fulls, datetime.now(UTC))
+    suggestion = None if report.satisfied else retention.settings_that_satisfy(promise)
+    for line in retention.render(report, simulated=simulate_days is not None, suggestion=suggestion):
+        out.print(line, markup=False)
+    raise typer.Exit(0 if report.satisfied else 1)
 
 
 @app.command("list")

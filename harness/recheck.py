@@ -2,7 +2,8 @@
 
 A run directory is evidence: its SHA256SUMS must verify, and the checkers run again on
 `history.jsonl` with the tier as run (`evidence/tier.json`) must give the same statuses and the
-same metrics as the stored `report.json`. Any difference is listed.
+same metrics as the stored `report.json`. Any difference is listed. `--tier` judges the same
+history against another tier instead (RTO, RPO, availability).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.checkers import CheckContext, overall, run_checkers
+from harness.checkers import CheckContext, Verdict, overall, run_checkers
 from harness.history import load
 from harness.report import verify_run_dir
 from harness.tiers import Target, Tier
+
+TIER_JUDGED = ("rto", "rpo", "availability")  # the checkers whose status depends on the tier
 
 
 def tier_from_json(data: dict[str, Any]) -> Tier:
@@ -58,3 +61,15 @@ def recheck(run_dir: Path) -> list[str]:
     if overall(verdicts) != report.get("verdict"):
         problems.append(f"overall verdict {overall(verdicts)} recomputed, {report.get('verdict')} stored")
     return problems
+
+
+def judge_against(run_dir: Path, tier: Tier) -> list[Verdict]:
+    """The run's tier-judged verdicts (RTO, RPO, availability) recomputed against another tier.
+
+    A drill is run against one tier; an auditor may ask how the same evidence fares against
+    another (a region loss against Odoo Online's data-center promise *and* Tier 1).
+    """
+    report = json.loads((run_dir / "report.json").read_text())
+    events = load(run_dir / "history.jsonl")
+    period = report.get("rto_resolution_seconds") or report.get("probe_period") or 0.1
+    return run_checkers(events, CheckContext(tier=tier, probe_period=float(period)), list(TIER_JUDGED))

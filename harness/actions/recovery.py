@@ -118,8 +118,8 @@ class VerifyBackup:
         primary = db.primaries(stack)
         if len(primary) != 1:
             raise HarnessError(f"verify-backup: no single primary to compare with ({primary})")
-        backup.wal_switch(stack)  # everything committed so far is in the archive the scratch copy replays
-        rows_at_switch, _ = backup.ledger(stack.service_container(primary[0]))
+        rows_at_switch, _ = backup.ledger(stack.service_container(primary[0]))  # all committed before the switch
+        backup.wal_switch(stack)  # ... so all of them are in the archive the scratch copy replays
         verified = backup.scratch_restore(stack)
         rows_now, _ = backup.ledger(stack.service_container(primary[0]))
         value = verified.as_value() | {"live_rows_at_switch": rows_at_switch, "live_rows_after": rows_now}

@@ -350,7 +350,7 @@ class Verification:
             "ledger_rows": self.ledger_rows,
             "ledger_max_seq": self.ledger_max_seq,
             "business_read": self.business_read,
-            "seconds": round(self.seconds, 3),
+            "scratch_seconds": round(self.seconds, 3),
         }
 
 

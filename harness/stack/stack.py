@@ -122,6 +122,48 @@ class Stack:
     ) -> None:
         self.down()
 
+    @classmethod
+    def attach(cls, run_id: str, progress: Progress = _quiet) -> Stack:
+        """A handle on a running stack another process brought up (`odoo-chaos up`), found by its labels.
+
+        Credentials come back from the PostgreSQL containers' environment and the endpoints file;
+        nothing is created. Tearing it down stays with `odoo-chaos down`.
+        """
+        require_run(run_id)
+        endpoints = Endpoints.load(run_id)
+        if endpoints is None:
+            raise HarnessError(f"run {run_id} has no endpoints file: it was not brought up by `odoo-chaos up`")
+        client = docker_client()
+        found = client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"})
+        stack = cls(run_id=run_id, progress=progress)
+        for container in found:
+            service = container.labels.get(labels.SERVICE, "")
+            if service in topology.SERVICE_NAMES:
+                handle = ServiceContainer(container.image.tags[0] if container.image.tags else "", container.name, {})
+                handle._container = container
+                stack.containers[service] = handle
+        for name in topology.NETWORKS:
+            stack.networks[name] = client.networks.get(labels.object_name(run_id, name))
+        for name in (*DATA_VOLUMES, BACKUP_VOLUME):
+            stack.volumes[name] = labels.object_name(run_id, name)
+        env = {}
+        for service in (topology.BACKUP, topology.PG_PRIMARY, topology.PG_STANDBY):  # all carry the passwords
+            if service in stack.containers:
+                pairs = stack.containers[service].get_wrapped_container().attrs["Config"]["Env"] or []
+                env = dict(item.split("=", 1) for item in pairs if "=" in item)
+                break
+        if "ODOO_DB_PASSWORD" not in env:
+            raise HarnessError(f"run {run_id}: no PostgreSQL or backup container left to read its credentials from")
+        stack.credentials = Credentials(
+            postgres_password=env["POSTGRES_PASSWORD"],
+            replication_password=env["REPLICATION_PASSWORD"],
+            odoo_db_password=env["ODOO_DB_PASSWORD"],
+            odoo_admin_password=endpoints.password,
+            odoo_login=endpoints.login,
+        )
+        stack.endpoints = endpoints
+        return stack
+
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> Endpoints:
         started = time.monotonic()
