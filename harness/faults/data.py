@@ -15,8 +15,8 @@
   `region` is every service placed in a zone: both PostgreSQL nodes, Redis and both Odoo nodes).
   The backup repository and Traefik (the global front door) are not in any zone and survive.
 
-None of them heals: data damage stays until the runbook repairs it (restore, fail over,
-re-clone); heal is a no-op so "heal always" never undoes or hides the repair.
+None of them heals (`reversible = False`): data damage stays until the runbook repairs it
+(restore, fail over, re-clone); heal is a no-op so "heal always" never undoes or hides the repair.
 """
 
 from __future__ import annotations
@@ -55,7 +55,11 @@ def _psql_values(container: Any, sql: str, dbname: str = topology.DB_NAME) -> di
 
 
 def _the_primary(stack: Stack, target: str) -> str:
-    if target in db.PG_NODES and db.role(stack, target) == "primary":
+    if target not in db.PG_NODES:
+        raise HarnessError(
+            f"bad-delete runs on the PostgreSQL primary: target {', '.join(db.PG_NODES)}, not {target!r}"
+        )
+    if db.role(stack, target) == "primary":
         return target
     found = db.primaries(stack)
     if len(found) != 1:
@@ -65,6 +69,7 @@ def _the_primary(stack: Stack, target: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BadDelete:
+    reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
     name: str = "bad-delete"
     summary: str = "DELETE every ledger row on the primary (a cleanup without WHERE): logical corruption"
     takes_effect: str = "end"
@@ -93,6 +98,7 @@ def _corrupt_script(paths: list[str], block: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CorruptRelation:
+    reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
     name: str = "corrupt-relation"
     summary: str = "overwrite bytes of relation blocks on a PostgreSQL node; data checksums detect it"
     takes_effect: str = "end"
@@ -136,6 +142,7 @@ class CorruptRelation:
 
 @dataclass(frozen=True, slots=True)
 class DestroyRegion:
+    reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
     name: str = "destroy-region"
     summary: str = "remove services' containers and data volumes for good (target `region`: every zone)"
     takes_effect: str = "start"

@@ -4,7 +4,7 @@ Order of `start()`: sweep dead runs' leftovers, make sure images and the databas
 exist, create the run's networks and volumes, start PostgreSQL primary (from the snapshot) and set
 this run's passwords, then standby, backup, Redis, both Odoo nodes and Traefik. It returns only
 when a business write through Traefik -> Odoo -> PostgreSQL was acknowledged and the row is
-visible on the standby, and the backup repository holds a full base backup. Any failure or
+visible on the standby, and the backup repository holds a full backup (pgBackRest). Any failure or
 interruption during start tears everything of the run down before the error propagates.
 """
 
