@@ -487,7 +487,7 @@ def backup_verify(run_id: RunIdArgument = None) -> None:
     verified = backup.scratch_restore(stack, progress=Progress())
     for key, value in verified.as_value().items():
         out.print(f"{key:<18} {value}", markup=False)
-    if verified.business_read != verified.ledger_rows:
+    if verified.business_read != verified.ledger_rows or verified.attachments.get("attachments_in_a_filestore"):
         raise typer.Exit(1)
 
 

@@ -128,6 +128,8 @@ class VerifyBackup:
                 f"restored ledger has {verified.ledger_rows} rows; the live one had {rows_at_switch} "
                 f"when the archive was closed and {rows_now} after: {value}"
             )
+        if verified.attachments.get("attachments_in_a_filestore"):
+            raise HarnessError(f"{verified.attachments} on the restored copy: filestore content is not in the backup")
         if verified.business_read != verified.ledger_rows:
             raise HarnessError(
                 f"Odoo on the restored copy read {verified.business_read} of {verified.ledger_rows} rows"

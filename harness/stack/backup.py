@@ -61,6 +61,12 @@ RECOVERY_TARGETS = (
 )
 ARCHIVED_SQL = "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"
 LEDGER_SQL = "SELECT count(*), coalesce(max(seq), 0) FROM chaos_ledger_entry"
+# Attachments (Odoo's filestore content) kept in the database travel with the backup; one whose
+# content is in a filestore file (store_fname) would be missing from a restored copy.
+ATTACHMENTS_SQL = (
+    "SELECT count(*), count(*) FILTER (WHERE store_fname IS NOT NULL), "
+    "count(*) FILTER (WHERE store_fname IS NULL AND db_datas IS NOT NULL) FROM ir_attachment"
+)
 # A restored copy replays WAL as a hot standby would, so it needs at least the primary's limits;
 # it never archives (and mounts the repository read-only anyway).
 SCRATCH_SETTINGS = [
@@ -304,6 +310,13 @@ def wait_writable(container: Any, timeout: float = PROMOTE_TIMEOUT) -> float:
         time.sleep(0.1)
 
 
+def attachments(container: Any, dbname: str = topology.DB_NAME) -> dict[str, int]:
+    """Attachments on a restored copy: how many, how many in the database, how many in a filestore."""
+    command = ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", ATTACHMENTS_SQL]
+    total, on_disk, in_db = (int(x) for x in _exec(container, command, "counting attachments").split()[:3])
+    return {"attachments": total, "attachments_in_database": in_db, "attachments_in_a_filestore": on_disk}
+
+
 def ledger(container: Any, dbname: str = topology.DB_NAME) -> tuple[int, int]:
     """(rows, highest seq) of the business ledger, read with psql inside a PostgreSQL container."""
     output = _exec(container, ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", LEDGER_SQL], "reading the ledger")
@@ -342,6 +355,7 @@ class Verification:
     ledger_max_seq: int
     business_read: int  # ledger entries Odoo on the restored copy counted
     seconds: float
+    attachments: dict[str, int] = field(default_factory=dict)
 
     def as_value(self) -> dict[str, Any]:
         return {
@@ -351,6 +365,7 @@ class Verification:
             "ledger_max_seq": self.ledger_max_seq,
             "business_read": self.business_read,
             "scratch_seconds": round(self.seconds, 3),
+            **self.attachments,
         }
 
 
@@ -408,6 +423,7 @@ def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str |
         pg.start()
         wait_writable(pg)
         rows, top = ledger(pg)
+        files = attachments(pg)
         copy, replay = restored.copy_seconds, restored.replay_seconds
         progress(f"scratch copy up (copy {copy:.1f}s, replay {replay:.1f}s): {rows} ledger rows; reading via Odoo")
         profile = topology.OdooProfile.for_image(odoo_image or stack.config.odoo_image)
@@ -434,7 +450,7 @@ def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str |
             last = output.splitlines()[-1] if output else "no output"
             raise HarnessError(f"business read on the restored copy failed: {last}")
         read = int(output.splitlines()[-1])
-        return Verification(backups[-1].label, restored, rows, top, read, time.monotonic() - started)
+        return Verification(backups[-1].label, restored, rows, top, read, time.monotonic() - started, files)
     finally:
         for container in created:
             with contextlib.suppress(Exception):

@@ -29,6 +29,7 @@ def test_backup_commands_list_take_and_verify(stack: Stack) -> None:
     verified = runner.invoke(app, ["backup", "verify", stack.run_id])
     assert verified.exit_code == 0, verified.output
     assert "business_read" in verified.output and "neutralised" in verified.output
+    assert "attachments_in_a_filestore 0" in verified.output  # attachments travel inside the database backup
     retention = runner.invoke(app, ["backup", "retention", stack.run_id])
     assert retention.exit_code == 1  # a fresh repository holds today's backups only: the promise is not kept
     assert "NOT satisfied" in retention.output and "simulated" not in retention.output
