@@ -95,7 +95,9 @@ def check_pitr(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         problems.append(f"{len(surviving_beats)} heartbeat(s) written after the target survived")
     last_kept = max(kept, default=None)
     first_dropped = min(dropped, default=None)
-    if last_kept is None or first_dropped is None:
+    if not beats:
+        problems.append("no heartbeat was acknowledged before the restore: the landing cannot be verified")
+    elif last_kept is None or first_dropped is None:
         problems.append("the heartbeats do not bracket the restore point (none kept or none discarded)")
     else:
         metrics |= {

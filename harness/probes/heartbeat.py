@@ -8,13 +8,14 @@ timeline and the first on the new one is a server-side RTO to cross-check the cl
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 
 import psycopg
 
 from harness.history import HEARTBEAT, Kind
 from harness.probes.base import ProbeContext, paced, register
-from harness.probes.pg import PrimaryConnection, node_of
+from harness.probes.pg import PrimaryConnection, connect_primary, node_of
 
 CREATE = (
     "CREATE TABLE IF NOT EXISTS chaos_heartbeat ("
@@ -27,10 +28,25 @@ BEAT = (
 )
 
 
+NEXT_SEQ = "SELECT coalesce(max(seq), 0) + 1 FROM chaos_heartbeat"
+
+
+def first_seq(ctx: ProbeContext) -> int:
+    """Where this run's beats start: after every beat already in the table (a stack shared by
+    several drills keeps its earlier runs' rows, and `seq` is the table's key)."""
+    try:
+        with connect_primary(ctx.endpoints, timeout=5.0) as conn:
+            conn.execute(CREATE)
+            row = conn.execute(NEXT_SEQ).fetchone()
+            return int(row[0]) if row else 1
+    except psycopg.Error:
+        return 1 + int(time.time() * 1000)  # no primary to ask: a start no earlier run can have used
+
+
 @register("heartbeat")
 def heartbeat(ctx: ProbeContext) -> list[Callable[[], None]]:
     primary = PrimaryConnection(ctx.endpoints, ctx.timeout, setup=CREATE)
-    counter = itertools.count(1)
+    counter = itertools.count(first_seq(ctx))
 
     def step() -> None:
         seq = next(counter)

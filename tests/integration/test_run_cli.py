@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.faults import FAULTS
 from tests.integration.conftest import cli, labelled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +36,7 @@ def test_malformed_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
     result = cli("run", str(bad))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"odoo-chaos: error: {bad}: field steps.0.fault: unknown fault 'explode'; faults are kill, latency, loss, partition, pause, restart, stop"
+        f"odoo-chaos: error: {bad}: field steps.0.fault: unknown fault 'explode'; faults are {', '.join(sorted(FAULTS))}"
     ]
 
 
