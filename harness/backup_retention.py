@@ -34,11 +34,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.errors import HarnessError
-from harness.validation import first_problem
+from harness.validation import first_problem, load_yaml
 
 Bucket = Literal["daily", "weekly", "monthly"]
 RetentionType = Literal["count", "time"]
@@ -418,14 +417,5 @@ def parse_policy(data: Any, source: str = "<backup policy>") -> tuple[RetentionP
 def load_policy(path: Path | None = None) -> tuple[RetentionPolicy, RepositoryRetention]:
     """The promise and the repository's retention from `path` (default: backup-policy.yaml at the repo root)."""
     path = DEFAULT_POLICY_FILE if path is None else path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidBackupPolicy(f"{path}: cannot read the backup policy file ({exc.strerror or exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InvalidBackupPolicy(f"{path}: not valid YAML{line}: {getattr(exc, 'problem', None) or exc}") from None
+    data = load_yaml(path, "backup policy file", InvalidBackupPolicy)
     return parse_policy(data, str(path))

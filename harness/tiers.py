@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from harness.errors import HarnessError
+from harness.validation import load_yaml
 
 Status = Literal["pass", "warn", "fail", "unknown"]
 
@@ -193,17 +193,7 @@ def parse_tiers(data: Any, source: str = "<tiers>") -> dict[str, Tier]:
 def load_tiers(path: Path | None = None) -> dict[str, Tier]:
     """Tiers from `path` (default: the shipped tiers/tiers.yaml), validated whole."""
     path = DEFAULT_TIERS_FILE if path is None else path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise HarnessError(f"{path}: cannot read the tiers file ({exc.strerror or exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise HarnessError(f"{path}: not valid YAML{line}: {problem}") from None
+    data = load_yaml(path, "tiers file", HarnessError)
     return parse_tiers(data, str(path))
 
 

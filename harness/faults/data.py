@@ -21,18 +21,17 @@ None of them heals (`reversible = False`): data damage stays until the runbook r
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness import labels
-from harness.docker_env import docker_client
 from harness.errors import HarnessError
 from harness.faults.base import register
 from harness.images import POSTGRES
 from harness.stack import db, topology
+from harness.stack.containers import run_once
 from harness.stack.stack import Stack
 
 LEDGER_TABLE = "chaos_ledger_entry"
@@ -116,23 +115,17 @@ class CorruptRelation:
         if len(paths) != len(relations):
             raise HarnessError(f"corrupt-relation: not every relation of {relations} exists on {target}")
         db.fast_shutdown(container)  # every dirty page is written first, so nothing buffered hides the damage
-        helper = docker_client().containers.create(
+        _, output = run_once(
             POSTGRES.tag,
-            entrypoint=["bash", "-c"],
-            command=[_corrupt_script(paths, block)],
+            _corrupt_script(paths, block),
+            timeout=60,
             name=labels.object_name(stack.run_id, f"{target}-corrupt-{time.monotonic_ns()}"),
             labels=labels.service_labels(stack.run_id, f"{target}-corrupt"),
             volumes={db.data_volume(container): {"bind": db.DATA_DIR, "mode": "rw"}},
             user="postgres",
             network_disabled=True,
         )
-        try:
-            helper.start()
-            helper.wait(timeout=60)
-            found = str(helper.logs().decode(errors="replace")).strip().splitlines()
-        finally:
-            with contextlib.suppress(Exception):
-                helper.remove(force=True)
+        found = output.strip().splitlines()
         container.start()
         return {"node": target, "relations": relations, "files": paths, "block": block, "pg_checksums": found[:6]}
 

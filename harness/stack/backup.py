@@ -36,6 +36,7 @@ from harness.docker_env import docker_client
 from harness.errors import HarnessError
 from harness.images import COMPOSE, POSTGRES
 from harness.stack import db, topology
+from harness.stack.containers import run_once
 
 if TYPE_CHECKING:
     from harness.stack.stack import Stack
@@ -270,24 +271,17 @@ def restore_into(
 ) -> Restore:
     """Restore the repository into `volume` (to `target`, or to the end of the archived WAL), replay, neutralise."""
     stamp = target.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00") if target else None
-    helper = docker_client().containers.create(
+    code, output = run_once(
         POSTGRES.tag,
-        entrypoint=["bash", "-c"],
-        command=[restore_script(stamp, delta=delta, archive=archive)],
+        restore_script(stamp, delta=delta, archive=archive),
+        timeout=timeout,
         name=labels.object_name(stack.run_id, f"restore-{time.monotonic_ns()}"),
         labels=labels.service_labels(stack.run_id, "restore"),
         volumes=_mounts(stack, volume, archive),
         user="postgres",
         network_disabled=True,
     )
-    try:
-        helper.start()
-        status = helper.wait(timeout=timeout)
-        output = str(helper.logs().decode(errors="replace"))
-    finally:
-        with contextlib.suppress(Exception):
-            helper.remove(force=True)
-    if status.get("StatusCode") != 0:
+    if code != 0:
         lines = output.strip().splitlines()
         errors = [line for line in lines if "ERROR" in line or "FATAL" in line or "PANIC" in line] or lines
         raise HarnessError(f"restore failed: {errors[-1] if errors else 'no output'}")

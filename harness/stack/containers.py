@@ -12,6 +12,7 @@ stopped container's name, and glibc's default (5 s x 2) would turn a dead Redis 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import tarfile
@@ -123,3 +124,16 @@ def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
             info.mode = mode
             archive.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
+
+
+def run_once(image: str, script: str, *, timeout: float, **options: Any) -> tuple[int, str]:
+    """Run a bash script in a one-off container (labels, name, volumes, user... in `options`) and
+    remove it whatever happened; its exit code and output. A restore, a rewind, a corruption."""
+    container = docker_client().containers.create(image, entrypoint=["bash", "-c"], command=[script], **options)
+    try:
+        container.start()
+        status = container.wait(timeout=timeout)
+        return int(status.get("StatusCode", -1)), str(container.logs().decode(errors="replace"))
+    finally:
+        with contextlib.suppress(Exception):
+            container.remove(force=True)

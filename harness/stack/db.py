@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from harness import labels
 from harness.clock import poll_until
-from harness.docker_env import docker_client
 from harness.errors import HarnessError
 from harness.images import POSTGRES
 from harness.stack import topology
+from harness.stack.containers import run_once
 
 if TYPE_CHECKING:
     from harness.stack.stack import Stack
@@ -187,10 +187,10 @@ def _prepare(stack: Stack, container: Any, node: str, source: str, reclone: bool
     backup = _backup_volume(container)
     if backup:
         volumes[backup] = {"bind": "/backup", "mode": "ro"}
-    helper = docker_client().containers.create(
+    code, output = run_once(
         POSTGRES.tag,
-        entrypoint=["bash", "-c"],
-        command=[_rewind_script(node, source)],
+        _rewind_script(node, source),
+        timeout=timeout,
         name=labels.object_name(stack.run_id, f"{node}-rejoin-{time.monotonic_ns()}"),
         labels=labels.service_labels(stack.run_id, f"{node}-rejoin"),
         environment={key: env[key] for key in ("POSTGRES_PASSWORD", "REPLICATION_PASSWORD")}
@@ -200,14 +200,7 @@ def _prepare(stack: Stack, container: Any, node: str, source: str, reclone: bool
         user="postgres",
         dns_opt=["timeout:1", "attempts:1", "ndots:0"],
     )
-    try:
-        helper.start()
-        status = helper.wait(timeout=timeout)
-        output = str(helper.logs().decode(errors="replace"))
-    finally:
-        with contextlib.suppress(Exception):
-            helper.remove(force=True)
-    if status.get("StatusCode") != 0:
+    if code != 0:
         last = output.strip().splitlines()[-1] if output.strip() else "no output"
         raise HarnessError(f"rejoining {node} to {source} failed: {last}")
     return output
