@@ -115,13 +115,11 @@ class VerifyBackup:
     targets: tuple[str, ...] = (topology.BACKUP,)
 
     def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
-        primary = db.primaries(stack)
-        if len(primary) != 1:
-            raise HarnessError(f"verify-backup: no single primary to compare with ({primary})")
-        rows_at_switch, _ = backup.ledger(stack.service_container(primary[0]))  # all committed before the switch
+        live = stack.service_container(db.sole_primary(stack, "verify-backup: no live ledger to compare with"))
+        rows_at_switch, _ = backup.ledger(live)  # all committed before the switch ...
         backup.wal_switch(stack)  # ... so all of them are in the archive the scratch copy replays
         verified = backup.scratch_restore(stack)
-        rows_now, _ = backup.ledger(stack.service_container(primary[0]))
+        rows_now, _ = backup.ledger(live)
         value = verified.as_value() | {"live_rows_at_switch": rows_at_switch, "live_rows_after": rows_now}
         if not rows_at_switch <= verified.ledger_rows <= rows_now:
             raise HarnessError(

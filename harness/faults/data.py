@@ -31,7 +31,7 @@ from harness.errors import HarnessError
 from harness.faults.base import register
 from harness.images import POSTGRES
 from harness.stack import db, topology
-from harness.stack.containers import run_once
+from harness.stack.containers import exec_checked, run_once
 from harness.stack.stack import Stack
 
 LEDGER_TABLE = "chaos_ledger_entry"
@@ -46,10 +46,7 @@ SELECT 'committed=' || extract(epoch FROM clock_timestamp());
 
 
 def _psql_values(container: Any, sql: str, dbname: str = topology.DB_NAME) -> dict[str, str]:
-    run = container.exec_run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-c", sql], user="postgres")
-    output = str(run.output.decode(errors="replace"))
-    if run.exit_code != 0:
-        raise HarnessError(f"psql failed: {output.strip().splitlines()[-1] if output.strip() else 'no output'}")
+    output = exec_checked(container, ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-c", sql], "psql")
     return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
 
 
@@ -60,10 +57,7 @@ def _the_primary(stack: Stack, target: str) -> str:
         )
     if db.role(stack, target) == "primary":
         return target
-    found = db.primaries(stack)
-    if len(found) != 1:
-        raise HarnessError(f"no single PostgreSQL primary to run the statement on ({found})")
-    return found[0]
+    return db.sole_primary(stack, "no single PostgreSQL primary to run the statement on")
 
 
 @dataclass(frozen=True, slots=True)

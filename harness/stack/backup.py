@@ -36,7 +36,7 @@ from harness.docker_env import docker_client
 from harness.errors import HarnessError
 from harness.images import COMPOSE, POSTGRES
 from harness.stack import db, topology
-from harness.stack.containers import run_once
+from harness.stack.containers import exec_checked, run_once
 
 if TYPE_CHECKING:
     from harness.stack.stack import Stack
@@ -155,32 +155,18 @@ def parse_info(text: str) -> RepositoryInfo:
     return RepositoryInfo(status, backups, wal_min, wal_max)
 
 
-def _exec(container: Any, command: list[str], what: str) -> str:
-    result = container.exec_run(command, user="postgres")
-    output = str(result.output.decode(errors="replace")).strip()
-    if result.exit_code != 0:
-        last = output.splitlines()[-1] if output else "no output"
-        raise HarnessError(f"{what} failed: {last}")
-    return output
-
-
 def info(stack: Stack) -> RepositoryInfo:
     """The repository's backups and WAL range, read on the backup service."""
-    return info_of(stack.service_container(topology.BACKUP))
-
-
-def info_of(container: Any) -> RepositoryInfo:
     command = ["pgbackrest", f"--stanza={STANZA}", "--output=json", "info"]
-    return parse_info(_exec(container, command, "pgbackrest info"))
+    return parse_info(exec_checked(stack.service_container(topology.BACKUP), command, "pgbackrest info"))
 
 
 def take(stack: Stack, kind: str = "full") -> BackupSet:
     """`pgbackrest backup` on the current primary; returns the new backup."""
-    primaries = db.primaries(stack)
-    if len(primaries) != 1:
-        raise HarnessError(f"cannot take a backup: {len(primaries)} PostgreSQL primaries ({primaries})")
-    container = stack.service_container(primaries[0])
-    _exec(container, ["pgbackrest", f"--stanza={STANZA}", f"--type={kind}", "backup"], f"pgbackrest backup {kind}")
+    container = stack.service_container(db.sole_primary(stack, "cannot take a backup"))
+    exec_checked(
+        container, ["pgbackrest", f"--stanza={STANZA}", f"--type={kind}", "backup"], f"pgbackrest backup {kind}"
+    )
     backups = info(stack).backups
     if not backups:
         raise HarnessError("pgbackrest backup finished but the repository lists no backup")
@@ -195,10 +181,10 @@ def wal_switch(stack: Stack, timeout: float = 30.0) -> str | None:
     if not primaries:
         return None
     container = stack.service_container(primaries[0])
-    segment = _exec(container, ["psql", "-XAtc", "SELECT pg_walfile_name(pg_switch_wal())"], "pg_switch_wal")
+    segment = exec_checked(container, ["psql", "-XAtc", "SELECT pg_walfile_name(pg_switch_wal())"], "pg_switch_wal")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = _exec(container, ["psql", "-XAtc", ARCHIVED_SQL], "reading pg_stat_archiver")
+        done = exec_checked(container, ["psql", "-XAtc", ARCHIVED_SQL], "reading pg_stat_archiver")
         if done and done[-16:] >= segment[-16:]:
             return segment
         time.sleep(0.1)
@@ -307,13 +293,13 @@ def wait_writable(container: Any, timeout: float = PROMOTE_TIMEOUT) -> float:
 def attachments(container: Any, dbname: str = topology.DB_NAME) -> dict[str, int]:
     """Attachments on a restored copy: how many, how many in the database, how many in a filestore."""
     command = ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", ATTACHMENTS_SQL]
-    total, on_disk, in_db = (int(x) for x in _exec(container, command, "counting attachments").split()[:3])
+    total, on_disk, in_db = (int(x) for x in exec_checked(container, command, "counting attachments").split()[:3])
     return {"attachments": total, "attachments_in_database": in_db, "attachments_in_a_filestore": on_disk}
 
 
 def ledger(container: Any, dbname: str = topology.DB_NAME) -> tuple[int, int]:
     """(rows, highest seq) of the business ledger, read with psql inside a PostgreSQL container."""
-    output = _exec(container, ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", LEDGER_SQL], "reading the ledger")
+    output = exec_checked(container, ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", LEDGER_SQL], "reading the ledger")
     rows, top = (int(x) for x in output.split()[:2])
     return rows, top
 

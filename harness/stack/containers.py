@@ -23,7 +23,7 @@ from docker.models.networks import Network
 from testcontainers.core.container import DockerContainer
 
 from harness.docker_env import LOOPBACK, docker_client
-from harness.errors import PortInUse
+from harness.errors import HarnessError, PortInUse
 
 
 class ServiceContainer(DockerContainer):
@@ -124,6 +124,16 @@ def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
             info.mode = mode
             archive.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
+
+
+def exec_checked(container: Any, command: list[str], what: str, user: str = "postgres") -> str:
+    """Run a command in a container; its output, or HarnessError `<what> failed: <last line>`."""
+    result = container.exec_run(command, user=user)
+    output = str(result.output.decode(errors="replace")).strip()
+    if result.exit_code != 0:
+        last = output.splitlines()[-1] if output else "no output"
+        raise HarnessError(f"{what} failed: {last}")
+    return output
 
 
 def run_once(image: str, script: str, *, timeout: float, **options: Any) -> tuple[int, str]:

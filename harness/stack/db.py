@@ -29,7 +29,7 @@ from harness.clock import poll_until
 from harness.errors import HarnessError
 from harness.images import POSTGRES
 from harness.stack import topology
-from harness.stack.containers import run_once
+from harness.stack.containers import exec_checked, run_once
 
 if TYPE_CHECKING:
     from harness.stack.stack import Stack
@@ -76,12 +76,16 @@ def primaries(stack: Stack) -> list[str]:
     return [node for node, current in roles(stack).items() if current == "primary"]
 
 
+def sole_primary(stack: Stack, purpose: str) -> str:
+    """The one PostgreSQL node accepting writes; HarnessError `<purpose>: ...` when there are none or two."""
+    found = primaries(stack)
+    if len(found) != 1:
+        raise HarnessError(f"{purpose}: {len(found)} PostgreSQL primaries ({found}), not exactly one")
+    return found[0]
+
+
 def _psql(stack: Stack, node: str, sql: str) -> str:
-    result = stack.service_container(node).exec_run(["psql", "-XAtc", sql])
-    output = str(result.output.decode(errors="replace")).strip()
-    if result.exit_code != 0:
-        raise HarnessError(f"{node}: {sql!r} failed: {output.splitlines()[-1] if output else 'no output'}")
-    return output
+    return exec_checked(stack.service_container(node), ["psql", "-XAtc", sql], f"{node}: {sql!r}")
 
 
 def promote(stack: Stack, node: str) -> None:
