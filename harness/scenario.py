@@ -10,7 +10,11 @@ Grammar (unknown keys are refused, not ignored):
     probes: [business-write, ...]    # default: every registered probe
     steady_state: [writes-ok, replication-streaming]   # conditions that must hold before the
                                      # first step (else the run aborts) and after recovery
-    checks: {rto: 2m, rpo: 0s}       # targets replacing the tier's (a value, or {strict, loose})
+    checks: {rto: 2m, rpo: 0s}       # targets replacing the tier's (a value, or {strict, loose});
+                                     # also rto_stable: 10s (how long a journey must stay up to count
+                                     # as recovered, default 5s) and lost_writes: 0 (any lost
+                                     # acknowledged write fails, e.g. synchronous replication)
+    expect: self-healing             # recovery by the harness's heal or a runbook step fails
     guard: availability < 50% for 60s  # stop injecting and heal at once when this trips
     steps:                           # run in order
       - at: 10s                      # at an offset from the start of the probes, or
@@ -46,7 +50,10 @@ from harness.validation import duration_field, first_problem
 
 GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d+(?:\.\d+)?)\s*%\s+for\s+(?P<window>\S+)")
 WAIT = re.compile(r"until\s+(?P<condition>[a-z0-9-]+)\s+timeout\s+(?P<timeout>\S+)")
-CHECKABLE = ("rto", "rpo", "availability")
+CHECKABLE = ("rto", "rpo", "availability")  # targets that replace the tier's
+CHECK_KEYS = (*CHECKABLE, "rto_stable", "lost_writes")
+EXPECTATIONS = ("self-healing",)
+DEFAULT_STABLE_FOR = 5.0  # seconds a journey must stay up after its first success to count as recovered
 
 
 class InvalidScenario(HarnessError):
@@ -98,6 +105,9 @@ class Scenario:
     steady_state: tuple[str, ...] = ()
     checks: dict[str, tuple[float, float]] = field(default_factory=dict)  # target -> (strict, loose)
     guard: Guard | None = None
+    expect: str | None = None  # "self-healing": recovery must come from the system itself
+    stable_for: float = DEFAULT_STABLE_FOR  # checks.rto_stable
+    lost_writes_allowed: int | None = None  # checks.lost_writes: more lost acknowledged writes fail
 
 
 def _one_of(value: str, known: dict[str, Any] | tuple[str, ...], what: str) -> str:
@@ -184,7 +194,15 @@ class _ScenarioModel(BaseModel):
     steady_state: list[str] = Field(default_factory=list)
     checks: dict[str, Any] = Field(default_factory=dict)
     guard: str | None = None
+    expect: str | None = None
     steps: list[_StepModel] = Field(default_factory=list)
+
+    @field_validator("expect")
+    @classmethod
+    def _known_expectation(cls, value: str | None) -> str | None:
+        if value is not None and value not in EXPECTATIONS:
+            raise ValueError(f"unknown expectation {value!r}; expectations are {', '.join(EXPECTATIONS)}")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -211,8 +229,8 @@ class _ScenarioModel(BaseModel):
     @classmethod
     def _known_checks(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:
-            if name not in CHECKABLE:
-                raise ValueError(f"unknown check {name!r}; checks with targets are {', '.join(CHECKABLE)}")
+            if name not in CHECK_KEYS:
+                raise ValueError(f"unknown check {name!r}; checks are {', '.join(CHECK_KEYS)}")
         return value
 
 
@@ -235,6 +253,23 @@ def _check_value(name: str, value: Any, source: str) -> tuple[float, float]:
     except (ValueError, HarnessError):
         hint = "a percentage such as 99.9%" if name == "availability" else "a duration such as 30s or 15m"
         raise InvalidScenario(f"{where}: invalid value {value!r} (use {hint})") from None
+
+
+def _stable_for(value: Any, source: str) -> float:
+    where = f"{source}: checks.rto_stable"
+    try:
+        seconds = parse_duration(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        seconds = None
+    if seconds is None or not 0 < seconds <= 600:
+        raise InvalidScenario(f"{where}: invalid value {value!r} (a duration from 1s to 10m, such as 10s)")
+    return seconds
+
+
+def _lost_writes(value: Any, source: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidScenario(f"{source}: checks.lost_writes: invalid value {value!r} (a count of writes, such as 0)")
+    return value
 
 
 def _guard(text: str | None, source: str) -> Guard | None:
@@ -287,7 +322,9 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
             raise InvalidScenario(f"{source}: steps.{i}.at: {when} is past the end of the run ({end})")
         steps.append(step)
     probes = tuple(model.probes) if model.probes is not None else tuple(sorted(PROBES))
-    checks = {name: _check_value(name, value, source) for name, value in model.checks.items()}
+    checks = {name: _check_value(name, value, source) for name, value in model.checks.items() if name in CHECKABLE}
+    stable_for = _stable_for(model.checks["rto_stable"], source) if "rto_stable" in model.checks else None
+    lost_allowed = _lost_writes(model.checks["lost_writes"], source) if "lost_writes" in model.checks else None
     return Scenario(
         model.name,
         model.summary,
@@ -300,6 +337,9 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         tuple(model.steady_state),
         checks,
         _guard(model.guard, source),
+        model.expect,
+        DEFAULT_STABLE_FOR if stable_for is None else stable_for,
+        lost_allowed,
     )
 
 

@@ -145,7 +145,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "x", "summary": "s", "checks": {"latency": "1s"}},
-            "f: field checks: unknown check 'latency'; checks with targets are rto, rpo, availability",
+            "f: field checks: unknown check 'latency'; checks are rto, rpo, availability, rto_stable, lost_writes",
         ),
         (
             {"name": "x", "summary": "s", "checks": {"rto": "quick"}},
