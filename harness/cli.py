@@ -7,6 +7,7 @@ during start tears the run down and exits 130. Progress goes to stderr, results 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import time
@@ -258,6 +259,13 @@ def run(
         Path | None, typer.Option(help="Load profile YAML: Locust users on Odoo during every drill.")
     ] = None,
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ed25519 private key (PEM, from `odoo-chaos keygen`): sign each run's SHA256SUMS into "
+            "SHA256SUMS.sig (default: $ODOO_CHAOS_SIGNING_KEY; none: unsigned)."
+        ),
+    ] = None,
 ) -> None:
     """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
 
@@ -285,12 +293,17 @@ def run(
     tiers = load_tiers(tiers_file)
     plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
     progress = Progress()
+    from harness import signing
     from harness.load.profile import load_profile
 
+    key_path = signing.key_from_environment(sign_key)
+    if key_path is not None:
+        signing.load_private_key(key_path)  # a bad key stops here, before any container starts
     run_kwargs: dict[str, Any] = {
         "evidence_extra": {"tiers.yaml": (tiers_file or DEFAULT_TIERS_FILE).read_bytes()},
         "stop_file": stop_file,
         "load": load_profile(load) if load else None,
+        "sign_key": key_path,
     }
     config = StackConfig(odoo_image=odoo_image)
     if len(plan) == 1 and repeat == 1:
@@ -394,26 +407,62 @@ def check(
         typer.Option(help="Judge the stored history against this tier instead (RTO, RPO, availability)."),
     ] = None,
     tiers_file: Annotated[Path | None, typer.Option(help="Tiers file for --tier (default: tiers/tiers.yaml).")] = None,
+    pubkey: Annotated[
+        Path | None,
+        typer.Option(help="Ed25519 public key (PEM): verify SHA256SUMS.sig, the run's signature, with it."),
+    ] = None,
 ) -> None:
-    """Recompute every verdict from the stored history (no Docker) and compare with the report.
+    """Judge a stored run again from its history and scenario alone (no Docker), trusting no report.
 
-    Also verifies SHA256SUMS. Exit 0 when both agree, 1 otherwise. With --tier, print how the same
-    evidence fares against another tier (exit 1 if any of RTO, RPO, availability fails).
+    Verifies SHA256SUMS (and SHA256SUMS.sig with --pubkey), recomputes which checks apply, every
+    verdict, the overall verdict and every headline figure, re-renders junit.xml, report.md and
+    report.html's figures, and lists every difference. Exit 0 when everything agrees, 1 otherwise.
+    With --tier, print how the same evidence fares against another tier (exit 1 if any of RTO,
+    RPO, availability fails or the evidence does not verify).
     """
     from harness.recheck import judge_against, recheck
     from harness.tiers import get_tier, load_tiers
 
     if tier is not None:
-        judged = judge_against(run_dir, get_tier(tier, load_tiers(tiers_file)))
+        chosen = get_tier(tier, load_tiers(tiers_file))
+        judged, problems = judge_against(run_dir, chosen)
+        for problem in problems:
+            out.print(f"DISAGREES: {problem}", markup=False)
         for verdict in judged:
             out.print(f"{verdict.checker:<13} {verdict.status:<5} {verdict.target}; {verdict.reason}", markup=False)
-        raise typer.Exit(1 if any(v.status == "fail" for v in judged) else 0)
-    problems = recheck(run_dir)
+        raise typer.Exit(1 if problems or any(v.status == "fail" for v in judged) else 0)
+    problems = recheck(run_dir, pubkey)
     if problems:
         for problem in problems:
             out.print(f"DISAGREES: {problem}", markup=False)
         raise typer.Exit(1)
-    out.print(f"{run_dir}: SHA256SUMS verified; every verdict recomputed from history.jsonl agrees", markup=False)
+    signed = "; signature verified" if pubkey is not None else ""
+    out.print(
+        f"{run_dir}: SHA256SUMS verified{signed}; every verdict, figure and report recomputed from "
+        "history.jsonl agrees",
+        markup=False,
+    )
+
+
+@app.command()
+def keygen(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the key pair.")] = Path("."),
+    name: Annotated[str, typer.Option(help="File name stem: NAME.key (private, 0600) and NAME.pub.")] = (
+        "odoo-chaos-signing"
+    ),
+) -> None:
+    """Make an Ed25519 key pair to sign run directories (`run --sign-key`) and verify them (`check --pubkey`).
+
+    Keep the private key outside the run directories (and out of the repository); give auditors the .pub.
+    """
+    from harness import signing
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+        raise HarnessError(f"--name: {name!r} is not a plain file name (letters, digits, . _ -; at most 64)")
+    private, public = signing.generate(out_dir, name)
+    key = signing.load_public_key(public)
+    out.print(f"private key {private} (mode 0600; keep it secret)", markup=False)
+    out.print(f"public key  {public} (fingerprint {signing.fingerprint(key)})", markup=False)
 
 
 def _attached(run_id: str | None) -> Stack:

@@ -30,6 +30,7 @@ from harness.conditions import CONDITIONS
 from harness.faults import FAULTS
 from harness.history import Event, History
 from harness.scenario import Guard, Scenario, Step
+from harness.stack import topology
 from harness.stack.stack import Stack
 
 Progress = Callable[[str], None]
@@ -201,7 +202,14 @@ class Executor:
         assert step.action is not None and step.target is not None
         value: dict[str, Any] = {"action": step.action, "target": step.target, **step.params}
         if getattr(ACTIONS[step.action], "is_change", False):  # a release: the incident starts with the change
-            change = {"fault": step.action, "target": step.target, **step.params, "takes_effect": "start"}
+            change = {
+                "fault": step.action,
+                "target": step.target,
+                **step.params,
+                "takes_effect": "start",
+                "damages_data": False,
+                "may_lose_data": False,
+            }
             self.history.invoke("fault", h.INJECT, change)
             self.history.record("fault", "ok", h.INJECT, change)
         self.history.invoke("runbook", h.ACTION, value)
@@ -217,12 +225,15 @@ class Executor:
     def _fault(self, step: Step, action: str) -> None:
         assert step.fault is not None and step.target is not None
         fault = FAULTS[step.fault]
+        damages = bool(getattr(fault, "damages_data", False))
         value = {
             "fault": step.fault,
             "target": step.target,
             **step.params,
             "takes_effect": getattr(fault, "takes_effect", "end"),
         }
+        if action == "inject":  # what the checkers need to know of this fault (recorded: a recheck reads it)
+            value |= {"damages_data": damages, "may_lose_data": damages or topology.holds_database(step.target)}
         f = h.INJECT if action == "inject" else h.HEAL
         self.history.invoke("fault", f, value)
         self.progress(f"{action} {step.fault} on {step.target}")

@@ -11,6 +11,7 @@ UTC wall time (for humans and audits). `History` is thread-safe and streams ever
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,8 @@ WAIT = "wait"  # process "runner"; value {"condition", "timeout"}; ok when it he
 STEADY = "steady-state"  # process "runner"; value {"condition", "when": "before" | "after"}
 HALT = "halt"  # process "runner", kind info; value {"by": "guard" | "stop", "reason"}
 LOAD = "load"  # process "load", kind info; value {"at", "name", "count", "failures", "hist": {ms: n}}
+PROBE_ERROR = "probe-error"  # process "monitor", kind info; value {"lane", "error"}: a probe lane broke
+ABORT = "abort"  # process "runner", kind info; value {"reason"}: the run aborted (no verdicts are judged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +68,28 @@ class Event:
         return json.dumps(record, separators=(",", ":"), default=str)
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> Event:
-        return Event(
-            index=int(data["index"]),
-            process=str(data["process"]),
-            kind=data["kind"],
-            f=str(data["f"]),
-            time=float(data["time"]),
-            wall=str(data["wall"]),
-            value=dict(data.get("value") or {}),
-            error=data.get("error"),
-        )
+    def from_dict(data: Any) -> Event:
+        """An event from its JSON form; ValueError naming the field when it does not have the shape."""
+        if not isinstance(data, dict):
+            raise ValueError("an event is a JSON object")
+        for key in ("index", "process", "kind", "f", "time", "wall"):
+            if key not in data:
+                raise ValueError(f"missing field {key!r}")
+        index, time_, value, error = data["index"], data["time"], data.get("value") or {}, data.get("error")
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise ValueError("field 'index' is not an integer")
+        if isinstance(time_, bool) or not isinstance(time_, int | float) or not math.isfinite(time_):
+            raise ValueError("field 'time' is not a finite number")
+        for key in ("process", "f", "wall"):
+            if not isinstance(data[key], str):
+                raise ValueError(f"field {key!r} is not a string")
+        if data["kind"] not in KINDS:
+            raise ValueError(f"field 'kind' is {data['kind']!r}, not one of {', '.join(KINDS)}")
+        if not isinstance(value, dict):
+            raise ValueError("field 'value' is not an object")
+        if error is not None and not isinstance(error, str):
+            raise ValueError("field 'error' is not a string")
+        return Event(index, data["process"], data["kind"], data["f"], float(time_), data["wall"], value, error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +129,10 @@ class Op:
 
 
 def pair(events: Iterable[Event]) -> list[Op]:
-    """Pair every invoke with the next completion of the same process, in invoke order."""
+    """Pair every invoke with the next completion of the same process and operation, in invoke order.
+
+    A completion whose `f` differs from the pending invoke's (a stray event of another kind under
+    the same process name) is ignored rather than taken as that operation's outcome."""
     pending: dict[str, Event] = {}
     ops: list[Op] = []
     slots: dict[int, int] = {}
@@ -128,9 +145,10 @@ def pair(events: Iterable[Event]) -> list[Op]:
             slots[event.index] = len(ops)
             ops.append(Op(event, None))
         else:
-            invoke = pending.pop(event.process, None)
-            if invoke is None:
-                continue  # a completion without invoke is ignored (corrupt or truncated start)
+            invoke = pending.get(event.process)
+            if invoke is None or invoke.f != event.f:
+                continue  # a completion without its invoke is ignored (corrupt or truncated start)
+            del pending[event.process]
             ops[slots.pop(invoke.index)] = Op(invoke, event)
     return ops
 
@@ -183,16 +201,32 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class MalformedHistory(ValueError):
+    """A history file with a line that is not an event; the message names the file and the line."""
+
+
+MAX_LINE_BYTES = 4 * 1024 * 1024  # one event is a few hundred bytes; a final read of 100k ids a few MB
+
+
 def load(path: Path) -> list[Event]:
-    """Read a `history.jsonl`; a truncated last line (crash mid-write) is dropped."""
+    """Read a `history.jsonl` strictly: any line that is not an event raises `MalformedHistory` with its number.
+
+    Only a regular file is read (a FIFO or a device would hang or never end). Evidence is either
+    whole or it is not evidence: a malformed line anywhere, the last one included, is refused.
+    """
+    if not path.is_file():
+        raise MalformedHistory(f"{path}: not a regular file")
     events = []
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        try:
-            events.append(Event.from_dict(json.loads(line)))
-        except (json.JSONDecodeError, KeyError):
-            continue
+    with path.open("rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise MalformedHistory(f"{path}: line {number}: longer than {MAX_LINE_BYTES} bytes")
+            if not raw.strip():
+                continue
+            try:
+                events.append(Event.from_dict(json.loads(raw.decode("utf-8"))))
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                raise MalformedHistory(f"{path}: line {number}: not an event ({exc})") from None
     return events
 
 

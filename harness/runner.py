@@ -8,10 +8,12 @@
    `for` (faults are recorded as operations of process `fault`);
 5. at the end of `duration` heal whatever is still injected -- always: on success, failure,
    error and Ctrl-C; let the probes run `settle` longer, stop them;
-6. final read of every id on the surviving primary (SQL) and through Odoo;
-7. evidence (container logs, versions), pure checkers -> verdicts -> the run directory.
+6. final read of every id on every PostgreSQL node (SQL) and through Odoo;
+7. evidence (container logs, versions), pure checkers -> verdicts (`harness.judgement`, the same
+   recipe `odoo-chaos check` replays) -> the run directory, signed when a key is given.
 
-An aborted run still gets a report, with verdict `unknown` and the reason.
+An aborted run still gets a report, with verdict `unknown` and the reason (recorded in the history
+as an `abort` event, so a recheck knows it too).
 """
 
 from __future__ import annotations
@@ -27,18 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from harness import history as h
-from harness.checkers import CheckContext, checker_names, overall, run_checkers
-from harness.checkers.restore import RESTORE_ACTIONS
 from harness.errors import HarnessError
 from harness.executor import Executor
 from harness.history import History
+from harness.judgement import applicable, judge_run
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
 from harness.probes import PROBES, ProbeContext
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
 from harness.report import RunSummary, write_run_dir
-from harness.scenario import Scenario
+from harness.scenario import Scenario, Step
 from harness.stack import topology
 from harness.stack.stack import Stack, StackConfig
 from harness.tiers import Target, Tier
@@ -86,6 +87,7 @@ def run_scenario(
     evidence_extra: dict[str, bytes] | None = None,
     stop_file: Path | None = None,
     load: LoadProfile | None = None,
+    sign_key: Path | None = None,
 ) -> RunOutcome:
     tier = with_checks(tier, scenario)
     owned = stack is None
@@ -123,8 +125,10 @@ def run_scenario(
             evidence["versions.json"] = json.dumps(stack_info, indent=2).encode()
             if owned:
                 stack.down()
+            if aborted is not None:
+                history.record("runner", "info", h.ABORT, {"reason": aborted})
             outcome = _report(
-                run_dir, scenario, tier, history, stack.run_id, started_at, stack_info, evidence, aborted, period
+                run_dir, scenario, tier, history, stack.run_id, started_at, stack_info, evidence, sign_key
             )
             progress(f"run directory: {outcome.run_dir} (verdict {outcome.verdict})")
     return outcome
@@ -159,7 +163,18 @@ def _drive(
             progress(f"load warming up for {warmup:.0f}s before the drill starts")
             if ctx.stop.wait(warmup):
                 return
-        history.record("runner", "ok", h.PHASE, {"phase": "probes", "probes": list(scenario.probes)})
+        history.record(
+            "runner",
+            "ok",
+            h.PHASE,
+            {
+                "phase": "probes",
+                "probes": list(scenario.probes),
+                "lanes": dict(ctx.lanes),
+                "period": ctx.period,
+                "stable_for": scenario.stable_for,
+            },
+        )
         progress(f"probes running ({', '.join(scenario.probes)}) for {scenario.duration:.0f}s")
         for thread in threads:
             thread.start()
@@ -167,6 +182,7 @@ def _drive(
     finally:
         if loader is not None:
             loader.stop()
+    history.record("runner", "ok", h.PHASE, {"phase": "probes-stopped"})
     ctx.stop.set()
     for thread in threads:
         if thread.ident is not None:  # started (a stopped warm-up starts none)
@@ -264,16 +280,13 @@ def _report(
     started_at: str,
     stack_info: dict[str, Any],
     evidence: dict[str, bytes],
-    aborted: str | None,
-    period: float,
+    sign_key: Path | None,
 ) -> RunOutcome:
+    from harness import signing
+
     events = history.events()
-    verdicts = (
-        []
-        if aborted
-        else run_checkers(events, CheckContext(tier=tier, probe_period=period), checkers_for(scenario, events))
-    )
-    verdict = "unknown" if aborted else overall(verdicts)
+    judged = judge_run(scenario, tier, events)
+    key = signing.load_private_key(sign_key) if sign_key is not None else None
     summary = RunSummary(
         run_id=run_id,
         scenario=scenario.name,
@@ -283,35 +296,48 @@ def _report(
         started_at=started_at,
         ended_at=h.iso(datetime.now(UTC)),
         stack=stack_info,
-        verdicts=verdicts,
-        verdict=verdict,
-        aborted_reason=aborted,
-        probe_period=period,
+        verdicts=judged.verdicts,
+        verdict=judged.verdict,
+        aborted_reason=judged.aborted_reason,
+        probe_period=judged.probe_period,
+        scenario_summary=scenario.summary,
+        scenario_steps=tuple(step_text(step) for step in scenario.steps),
+        tested=tested_text(stack_info),
+        signed_by=signing.fingerprint(key.public_key()) if key is not None else None,
     )
     write_run_dir(run_dir, summary, events, evidence=evidence)
+    if key is not None:
+        signing.sign_run_dir(run_dir, key)
     report = json.loads((run_dir / "report.json").read_text())
-    return RunOutcome(run_dir, verdict, EXIT_CODES[verdict], report)
+    return RunOutcome(run_dir, judged.verdict, EXIT_CODES[judged.verdict], report)
 
 
-def checkers_for(scenario: Scenario, events: Sequence[h.Event] = ()) -> list[str]:
-    """The checkers that apply: no sessions verdict without the sessions probe, no redundancy verdict
-    without the replication probe, no runbook verdict without actions or waits, no steady-state
-    verdict without steady-state conditions, no guardrails verdict without a guard or a halt, no
-    pitr or restore verdict without a point-in-time restore or a restore among the steps, no
-    corruption verdict without a corrupt-relation fault."""
-    actions = {step.action for step in scenario.steps if step.action}
-    applies = {
-        "sessions": "user-sessions" in scenario.probes,
-        "redundancy": "replication-lag" in scenario.probes,
-        "runbook": any(step.kind != "fault" for step in scenario.steps),
-        "steady-state": bool(scenario.steady_state),
-        "guardrails": scenario.guard is not None or any(e.f == h.HALT for e in events),
-        "load": any(e.f == h.LOAD for e in events),
-        "pitr": "pitr-restore" in actions,
-        "restore": bool(actions & set(RESTORE_ACTIONS)),
-        "corruption": any(step.fault == "corrupt-relation" for step in scenario.steps),
-    }
-    return [name for name in checker_names() if applies.get(name, True)]
+checkers_for = applicable  # the name earlier callers used
+
+
+def step_text(step: Step) -> str:
+    """A scenario step in words, for the report's opening (`at 10s: kill pg-primary for 15s`)."""
+    when = (
+        f"at {step.at:g}s"
+        if step.at is not None
+        else (f"{step.after:g}s after the previous step" if step.after else "then")
+    )
+    if step.kind == "fault":
+        lasts = f" for {step.duration:g}s" if step.duration is not None else " until the end"
+        params = f" ({', '.join(f'{k}={v}' for k, v in sorted(step.params.items()))})" if step.params else ""
+        return f"{when}: fault {step.fault} on {step.target}{lasts}{params}"
+    if step.kind == "action":
+        params = f" ({', '.join(f'{k}={v}' for k, v in sorted(step.params.items()))})" if step.params else ""
+        return f"{when}: runbook {step.action} on {step.target}{params}"
+    return f"{when}: wait until {step.wait} (timeout {step.timeout:g}s)"
+
+
+def tested_text(stack_info: dict[str, Any]) -> str:
+    """What the run tested, in words: the harness's reference stack and its images."""
+    images = ", ".join(
+        f"{service} {info.get('image', '?')}" for service, info in sorted(stack_info.items()) if isinstance(info, dict)
+    )
+    return "the harness's reference stack (manual failover by runbook)" + (f": {images}" if images else "")
 
 
 def with_checks(tier: Tier, scenario: Scenario) -> Tier:

@@ -353,3 +353,54 @@ def load_scenario(path: Path) -> Scenario:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise InvalidScenario(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
     return parse_scenario(data, str(path))
+
+
+def scenario_from_record(data: Any) -> Scenario:
+    """The `Scenario` a run recorded as `evidence/scenario.json` (`dataclasses.asdict` of it).
+
+    Used by `odoo-chaos check` to judge a stored run again exactly as it was run; ValueError when
+    the record does not have the shape.
+    """
+    if not isinstance(data, dict):
+        raise ValueError("the scenario record is not a JSON object")
+    try:
+        steps = tuple(
+            Step(
+                at=None if step.get("at") is None else float(step["at"]),
+                fault=step.get("fault"),
+                target=step.get("target"),
+                duration=None if step.get("duration") is None else float(step["duration"]),
+                params=dict(step.get("params") or {}),
+                action=step.get("action"),
+                wait=step.get("wait"),
+                timeout=None if step.get("timeout") is None else float(step["timeout"]),
+                after=float(step.get("after") or 0.0),
+            )
+            for step in data.get("steps") or []
+        )
+        guard_data = data.get("guard")
+        guard = (
+            Guard(float(guard_data["threshold"]), float(guard_data["window"]), str(guard_data["text"]))
+            if isinstance(guard_data, dict)
+            else None
+        )
+        checks = {str(k): (float(v[0]), float(v[1])) for k, v in (data.get("checks") or {}).items()}
+        allowed = data.get("lost_writes_allowed")
+        return Scenario(
+            name=str(data["name"]),
+            summary=str(data.get("summary", "")),
+            tier=str(data.get("tier", "")),
+            duration=float(data["duration"]),
+            settle=float(data.get("settle", 0.0)),
+            probes=tuple(str(p) for p in data.get("probes") or ()),
+            steps=steps,
+            source=None if data.get("source") is None else str(data["source"]),
+            steady_state=tuple(str(c) for c in data.get("steady_state") or ()),
+            checks=checks,
+            guard=guard,
+            expect=None if data.get("expect") is None else str(data["expect"]),
+            stable_for=float(data.get("stable_for", DEFAULT_STABLE_FOR)),
+            lost_writes_allowed=None if allowed is None else int(allowed),
+        )
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError(f"the scenario record lacks or mistypes a field ({type(exc).__name__}: {exc})") from None

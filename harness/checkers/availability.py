@@ -1,17 +1,16 @@
-"""Availability: the share of the measured time in which business writes succeeded.
+"""Availability per user journey: the share of the observed time in which each journey worked.
 
-Downtime is the total length of the outage windows seen by the business-write probe alone (the
-same window algorithm as the outages checker, run on writes, with only an ok write proving
-recovery). The measured time runs from the first write's invoke to the run end. The error budget
-used is the downtime share over the tier's allowance, `(1 - availability) / (1 - strict target)`:
-1.0 spends exactly the budget, above 1.0 is over it.
+Downtime of a journey is the total length of its outage windows (the outages checker's window
+algorithm, run on that journey's probe alone: business writes for integrations, session checks
+for web users, business reads for reads). The observed time runs from the start of the probes to
+the final read. The seed asks to "distinguish between platform availability and end-to-end business
+service availability": each journey is reported, and the worst one is judged and named.
 
-A drill that injects a fault is one incident, not a month: judging a 30 s run's availability
+A drill that injects a fault is one incident, not a month: judging a 60 s run's availability
 against 99.99 % would fail any drill with a two-second blip. So when the history holds an injected
-fault, the verdict compares this incident's downtime with the tier's monthly error budget
-(`(1 - target) x 30 days`: 259 s strict and 1296 s loose for Tier 1), and
-`monthly_error_budget_used` says what share of the month's budget the incident spent. Runs
-without an injected fault (baseline, soak) are judged on availability itself.
+fault, the verdict compares this incident's downtime with the tier's monthly downtime budget
+(`(1 - target) x 30 days`: 259 s strict and 1296 s loose for Tier 1), and the headline reads
+"7.3 s of 259 s". Runs without an injected fault (baseline, soak) are judged on availability itself.
 """
 
 from __future__ import annotations
@@ -20,61 +19,88 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
+from harness.checkers.journeys import JOURNEY_OF_F, JOURNEY_ORDER, observation
 from harness.checkers.outages import outage_windows
-from harness.history import INJECT, WRITE, Event, pair
+from harness.history import INJECT, Event, Op, pair
 from harness.tiers import Target, describe, judge
 
 MONTH = 30 * 86400.0
+
+
+def budget_of(target: Target) -> Target:
+    """The tier's monthly downtime budget in seconds (strict, loose)."""
+    return Target(strict=(1.0 - target.strict) * MONTH, loose=(1.0 - target.loose) * MONTH)
+
+
+def journey_downtime(ops: Sequence[Op], start: float, end: float) -> dict[str, dict[str, Any]]:
+    """Per journey: availability, downtime and operations over [start, end]."""
+    measured = max(end - start, 1e-9)
+    out: dict[str, dict[str, Any]] = {}
+    for f, journey in JOURNEY_OF_F.items():
+        mine = [op for op in ops if op.f == f and op.process not in ("fault", "runner", "final-read")]
+        if not mine:
+            continue
+        windows = outage_windows(mine, end, {f})
+        down = min(measured, sum(max(0.0, min(w.end, end) - max(w.start, start)) for w in windows))
+        out[journey] = {
+            "availability": round(1.0 - down / measured, 6),
+            "downtime_seconds": ms(down),
+            "operations": len(mine),
+            "ok_operations": sum(1 for op in mine if op.kind == "ok"),
+        }
+    return dict(sorted(out.items(), key=lambda item: JOURNEY_ORDER.index(item[0])))
 
 
 @register("availability")
 def check_availability(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target_text = describe("availability", ctx.tier.availability, higher_is_better=True)
     ops = pair(events)
-    writes = [op for op in ops if op.f == WRITE]
-    run_end = end_of_run(events, ctx)
-    first = min((op.start for op in writes), default=None)
-    if first is None or run_end <= first:
-        reason = "no business writes were measured" if first is None else "the run ended as the first write started"
-        return Verdict("availability", "unknown", {"total_writes": len(writes)}, target_text, reason=reason)
-    measured = run_end - first
-    downtime = min(measured, sum(w.duration for w in outage_windows(writes, run_end, {WRITE})))
-    availability = 1.0 - downtime / measured
+    start, end = observation(events, end_of_run(events, ctx))
+    by_journey = journey_downtime(ops, start, end)
+    if not by_journey or end <= start:
+        reason = "no user journey was probed" if not by_journey else "the run ended as the probes started"
+        return Verdict("availability", "unknown", {"availability_by_journey": by_journey}, target_text, reason=reason)
+    worst_name, worst = min(by_journey.items(), key=lambda item: item[1]["availability"])
+    availability = float(worst["availability"])
+    downtime = float(worst["downtime_seconds"])
+    measured = end - start
     allowance = 1.0 - ctx.tier.availability.strict
+    budget = budget_of(ctx.tier.availability)
     metrics: dict[str, Any] = {
-        "availability": round(availability, 6),
+        "availability": availability,
         "availability_percent": round(availability * 100, 4),
+        "availability_journey": worst_name,
+        "availability_by_journey": by_journey,
         "measured_seconds": ms(measured),
         "downtime_seconds": ms(downtime),
         "error_budget_used": round((1.0 - availability) / allowance, 4) if allowance > 0 else None,
-        "ok_writes": sum(1 for op in writes if op.kind == "ok"),
-        "total_writes": len(writes),
+        "monthly_budget_seconds": ms(budget.strict),
+        "monthly_error_budget_used": round(downtime / budget.strict, 6) if budget.strict > 0 else None,
+        "incident": any(op.f == INJECT for op in ops),
     }
-    metrics["monthly_error_budget_used"] = round(downtime / (allowance * MONTH), 6) if allowance > 0 else None
-    if any(op.f == INJECT for op in ops):
-        return _judge_incident(ctx, metrics, downtime)
+    if metrics["incident"]:
+        return _judge_incident(ctx, metrics, downtime, worst_name)
     status, margin = judge(ctx.tier.availability, availability, higher_is_better=True)
     reason = ""
     if status in ("warn", "fail"):
         bound = ctx.tier.availability.strict if status == "warn" else ctx.tier.availability.loose
         reason = (
-            f"availability {round(availability * 100, 4):g}% over {measured:.0f} s is below the {ctx.tier.name} "
-            f"{'target' if status == 'warn' else 'warn limit'} of {bound * 100:g}%"
+            f"{worst_name}: availability {round(availability * 100, 4):g}% over {measured:.0f} s is below the "
+            f"{ctx.tier.name} {'target' if status == 'warn' else 'warn limit'} of {bound * 100:g}%"
         )
-    return Verdict("availability", status, metrics, target_text, None if margin is None else round(margin, 6), reason)
+    margin = None if margin is None else round(margin, 6)
+    return Verdict("availability", status, metrics, target_text, margin, reason, unit="fraction")
 
 
-def _judge_incident(ctx: CheckContext, metrics: dict[str, Any], downtime: float) -> Verdict:
+def _judge_incident(ctx: CheckContext, metrics: dict[str, Any], downtime: float, journey: str) -> Verdict:
     """A fault drill: this incident's downtime against the tier's monthly downtime budget."""
-    budget = Target(
-        strict=(1.0 - ctx.tier.availability.strict) * MONTH, loose=(1.0 - ctx.tier.availability.loose) * MONTH
-    )
+    budget = budget_of(ctx.tier.availability)
     target_text = (
         f"downtime of this incident <= {budget.strict:.0f} s (warn <= {budget.loose:.0f} s): "
-        f"the {ctx.tier.name} monthly error budget"
+        f"the {ctx.tier.name} monthly downtime budget at {ctx.tier.availability.strict * 100:g}%"
     )
     status, margin = judge(budget, downtime, higher_is_better=False)
     reason = ""
     if status in ("warn", "fail"):
-        reason = f"this incident's {downtime:.1f} s of downtime exceeds the {ctx.tier.name} monthly budget"
+        reason = f"this incident's {downtime:.1f} s of {journey} downtime exceeds the {ctx.tier.name} monthly budget"
     return Verdict("availability", status, metrics, target_text, None if margin is None else ms(margin), reason)

@@ -42,10 +42,14 @@ UNFINISHED_GRACE_SECONDS = 2.0
 
 @dataclass(frozen=True, slots=True)
 class CheckContext:
+    """What a checker may know besides the history: the tier and the scenario's own expectations."""
+
     tier: Tier
     probe_period: float = 0.1  # seconds between business writes across all writers (resolution)
-    stable_for: float = 5.0  # seconds of all-ok completions that count as "stable"
+    stable_for: float = 5.0  # seconds a journey must stay up after its first success (checks.rto_stable)
     run_end: float | None = None  # monotonic end of the run (default: last event time)
+    expect: str | None = None  # "self-healing": recovery by the harness's heal or a runbook step fails
+    lost_writes_allowed: int | None = None  # checks.lost_writes: more lost acknowledged writes fail
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class Verdict:
     target: str = ""  # human text of the target, e.g. "RTO <= 900 s (warn <= 3600 s)"
     margin: float | None = None  # target minus measured, in the metric's unit (positive = headroom)
     reason: str = ""  # one sentence when unknown/fail/warn
+    unit: str = "s"  # the margin's unit: "s" (seconds) or "fraction" (availability; shown in percentage points)
 
 
 class Checker(Protocol):

@@ -2,10 +2,11 @@
 
 Percentiles use the nearest-rank method: the p-th percentile of n sorted latencies is the value at
 rank ceil(p / 100 * n) (1-based), so every reported figure is a latency that was actually measured.
-The windows follow the completion time of each write: `before` the injection started, `during`
-until the recovery time the RTO checker computes (`find_recovery`, shared, not copied), `after` it.
-Without an injection every write is `before`; if the service never recovered, `during` runs to the
-end. There is no latency SLO yet: the checker passes unless no write succeeded at all.
+The windows follow the completion time of each write: `before` the first injection started,
+`during` until the integrations journey was back from the last injection (the recovery the RTO
+checker computes, `harness.checkers.journeys`, shared, not copied), `after` it. Without an
+injection every write is `before`; if the writes never came back, `during` runs to the end.
+There is no latency SLO yet: the checker passes unless no write succeeded at all.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from harness.checkers.base import CheckContext, Verdict, ms, register
-from harness.checkers.rto import find_recovery, ok_end
-from harness.history import WRITE, Event, pair
+from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
+from harness.checkers.journeys import INTEGRATIONS, find_recoveries
+from harness.history import WRITE, Event, Op, pair
 
 PERCENTILES = (50, 95, 99)
 
@@ -38,13 +39,21 @@ def summarise(latencies: Sequence[float]) -> dict[str, Any]:
     return figures
 
 
+def _ok_end(op: Op) -> float | None:
+    return op.completion.time if op.completion is not None and op.completion.kind == "ok" else None
+
+
 @register("latency")
 def check_latency(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = pair(events)
-    done = [(end, end - op.start) for op in ops if op.f == WRITE and (end := ok_end(op)) is not None]
-    recovery = find_recovery(ops)
-    start = math.inf if recovery is None else recovery.inject_start
-    recovered = math.inf if recovery is None or recovery.recovered_at is None else recovery.recovered_at
+    done = [(end, end - op.start) for op in ops if op.f == WRITE and (end := _ok_end(op)) is not None]
+    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
+    start = found.injections[0].start if found.injections else math.inf
+    recovered = math.inf
+    if found.injections:
+        last = found.injections[-1]
+        back = [r.recovered_at for r in found.of(last) if r.journey == INTEGRATIONS]
+        recovered = back[0] if back and back[0] is not None else math.inf
     before = [lat for end, lat in done if end < start]
     during = [lat for end, lat in done if start <= end <= recovered]
     after = [lat for end, lat in done if end > recovered]

@@ -3,12 +3,15 @@
 Reads the `load` events (one per endpoint per second: request and failure counts, a latency
 histogram in ms) and the load profile's targets (recorded with the `load` phase event). Windows:
 `before` is from the end of the ramp-up (users / spawn rate + 2 s) to the first fault, `during`
-from the fault to recovery (the RTO checker's `recovered_at`), `after` from recovery to the end;
-a run without a fault has only `before`. Per window and endpoint: requests/s, error rate and
-p50/p95/p99, merged exactly from the histograms.
+from the fault until *every* journey was back from the last fault (web users, integrations,
+reads, data: `harness.checkers.journeys`), `after` from then to the end; a run without a fault has
+only `before`. Per window and endpoint: requests/s, error rate and p50/p95/p99, merged exactly
+from the histograms.
 
 - **capacity regained**: the first 10 s span after recovery whose successful requests/s is within
   `capacity_within` of `before`; `fail` if none, `warn` if later than `capacity_deadline`;
+- **errors after recovery**: the `after` window's error rate at most the profile's bound
+  (`slo.error_rate`, default 1 %), else `fail`: users still failing are not recovered;
 - **latency SLO**: p95 of every request outside the recovery window at most `slo_p95`, else `fail`.
 """
 
@@ -19,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, end_of_run, ms, register
-from harness.checkers.rto import find_recovery
-from harness.history import LOAD, PHASE, Event, pair
+from harness.checkers.journeys import DEFAULT_ERROR_RATE, find_recoveries
+from harness.history import LOAD, PHASE, Event
 
 SPAN = 10.0  # seconds of throughput that count as "back"
 
@@ -97,19 +100,26 @@ def regained_at(rows: Sequence[dict[str, Any]], after: float, end: float, floor:
 def check_load(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     rows = [e.value for e in events if e.f == LOAD and "at" in e.value]
     phase = next((e.value for e in events if e.f == PHASE and e.value.get("phase") == "load"), {})
-    target = "capacity regained after recovery; p95 latency within the SLO outside recovery"
+    recorded = phase.get("error_rate_bound")
+    bound = (
+        float(recorded) if isinstance(recorded, int | float) and not isinstance(recorded, bool) else DEFAULT_ERROR_RATE
+    )
+    target = (
+        f"capacity regained once every journey is back, with at most {bound:.1%} of requests failing after it; "
+        "p95 latency within the SLO outside recovery"
+    )
     if not rows:
         return Verdict("load", "unknown", {}, target, reason="Locust recorded no request")
     end = max(end_of_run(events, ctx), max(r["at"] for r in rows) + 1)
     start = min(r["at"] for r in rows) + float(phase.get("ramp_seconds", 0))
-    recovery = find_recovery(pair(events))
+    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
     metrics: dict[str, Any] = {"timeline": _timeline(rows)}
     problems: list[tuple[Status, str]] = []
-    if recovery is None:
+    if not found.injections:
         metrics["before"] = _summary(_within(rows, start, end), start, end)
         outside = _within(rows, start, end)
     else:
-        fault, back = recovery.reference, recovery.recovered_at
+        fault, back = found.injections[0].reference, found.all_back(found.injections[-1])
         metrics["before"] = _summary(_within(rows, start, fault), start, fault)
         metrics["during"] = _summary(_within(rows, fault, back or end), fault, back or end)
         if back is not None:
@@ -126,7 +136,16 @@ def check_load(events: Sequence[Event], ctx: CheckContext) -> Verdict:
             "regained_after_seconds": ms(when - back) if when is not None and back is not None else None,
             "deadline_seconds": deadline,
         }
-        if when is None or back is None:
+        if back is not None:
+            rate = metrics["after"]["error_rate"]
+            metrics["after_error_rate_bound"] = bound
+            if rate is not None and rate > bound:
+                problems.append(
+                    ("fail", f"{rate:.1%} of requests failed after every journey was back (bound {bound:.1%})")
+                )
+        if back is None:
+            problems.append(("fail", "not every user journey came back, so capacity never did"))
+        elif when is None:
             problems.append(("fail", f"throughput did not come back to {floor:.1f} ok requests/s"))
         elif when - back > deadline:
             problems.append(

@@ -1,4 +1,4 @@
-"""Outage windows: the stretches of time the probes saw the service down, fault or no fault.
+"""Outage windows: the stretches of time the probes saw the service down, and whether a fault explains them.
 
 A window starts at the invoke of a probe operation that did not succeed (fail, info, or never
 completed) and ends at the completion of the first ok operation that can prove recovery invoked
@@ -7,7 +7,13 @@ failed session check (a Redis outage breaks web sessions while writes succeed: o
 whole session outage, not one per failed check); if none came, it stays open until the run end.
 Overlapping windows are merged. Short windows (under two probe periods) are still listed, flagged
 `short`: they may be a single slow probe rather than an outage, and hiding them would be dishonest.
-`outage_windows` is shared with the availability checker, which runs it on writes only.
+`outage_windows` is shared with the availability checker, which runs it per journey.
+
+A window is *explained* when it overlaps an injected fault and its recovery (from the injection
+to the moment every journey was back, or the end of its scope if one never came back), a runbook
+action or a heal (each until `stable_for` after it ended): the drill did that on purpose, and the
+RTO and availability checkers judge it. Explained windows are information (pass). A window with
+nothing near it means the stack broke on its own: `warn`, with its time and probes.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, WallClock, end_of_run, ms, register
+from harness.checkers.journeys import find_recoveries, interventions
 from harness.history import READ, SESSION, WRITE, Event, Op, pair
 
 OUTAGE_FS = frozenset({WRITE, READ, SESSION})
@@ -104,18 +111,54 @@ def window_metrics(window: Window, clock: WallClock, probe_period: float) -> dic
     }
 
 
+def explained_spans(events: Sequence[Event], ctx: CheckContext) -> list[tuple[float, float, str]]:
+    """(start, end, what) of every stretch a deliberate act explains: faults with their recovery, runbook, heals."""
+    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
+    spans: list[tuple[float, float, str]] = []
+    for injection in found.injections:
+        back = found.all_back(injection)
+        spans.append((injection.start, injection.scope_end if back is None else back, f"fault {injection.label}"))
+    for step in interventions(pair(events)):
+        end = (step.end if step.end is not None else found.observed[1]) + ctx.stable_for
+        spans.append((step.start, end, step.label))
+    return spans
+
+
+def _explained_by(window: Window, spans: Sequence[tuple[float, float, str]]) -> str | None:
+    return next((what for start, end, what in spans if window.start <= end and window.end >= start), None)
+
+
 @register("outages")
 def check_outages(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = [op for op in pair(events) if op.f in OUTAGE_FS]
     windows = outage_windows(ops, end_of_run(events, ctx))
     clock = WallClock.of(events)
+    spans = explained_spans(events, ctx)
+    listed = []
+    unexplained = []
+    for window in windows:
+        entry = window_metrics(window, clock, ctx.probe_period)
+        cause = _explained_by(window, spans)
+        entry["explained_by"] = cause
+        listed.append(entry)
+        if cause is None:
+            unexplained.append(entry)
     metrics: dict[str, Any] = {
-        "outages": [window_metrics(w, clock, ctx.probe_period) for w in windows],
+        "outages": listed,
         "outage_count": len(windows),
         "outage_seconds_total": ms(sum(w.duration for w in windows)),
+        "unexplained_outages": len(unexplained),
     }
-    target = "information only: availability and RTO judge the outages"
-    if not windows:
-        return Verdict("outages", "pass", metrics, target)
-    noun = "outage window" if len(windows) == 1 else "outage windows"
-    return Verdict("outages", "warn", metrics, target, reason=f"{len(windows)} {noun} seen by the probes")
+    target = (
+        "every outage is explained by an injected fault, a runbook step or a heal (else the stack broke on its own)"
+    )
+    if not unexplained:
+        reason = f"{len(windows)} outage window(s), each explained by the drill" if windows else ""
+        return Verdict("outages", "pass", metrics, target, reason=reason)
+    described = ", ".join(
+        f"{w['start']:.1f}-{w['end']:.1f} s ({w['duration_seconds']:.2f} s; {', '.join(w['failed_probes'])})"
+        for w in unexplained[:5]
+    )
+    noun = "outage window" if len(unexplained) == 1 else "outage windows"
+    reason = f"{len(unexplained)} {noun} with no fault, runbook step or heal near them: {described}"
+    return Verdict("outages", "warn", metrics, target, reason=reason)

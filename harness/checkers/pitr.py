@@ -73,7 +73,14 @@ def check_pitr(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         "neutralised": value.get("neutralised", {}),
         "rows_deleted_by_the_statement": statement.get("rows_deleted"),
     }
-    reads = [op for op in ops if op.f == FINAL_READ and op.kind == "ok" and op.value.get("via") == "sql"]
+    reads = [
+        op
+        for op in ops
+        if op.f == FINAL_READ
+        and op.kind == "ok"
+        and op.value.get("via") == "sql"
+        and op.value.get("role", "primary") == "primary"
+    ]
     if not reads or "heartbeats" not in reads[-1].value:
         return Verdict("pitr", "unknown", metrics, target_text, reason="no final read of the heartbeat rows")
     kept_beats = _ints(reads[-1].value.get("heartbeats"))

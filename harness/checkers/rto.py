@@ -1,90 +1,46 @@
-"""RTO: from the fault's injection to the first successful business write after it.
+"""RTO: per user journey and per injected fault, the time until the journey was back and stayed back.
 
-The injection is the first `inject` operation; its invoke and completion bracket the moment the
-fault took effect. RTO is measured from the end of the call (`inject_end`: a pause bites when
-the freeze completes) unless the fault says it takes effect at the start of the call
-(`value["takes_effect"] == "start"`: a kill, stop or restart hits at once, and a restart's
-whole outage happens inside the call); `rto_bracket_seconds` gives both ends either way. The proof of recovery is
-the ok write with the earliest completion among writes invoked after the injection started (and
-completed after it returned: one that slipped through before the fault bit proves nothing). That
-write was already queued or in flight when service came back, so its normal latency (the median
-latency of ok writes before the fault, `L`) is subtracted: `recovered_at = max(inject_end,
-first_ok_completion - L)`. The answer is only as fine as the probe period, reported as its
-resolution. Two further views: `rto_stable_seconds`, the start of the first `stable_for` window in
-which every probe completion is ok; and the server-side oracle from the heartbeat table
-(CloudNativePG's method): the gap in `clock_timestamp()` between the last heartbeat on the old WAL
-timeline and the first on the new one.
+The reading of recovery is `harness.checkers.journeys` (shared with availability, outages, latency
+and load): a journey recovers at its first success after which it stays up for the stability
+window (`checks.rto_stable`, default 5 s) and is not down again when its scope ends. Every
+injection is measured, every journey (integrations, web users, reads, and data after a fault that
+destroys it). The headline RTO is the worst journey, named (`rto_journey`); `rto_by_journey` has
+each journey's worst figure. Each recovery says who brought it: the system by itself, a runbook
+action, or the harness's heal.
+
+Judgement, per recovery, worst wins: a recovered journey is judged against the tier's RTO; one
+still down when its scope ended gives `rto_seconds_at_least`, which **fails** once that bound
+exceeds the strict target and is `unknown` (the run was too short to tell) otherwise. With
+`expect: self-healing`, a recovery brought by the harness's heal or a runbook step fails.
+
+Resolution is the largest gap between the journey's invokes within a second of the recovery
+(the writers never wait on each other, so it is the probe period unless the probes stalled).
+Beside the client view sits the server-side oracle from the heartbeat table (CloudNativePG's
+method): the gap in `clock_timestamp()` between the last heartbeat on the old WAL timeline and the
+first on the new one, for the first injection.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
-from statistics import median
 from typing import Any
 
-from harness.checkers.base import CheckContext, Verdict, completion_time, end_of_run, ms, register, shift_wall
-from harness.history import HEARTBEAT, INJECT, READ, SESSION, WRITE, Event, Op, pair
+from harness.checkers.base import CheckContext, Status, Verdict, WallClock, end_of_run, ms, register
+from harness.checkers.journeys import (
+    JOURNEY_ORDER,
+    Injection,
+    Recovery,
+    find_recoveries,
+)
+from harness.history import HEARTBEAT, Event, Op, pair
 from harness.tiers import describe, judge
 
-PROBE_FS = frozenset({WRITE, READ, SESSION})
-NOT_PROBES = frozenset({"fault", "runner"})
-
-
-@dataclass(frozen=True, slots=True)
-class Recovery:
-    """Where the first fault sits in the history and when the business writes came back."""
-
-    inject: Op
-    inject_start: float
-    inject_end: float
-    reference: float  # the moment RTO counts from: inject_start or inject_end (see the module doc)
-    injections: int  # how many inject ops the history holds (only the first is measured)
-    baseline_latency: float
-    first_ok: Op | None  # the write that proves recovery; None: the run ended first
-    recovered_at: float | None
+SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
 
 
 def ok_end(op: Op) -> float | None:
     """Completion time of an ok op, None for any other outcome."""
     return op.completion.time if op.completion is not None and op.completion.kind == "ok" else None
-
-
-def find_recovery(ops: Sequence[Op]) -> Recovery | None:
-    """The first injection and the recovery after it; None when nothing was injected."""
-    injections = [op for op in ops if op.f == INJECT]
-    if not injections:
-        return None
-    inject = min(injections, key=lambda op: op.start)
-    start = inject.start
-    end = inject.end if inject.end is not None else start
-    reference = start if inject.invoke.value.get("takes_effect") == "start" else end
-    ok_writes = [(op, done) for op in ops if op.f == WRITE and (done := ok_end(op)) is not None]
-    before = [done - op.start for op, done in ok_writes if done < start]
-    baseline = median(before) if before else 0.0
-    # Invoked after the injection began and completed after it returned: a write that slipped
-    # through while the fault was still taking effect proves nothing about recovery.
-    after = [(op, done) for op, done in ok_writes if op.start >= start and done > end]
-    if not after:
-        return Recovery(inject, start, end, reference, len(injections), baseline, None, None)
-    first_ok, first_done = min(after, key=lambda item: item[1])
-    recovered = max(end, first_done - baseline)
-    return Recovery(inject, start, end, reference, len(injections), baseline, first_ok, recovered)
-
-
-def stable_since(ops: Sequence[Op], after: float, stable_for: float, run_end: float) -> float | None:
-    """Earliest ok probe completion s >= `after` with only ok completions in [s, s + stable_for]."""
-    probes = [op for op in ops if op.f in PROBE_FS and op.process not in NOT_PROBES]
-    bad = sorted(completion_time(op, run_end) for op in probes if op.kind != "ok")
-    starts = sorted(done for op in probes if (done := ok_end(op)) is not None and done >= after)
-    for s in starts:
-        if s + stable_for > run_end:
-            return None
-        i = bisect.bisect_left(bad, s)
-        if i == len(bad) or bad[i] > s + stable_for:
-            return s
-    return None
 
 
 def _beat(op: Op) -> tuple[float, Any] | None:
@@ -97,7 +53,7 @@ def _beat(op: Op) -> tuple[float, Any] | None:
     return float(server_time), op.value.get("timeline")
 
 
-def oracle_rto(ops: Sequence[Op], recovery: Recovery) -> tuple[float | None, bool | None]:
+def oracle_rto(ops: Sequence[Op], injection: Injection) -> tuple[float | None, bool | None]:
     """Server-side RTO from heartbeats, and whether the WAL timeline changed (None: not computable).
 
     With a timeline change: first heartbeat on a new timeline minus the last one on the old timeline.
@@ -105,16 +61,16 @@ def oracle_rto(ops: Sequence[Op], recovery: Recovery) -> tuple[float | None, boo
     (in server time), so beats that slipped in while the fault was still taking effect do not hide it.
     """
     beats = [(op, beat) for op in ops if op.f == HEARTBEAT and (beat := _beat(op)) is not None]
-    before = [(op, beat) for op, beat in beats if (ok_end(op) or 0.0) < recovery.inject_start]
+    before = [(op, beat) for op, beat in beats if (ok_end(op) or 0.0) < injection.start]
     if not before:
         return None, None
     old_timeline = max(before, key=lambda item: ok_end(item[0]) or 0.0)[1][1]
-    new = [beat for op, beat in beats if op.start >= recovery.inject_start and beat[1] != old_timeline]
+    new = [beat for op, beat in beats if op.start >= injection.start and beat[1] != old_timeline]
     if old_timeline is not None and new:
         first_new = min(beat[0] for beat in new)
         old = [beat[0] for _, beat in beats if beat[1] == old_timeline and beat[0] < first_new]
         return (ms(first_new - max(old)), True) if old else (None, True)
-    after = [beat[0] for op, beat in beats if op.start >= recovery.inject_end]
+    after = [beat[0] for op, beat in beats if op.start >= injection.end]
     if not after:
         return None, False
     first = min(after)
@@ -122,58 +78,144 @@ def oracle_rto(ops: Sequence[Op], recovery: Recovery) -> tuple[float | None, boo
     return (ms(first - max(earlier)), False) if earlier else (None, False)
 
 
-def _wall_of(op: Op, t: float) -> str:
-    assert op.completion is not None
-    return shift_wall(op.completion.wall, t - op.completion.time)
+def figure(recovery: Recovery) -> float | None:
+    """The recovery's RTO, or its lower bound when the journey never came back."""
+    return recovery.rto if recovery.rto is not None else recovery.at_least
+
+
+def recovery_text(recovery: Recovery) -> str:
+    """`web users: 40.5 s (the harness's heal of partition on zone-a)` / `... at least 60.0 s (still down)`."""
+    if recovery.rto is None:
+        return f"{recovery.journey}: at least {recovery.at_least or 0.0:.1f} s ({recovery.note or 'not back'})"
+    return f"{recovery.journey}: {recovery.rto:.1f} s ({recovery.by})"
+
+
+def judge_recovery(recovery: Recovery, ctx: CheckContext) -> tuple[Status, str]:
+    target = ctx.tier.rto
+    name = ctx.tier.name
+    if recovery.rto is None:
+        bound = recovery.at_least or 0.0
+        where = f"after {recovery.injection.label}"
+        if bound > target.strict:
+            return "fail", (
+                f"{recovery.journey} not back {where}: at least {bound:.1f} s, beyond the {name} RTO target "
+                f"of {target.strict:g} s ({recovery.note})"
+            )
+        return "unknown", (
+            f"{recovery.journey} not back {where} when the run ended {bound:.1f} s after the fault, within the "
+            f"{name} RTO target of {target.strict:g} s: the run was too short to tell ({recovery.note})"
+        )
+    status, _ = judge(target, recovery.rto, higher_is_better=False)
+    if ctx.expect == "self-healing" and recovery.recovered_by in ("heal", "runbook"):
+        return "fail", (
+            f"{recovery.journey} recovered only through {recovery.by} after {recovery.injection.label}, "
+            "but the scenario expects self-healing"
+        )
+    if status in ("warn", "fail"):
+        bound = target.strict if status == "warn" else target.loose
+        word = "target" if status == "warn" else "warn limit"
+        return status, f"RTO of {recovery.journey} {recovery.rto:g} s exceeds the {name} {word} of {bound:g} s"
+    return status, ""
+
+
+def _record(recovery: Recovery, clock: WallClock) -> dict[str, Any]:
+    injection = recovery.injection
+    return {
+        "injection": injection.number,
+        "fault": injection.fault,
+        "target": injection.target,
+        "journey": recovery.journey,
+        "rto_seconds": None if recovery.rto is None else ms(recovery.rto),
+        "rto_seconds_at_least": None if recovery.at_least is None else ms(recovery.at_least),
+        "first_success_seconds": None if recovery.first_success is None else ms(recovery.first_success),
+        "affected": recovery.affected,
+        "recovered_by": recovery.recovered_by,
+        "recovered_by_detail": recovery.by,
+        "resolution_seconds": recovery.resolution,
+        "recovered_at": None if recovery.recovered_at is None else clock.at(recovery.recovered_at),
+        "note": recovery.note,
+    }
 
 
 @register("rto")
 def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = pair(events)
     target = describe("RTO", ctx.tier.rto, higher_is_better=False)
-    recovery = find_recovery(ops)
+    target += f"; a journey counts as back once it stays up for {ctx.stable_for:g} s"
+    if ctx.expect == "self-healing":
+        target += "; recovery must come from the system itself"
+    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
     metrics: dict[str, Any] = {
         "rto_seconds": None,
+        "rto_seconds_at_least": None,
+        "rto_journey": None,
+        "rto_first_success_seconds": None,
         "rto_resolution_seconds": ctx.probe_period,
-        "rto_stable_seconds": None,
+        "rto_stable_window_seconds": ctx.stable_for,
+        "recovered_by": None,
+        "recovered_by_detail": None,
+        "rto_by_journey": {},
+        "recoveries": [],
         "oracle_rto_seconds": None,
         "oracle_timeline_changed": None,
         "fault_injected_at": None,
         "recovered_at": None,
-        "baseline_latency_seconds": None,
-        "injected": recovery is not None,
-        "injections": 0,
+        "injected": bool(found.injections),
+        "injections": len(found.injections),
     }
-    if recovery is None:
+    if not found.injections:
         return Verdict("rto", "pass", metrics, target, reason="no fault was injected: nothing to recover from")
-    run_end = end_of_run(events, ctx)
-    stable = stable_since(ops, recovery.inject_end, ctx.stable_for, run_end)
-    oracle, timeline_changed = oracle_rto(ops, recovery)
+    clock = WallClock.of(events)
+    ops = pair(events)
+    first = found.injections[0]
+    oracle, changed = oracle_rto(ops, first)
     metrics.update(
-        fault_injected_at=recovery.inject.invoke.wall,
-        baseline_latency_seconds=ms(recovery.baseline_latency),
-        injections=recovery.injections,
-        inject_outcome=recovery.inject.kind,
-        rto_stable_seconds=None if stable is None else ms(stable - recovery.reference),
+        fault_injected_at=first.op.invoke.wall,
         oracle_rto_seconds=oracle,
-        oracle_timeline_changed=timeline_changed,
+        oracle_timeline_changed=changed,
+        recoveries=[_record(r, clock) for r in found.recoveries],
     )
-    if recovery.first_ok is None or recovery.recovered_at is None:
-        reason = "the run ended before the first successful business write after the fault"
+    by_journey: dict[str, dict[str, Any]] = {}
+    for journey in JOURNEY_ORDER:
+        mine = [r for r in found.recoveries if r.journey == journey]
+        if not mine:
+            continue
+        open_ = [r for r in mine if r.rto is None]
+        worst = max(open_, key=lambda r: r.at_least or 0.0) if open_ else max(mine, key=lambda r: r.rto or 0.0)
+        by_journey[journey] = {
+            "rto_seconds": None if worst.rto is None else ms(worst.rto),
+            "rto_seconds_at_least": None if worst.at_least is None else ms(worst.at_least),
+            "recovered_by": worst.recovered_by,
+        }
+    metrics["rto_by_journey"] = by_journey
+    headline = found.worst()
+    if headline is None:
+        reason = "no journey was probed after the fault: nothing measured its recovery"
         return Verdict("rto", "unknown", metrics, target, reason=reason)
-    rto = ms(recovery.recovered_at - recovery.reference)
     metrics.update(
-        rto_seconds=rto,
-        rto_bracket_seconds=[
-            ms(recovery.recovered_at - recovery.inject_end),
-            ms(recovery.recovered_at - recovery.inject_start),
-        ],
-        recovered_at=_wall_of(recovery.first_ok, recovery.recovered_at),
+        rto_journey=headline.journey,
+        recovered_by=headline.recovered_by,
+        recovered_by_detail=headline.by or None,
+        rto_first_success_seconds=None if headline.first_success is None else ms(headline.first_success),
+        rto_resolution_seconds=headline.resolution if headline.resolution is not None else ctx.probe_period,
     )
-    status, margin = judge(ctx.tier.rto, rto, higher_is_better=False)
-    reason = ""
-    if status in ("warn", "fail"):
-        bound = ctx.tier.rto.strict if status == "warn" else ctx.tier.rto.loose
-        word = "target" if status == "warn" else "warn limit"
-        reason = f"RTO {rto:g} s exceeds the {ctx.tier.name} {word} of {bound:g} s"
+    if headline.rto is None:
+        metrics["rto_seconds_at_least"] = ms(headline.at_least or 0.0)
+    else:
+        assert headline.recovered_at is not None
+        metrics.update(
+            rto_seconds=ms(headline.rto),
+            recovered_at=clock.at(headline.recovered_at),
+            rto_bracket_seconds=[
+                ms(max(0.0, headline.recovered_at - headline.injection.end)),
+                ms(max(0.0, headline.recovered_at - headline.injection.start)),
+            ],
+        )
+    judged = [judge_recovery(r, ctx) for r in found.recoveries]
+    status: Status = max((s for s, _ in judged), key=lambda s: SEVERITY[s], default="pass")
+    problems = [text for s, text in judged if s != "pass" and text]
+    summary = "; ".join(recovery_text(r) for r in sorted(found.recoveries, key=lambda r: -(figure(r) or 0.0))[:4])
+    reason = "; ".join(problems) if problems else summary
+    margin = None
+    if headline.rto is not None:
+        _, margin = judge(ctx.tier.rto, headline.rto, higher_is_better=False)
     return Verdict("rto", status, metrics, target, None if margin is None else ms(margin), reason)

@@ -63,6 +63,7 @@ def _the_primary(stack: Stack, target: str) -> str:
 @dataclass(frozen=True, slots=True)
 class BadDelete:
     reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
+    damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
     name: str = "bad-delete"
     summary: str = "DELETE every ledger row on the primary (a cleanup without WHERE): logical corruption"
     takes_effect: str = "end"
@@ -92,6 +93,7 @@ def _corrupt_script(paths: list[str], block: int) -> str:
 @dataclass(frozen=True, slots=True)
 class CorruptRelation:
     reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
+    damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
     name: str = "corrupt-relation"
     summary: str = "overwrite bytes of relation blocks on a PostgreSQL node; data checksums detect it"
     takes_effect: str = "end"
@@ -130,6 +132,7 @@ class CorruptRelation:
 @dataclass(frozen=True, slots=True)
 class DestroyRegion:
     reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
+    damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
     name: str = "destroy-region"
     summary: str = "remove services' containers and data volumes for good (target `region`: every zone)"
     takes_effect: str = "start"

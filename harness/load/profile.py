@@ -12,7 +12,8 @@
       create-partner: 1
       update-partner: 1
     capacity: {within: 10%, deadline: 60s}   # after recovery, throughput back within 10 % of before, in 60 s
-    slo: {p95: 800ms}            # p95 latency outside the recovery window
+    slo: {p95: 800ms, error_rate: 1%}   # p95 latency outside the recovery window; the share of
+                                 # requests that may fail once every journey is back
 
 Errors name the file and the field, as one line (`InvalidLoadProfile`).
 """
@@ -55,6 +56,7 @@ class LoadProfile:
     capacity_within: float = 0.10  # fraction of the before-fault throughput
     capacity_deadline: float = 60.0  # seconds after recovery
     slo_p95: float | None = 0.8  # seconds
+    max_error_rate: float = 0.01  # share of requests that may fail after recovery (slo.error_rate)
     workers: int = 0  # 0: one local process; N: a master and N worker processes
     source: str | None = None
 
@@ -74,6 +76,7 @@ class _Capacity(BaseModel):
 class _Slo(BaseModel):
     model_config = ConfigDict(extra="forbid")
     p95: str | None = "800ms"
+    error_rate: str = "1%"
 
 
 class _ProfileModel(BaseModel):
@@ -135,6 +138,7 @@ def parse_profile(data: Any, source: str = "<load profile>") -> LoadProfile:
         capacity_within=_share(model.capacity.within, "capacity.within", source),
         capacity_deadline=_seconds(model.capacity.deadline, "capacity.deadline", source),
         slo_p95=_seconds(model.slo.p95, "slo.p95", source) if model.slo.p95 else None,
+        max_error_rate=_share(model.slo.error_rate, "slo.error_rate", source),
         workers=model.workers,
         source=source,
     )

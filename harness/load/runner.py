@@ -113,6 +113,7 @@ class LoadRun:
                 "capacity_within": profile.capacity_within,
                 "capacity_deadline": profile.capacity_deadline,
                 "slo_p95": profile.slo_p95,
+                "error_rate_bound": profile.max_error_rate,
             },
         )
         workers = f", {profile.workers} workers" if profile.workers else ""

@@ -1,4 +1,18 @@
-"""What every probe gets and how probes are registered and classified.
+"""What every probe gets, how probes are registered, how they keep time, and how errors are classified.
+
+**Lanes.** A probe runs one or more *lanes* (`writer-1`, `writer-2`, `reader`, `session-3`, ...).
+A lane invokes one operation every `period` seconds on a fixed schedule and never waits for the
+earlier ones: while an operation hangs (a frozen node, a half-open socket), the next ones are
+still invoked on time, each on a free *slot* of the lane (at most `max_in_flight` at once). So a
+hang is observed at the probe period, not at the client timeout, and the recovery is seen when it
+happens. Each slot has its own client (connections are not shared between threads) and records
+its operations under its own process name (`writer-1`, then `writer-1.1`, `writer-1.2`, ... for
+the slots that overlap), so the history still pairs every invoke with its own completion.
+
+**Liveness.** A lane whose operation raises outside the probe's own error handling records a
+`probe-error` event (process `monitor`) instead of dying silently, and the lanes of a run are
+recorded with their period when the probes start: the liveness checker then flags any lane whose
+invokes stop for more than three periods. Silence is never uptime.
 
 `classify(exc)` is the one place that decides whether a failed call definitely did not happen
 (`fail`) or may have happened (`info`): a refused connection or an HTTP 503 from Traefik sent
@@ -7,6 +21,7 @@ nothing to Odoo; a timeout, a reset mid-request or a lost database connection ma
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -14,9 +29,14 @@ import threading
 import xmlrpc.client
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from harness.history import History, Kind
+from harness.history import PROBE_ERROR, History, Kind
 from harness.stack.stack import Endpoints
+
+R = TypeVar("R")
+
+MAX_IN_FLIGHT = 20  # per lane: 2 s of operations at 10 Hz, the client timeout's worth
 
 
 @dataclass(slots=True)
@@ -30,6 +50,7 @@ class ProbeContext:
     seq_base: int = 1
     writers: int = 2
     sessions: int = 4
+    lanes: dict[str, float] = field(default_factory=dict)  # lane -> period, filled as probes build their lanes
     _seq: int = field(default=0)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -44,14 +65,117 @@ class ProbeContext:
         return f"{self.run_id}/{process}"
 
 
+def lane_of(process: str) -> str:
+    """The lane a process name belongs to: `writer-1.3` -> `writer-1` (slots share their lane)."""
+    return process.split(".", 1)[0]
+
+
+class Lane(Generic[R]):
+    """A probe lane: `operation(process, resource)` every `period` s, never waiting for earlier ones.
+
+    `resource()` makes one client per slot, lazily (most runs only ever use slot 0), and `release`
+    closes them when the lane ends. The lane's
+    `run()` is the thread body; it returns once `ctx.stop` is set and every operation in flight
+    has completed (each is bounded by its client timeout).
+    """
+
+    def __init__(
+        self,
+        ctx: ProbeContext,
+        name: str,
+        period: float,
+        offset: float,
+        operation: Callable[[str, R], None],
+        resource: Callable[[], R],
+        max_in_flight: int = MAX_IN_FLIGHT,
+        release: Callable[[R], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.period = period
+        self.offset = offset
+        self.operation = operation
+        self.resource = resource
+        self.max_in_flight = max_in_flight
+        self.release = release
+        self._free: list[int] = list(range(max_in_flight))
+        self._resources: dict[int, R] = {}
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._busy = 0
+        ctx.lanes[name] = period
+
+    def process(self, slot: int) -> str:
+        return self.name if slot == 0 else f"{self.name}.{slot}"
+
+    def _take(self) -> int | None:
+        with self._lock:
+            if not self._free:
+                return None
+            self._free.sort()
+            slot = self._free.pop(0)
+            self._busy += 1
+            return slot
+
+    def _give(self, slot: int) -> None:
+        with self._lock:
+            self._free.append(slot)
+            self._busy -= 1
+            self._idle.notify_all()
+
+    def _work(self, slot: int) -> None:
+        try:
+            if slot not in self._resources:
+                self._resources[slot] = self.resource()
+            self.operation(self.process(slot), self._resources[slot])
+        except Exception as exc:  # the probe's own handling failed: say so, never fall silent
+            self._resources.pop(slot, None)
+            report_probe_error(self.ctx.history, self.name, exc)
+        finally:
+            self._give(slot)
+
+    def run(self) -> None:
+        try:
+            if self.ctx.stop.wait(self.offset):
+                return
+            history = self.ctx.history
+            next_at = history.now()
+            while not self.ctx.stop.is_set():
+                slot = self._take()
+                if slot is not None:  # all slots busy: this tick is skipped (liveness shows the gap)
+                    threading.Thread(target=self._work, args=(slot,), name=f"{self.name}-{slot}", daemon=True).start()
+                next_at = max(next_at + self.period, history.now())
+                delay = next_at - history.now()
+                if delay > 0 and self.ctx.stop.wait(delay):
+                    break
+        except Exception as exc:
+            report_probe_error(self.ctx.history, self.name, exc)
+            raise
+        finally:
+            with self._lock:  # operations in flight finish (bounded by their timeouts) before the lane ends
+                self._idle.wait_for(lambda: self._busy == 0, timeout=self.ctx.timeout * 3 + 5)
+            if self.release is not None:
+                for resource in list(self._resources.values()):
+                    with contextlib.suppress(Exception):  # closing a client that already broke is not news
+                        self.release(resource)
+
+
+def report_probe_error(history: History, lane: str, exc: BaseException) -> None:
+    """Record that a probe lane's own code failed (not the system under test): the run cannot be trusted."""
+    with contextlib.suppress(Exception):  # the history itself is broken: the liveness gap will show it
+        history.record("monitor", "info", PROBE_ERROR, {"lane": lane, "error": f"{type(exc).__name__}: {exc}"[:300]})
+
+
 ProbeFactory = Callable[[ProbeContext], list[Callable[[], None]]]
 PROBES: dict[str, ProbeFactory] = {}
 
 
 def register(name: str) -> Callable[[ProbeFactory], ProbeFactory]:
-    """Register a probe factory: it returns the thread bodies the probe needs (one per process)."""
+    """Register a probe factory: it returns the thread bodies the probe needs (one per lane)."""
 
     def decorate(factory: ProbeFactory) -> ProbeFactory:
+        if name in PROBES:
+            raise ValueError(f"probe {name!r} is registered twice")
         PROBES[name] = factory
         return factory
 
@@ -89,14 +213,15 @@ def short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
-def paced(ctx: ProbeContext, period: float, offset: float, step: Callable[[], None]) -> None:
-    """Call `step` every `period` seconds (first after `offset`) until stop; never bursts to catch up."""
-    if ctx.stop.wait(offset):
-        return
-    next_at = ctx.history.now()
-    while not ctx.stop.is_set():
-        step()
-        next_at = max(next_at + period, ctx.history.now())
-        delay = next_at - ctx.history.now()
-        if delay > 0 and ctx.stop.wait(delay):
-            return
+__all__ = [
+    "MAX_IN_FLIGHT",
+    "PROBES",
+    "Lane",
+    "ProbeContext",
+    "ProbeFactory",
+    "classify",
+    "lane_of",
+    "register",
+    "report_probe_error",
+    "short_error",
+]

@@ -1,9 +1,11 @@
-"""Business write: an authenticated XML-RPC `create` of a `chaos.ledger.entry` through Traefik.
+"""Business write (the *integrations* journey): an authenticated XML-RPC `create` of a
+`chaos.ledger.entry` through Traefik.
 
-Two staggered writers (`writer-1`, `writer-2`) share one sequence, so the run writes at
-1/period Hz (10 Hz by default) with unique, monotonically increasing ids. The ledger model lives
-in the project's addon (compose/addons/chaos_ledger) with a unique constraint on `seq`, so a
-write can never be counted twice and the final read can find every id.
+Two staggered writer lanes (`writer-1`, `writer-2`) share one sequence, so the run writes at
+1/period Hz (10 Hz by default) with unique, monotonically increasing ids, and keeps that rate
+while earlier writes hang (see `Lane`). The ledger model lives in the project's addon
+(compose/addons/chaos_ledger) with a unique constraint on `seq`, so a write can never be counted
+twice and the final read can find every id.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.history import WRITE
-from harness.probes.base import ProbeContext, classify, paced, register, short_error
+from harness.odoo_api import OdooClient
+from harness.probes.base import Lane, ProbeContext, classify, register, short_error
 
 
-def _writer(ctx: ProbeContext, process: str, offset: float) -> Callable[[], None]:
-    client = ctx.endpoints.odoo_client(timeout=ctx.timeout)
-    writer = ctx.writer_name(process)
+def _writer(ctx: ProbeContext, lane: str, offset: float) -> Lane[OdooClient]:
+    writer = ctx.writer_name(lane)
 
-    def step() -> None:
+    def write(process: str, client: OdooClient) -> None:
         seq = ctx.next_seq()
         ctx.history.invoke(process, WRITE, {"seq": seq})
         try:
@@ -28,12 +30,9 @@ def _writer(ctx: ProbeContext, process: str, offset: float) -> Callable[[], None
             return
         ctx.history.record(process, "ok", WRITE, {"seq": seq, "id": row_id, "node": client.last_node})
 
-    def body() -> None:
-        paced(ctx, ctx.period * ctx.writers, offset, step)
-
-    return body
+    return Lane(ctx, lane, ctx.period * ctx.writers, offset, write, lambda: ctx.endpoints.odoo_client(ctx.timeout))
 
 
 @register("business-write")
 def business_write(ctx: ProbeContext) -> list[Callable[[], None]]:
-    return [_writer(ctx, f"writer-{i + 1}", i * ctx.period) for i in range(ctx.writers)]
+    return [_writer(ctx, f"writer-{i + 1}", i * ctx.period).run for i in range(ctx.writers)]

@@ -1,54 +1,81 @@
-"""Final read after heal: every business id of this run present on the surviving primary.
+"""Final read after heal: every business id of this run, read on every PostgreSQL node and through Odoo.
 
-Read twice, and both recorded: directly in SQL on whichever node accepts writes (the source of
-truth for RPO), and through Traefik -> Odoo (what users would see). Each read is retried within
-its deadline, since the stack may still be settling.
+Read in SQL on each PostgreSQL node directly (one `final-read` operation per node, with the node's
+role: `primary` when it accepts writes), so the checkers can tell the surviving primary's rows
+(the source of truth for RPO) from rows that exist only on another node (a split brain's
+diverged writes), and see two primaries if there are two. Then read through Traefik -> Odoo:
+what users would see. The run first waits (within the deadline) until some node accepts writes,
+since the stack may still be settling; a node that cannot be reached is recorded as a failed read.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
+
+import psycopg
 
 from harness.history import FINAL_READ
 from harness.odoo_api import LEDGER_MODEL
 from harness.probes.base import ProbeContext, classify, short_error
-from harness.probes.pg import connect_primary, node_of
+from harness.probes.pg import connect_primary
+from harness.stack import topology
 
 SQL = "SELECT seq, count(*) FROM chaos_ledger_entry WHERE writer LIKE %s AND seq >= %s GROUP BY seq ORDER BY seq"
 # the heartbeat rows that survived (a point-in-time restore discards the later ones); none when the
 # heartbeat probe never ran and the table does not exist
 HEARTBEATS_SQL = "SELECT seq FROM chaos_heartbeat WHERE run_id = %s ORDER BY seq"
+NODE_TIMEOUT = 5.0  # seconds of retries per node once a primary exists
 
 
 def final_read(ctx: ProbeContext, deadline: float = 60.0) -> None:
-    _via_sql(ctx, deadline)
+    _await_primary(ctx, deadline)
+    for node in (topology.PG_PRIMARY, topology.PG_STANDBY):
+        _via_sql(ctx, node)
     _via_odoo(ctx, deadline)
 
 
-def _via_sql(ctx: ProbeContext, deadline: float) -> None:
-    ctx.history.invoke("final-read", FINAL_READ, {"via": "sql"})
+def _await_primary(ctx: ProbeContext, deadline: float) -> None:
     end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            with connect_primary(ctx.endpoints, timeout=5.0):
+                return
+        except psycopg.Error:
+            time.sleep(0.5)
+
+
+def _read_node(ctx: ProbeContext, node: str) -> dict[str, Any]:
+    with psycopg.connect(ctx.endpoints.pg_dsn(node), autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 10000")
+        recovery = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+        rows = conn.execute(SQL, (f"{ctx.run_id}/%", ctx.seq_base)).fetchall()
+        exists = conn.execute("SELECT to_regclass('chaos_heartbeat') IS NOT NULL").fetchone()
+        beats = [int(r[0]) for r in conn.execute(HEARTBEATS_SQL, (ctx.run_id,))] if exists and exists[0] else []
+    return {
+        "via": "sql",
+        "node": node,
+        "role": "standby" if recovery and recovery[0] else "primary",
+        "seqs": [int(r[0]) for r in rows],
+        "duplicates": [int(r[0]) for r in rows if r[1] > 1],
+        "heartbeats": beats,
+    }
+
+
+def _via_sql(ctx: ProbeContext, node: str) -> None:
+    ctx.history.invoke("final-read", FINAL_READ, {"via": "sql", "node": node})
+    end = time.monotonic() + NODE_TIMEOUT
     while True:
         try:
-            with connect_primary(ctx.endpoints, timeout=5.0) as conn:
-                rows = conn.execute(SQL, (f"{ctx.run_id}/%", ctx.seq_base)).fetchall()
-                node = node_of(conn, ctx.endpoints)
-                exists = conn.execute("SELECT to_regclass('chaos_heartbeat') IS NOT NULL").fetchone()
-                beats = [int(r[0]) for r in conn.execute(HEARTBEATS_SQL, (ctx.run_id,))] if exists and exists[0] else []
-            seqs = [int(r[0]) for r in rows]
-            duplicates = [int(r[0]) for r in rows if r[1] > 1]
-            ctx.history.record(
-                "final-read",
-                "ok",
-                FINAL_READ,
-                {"via": "sql", "node": node, "seqs": seqs, "duplicates": duplicates, "heartbeats": beats},
-            )
-            return
+            value = _read_node(ctx, node)
         except Exception as exc:
             if time.monotonic() > end:
-                ctx.history.record("final-read", "fail", FINAL_READ, {"via": "sql"}, short_error(exc))
+                ctx.history.record("final-read", "fail", FINAL_READ, {"via": "sql", "node": node}, short_error(exc))
                 return
             time.sleep(0.5)
+            continue
+        ctx.history.record("final-read", "ok", FINAL_READ, value)
+        return
 
 
 def _via_odoo(ctx: ProbeContext, deadline: float) -> None:

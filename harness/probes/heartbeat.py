@@ -8,13 +8,14 @@ timeline and the first on the new one is a server-side RTO to cross-check the cl
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable
 
 import psycopg
 
 from harness.history import HEARTBEAT, Kind
-from harness.probes.base import ProbeContext, paced, register
+from harness.probes.base import Lane, ProbeContext, register
 from harness.probes.pg import PrimaryConnection, connect_primary, node_of
 
 CREATE = (
@@ -45,32 +46,33 @@ def first_seq(ctx: ProbeContext) -> int:
 
 @register("heartbeat")
 def heartbeat(ctx: ProbeContext) -> list[Callable[[], None]]:
-    primary = PrimaryConnection(ctx.endpoints, ctx.timeout, setup=CREATE)
     counter = itertools.count(first_seq(ctx))
+    lock = threading.Lock()
 
-    def step() -> None:
-        seq = next(counter)
-        ctx.history.invoke("heartbeat", HEARTBEAT, {"seq": seq})
+    def beat(process: str, primary: PrimaryConnection) -> None:
+        with lock:
+            seq = next(counter)
+        ctx.history.invoke(process, HEARTBEAT, {"seq": seq})
         try:
             conn = primary.get()
             row = conn.execute(BEAT, (seq, ctx.run_id)).fetchone()
         except psycopg.OperationalError as exc:
             primary.drop()
             kind: Kind = "fail" if "connection" in str(exc) and "server closed" not in str(exc) else "info"
-            ctx.history.record("heartbeat", kind, HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
+            ctx.history.record(process, kind, HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
             return
         except Exception as exc:
             primary.drop()
-            ctx.history.record("heartbeat", "info", HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
+            ctx.history.record(process, "info", HEARTBEAT, {"seq": seq}, f"{type(exc).__name__}: {exc}"[:300])
             return
-        assert row is not None
+        if row is None:
+            ctx.history.record(process, "info", HEARTBEAT, {"seq": seq}, "the insert returned no row")
+            return
         value = {"seq": seq, "server_time": row[0], "timeline": row[1], "node": node_of(conn, ctx.endpoints)}
-        ctx.history.record("heartbeat", "ok", HEARTBEAT, value)
+        ctx.history.record(process, "ok", HEARTBEAT, value)
 
-    def body() -> None:
-        try:
-            paced(ctx, 0.5, 0.02, step)
-        finally:
-            primary.drop()
+    def connection() -> PrimaryConnection:
+        return PrimaryConnection(ctx.endpoints, ctx.timeout, setup=CREATE)
 
-    return [body]
+    lane = Lane(ctx, "heartbeat", 0.5, 0.02, beat, connection, 5, PrimaryConnection.drop)
+    return [lane.run]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.history import LAG
-from harness.probes.base import ProbeContext, paced, register
+from harness.probes.base import Lane, ProbeContext, register
 from harness.probes.pg import PrimaryConnection
 
 LAG_QUERY = (
@@ -16,30 +16,26 @@ LAG_QUERY = (
 
 @register("replication-lag")
 def replication_lag(ctx: ProbeContext) -> list[Callable[[], None]]:
-    connection = PrimaryConnection(ctx.endpoints, ctx.timeout)
-
-    def step() -> None:
-        ctx.history.invoke("lag", LAG)
+    def sample(process: str, connection: PrimaryConnection) -> None:
+        ctx.history.invoke(process, LAG)
         try:
             rows = connection.get().execute(LAG_QUERY).fetchall()
             primary = connection.node()
         except Exception as exc:
             connection.drop()
-            ctx.history.record("lag", "fail", LAG, {}, f"{type(exc).__name__}: {exc}"[:300])
+            ctx.history.record(process, "fail", LAG, {}, f"{type(exc).__name__}: {exc}"[:300])
             return
         lag_bytes = max((r[0] for r in rows if r[0] is not None), default=None)
         lag_seconds = max((r[1] for r in rows if r[1] is not None), default=0.0 if rows else None)
         ctx.history.record(
-            "lag",
+            process,
             "ok",
             LAG,
             {"primary": primary, "standbys": len(rows), "lag_bytes": lag_bytes, "lag_seconds": lag_seconds},
         )
 
-    def body() -> None:
-        try:
-            paced(ctx, 1.0, 0.5, step)
-        finally:
-            connection.drop()
+    def connection() -> PrimaryConnection:
+        return PrimaryConnection(ctx.endpoints, ctx.timeout)
 
-    return [body]
+    lane = Lane(ctx, "lag", 1.0, 0.5, sample, connection, 5, PrimaryConnection.drop)
+    return [lane.run]

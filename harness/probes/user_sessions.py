@@ -1,31 +1,38 @@
-"""User sessions: a handful of logged-in browser-like sessions exercised every second.
+"""User sessions (the *web users* journey): logged-in browser-like sessions exercised every second.
 
 Each session logs in through Traefik (cookie `session_id`, stored in Redis) and then asks
 `/web/session/get_session_info` every second. An answer without a uid means that user was logged
 out (Odoo 11 drops a session whose request hit a database error; a Redis loss drops them all);
 the probe records it and logs the user in again, so every logout during the run is counted.
+Each session is a lane: a hung request does not stop the next second's check (the slots of one
+session share its cookie, as the tabs of one browser do).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from harness.history import SESSION, Kind
 from harness.odoo_api import WebSession
-from harness.probes.base import ProbeContext, paced, register
+from harness.probes.base import Lane, ProbeContext, register
 
 
-def _session(ctx: ProbeContext, number: int) -> Callable[[], None]:
+def _session(ctx: ProbeContext, number: int) -> Lane[WebSession]:
     ep = ctx.endpoints
-    web = WebSession(ep.https_url, Path(ep.ca_file), timeout=ctx.timeout)
-    process = f"session-{number}"
+    cookie = [""]  # the session's cookie, shared by the lane's slots
+    lock = threading.Lock()
 
-    def step() -> None:
+    def check(process: str, web: WebSession) -> None:
         ctx.history.invoke(process, SESSION, {"session": number})
+        with lock:
+            web.cookie = cookie[0]
         try:
             if not web.cookie:
                 web.login(ep.db, ep.login, ep.password)
+                with lock:
+                    cookie[0] = web.cookie
             node, uid = web.session_uid()
         except Exception as exc:
             kind: Kind = "fail" if isinstance(exc, ConnectionRefusedError) else "info"
@@ -33,11 +40,15 @@ def _session(ctx: ProbeContext, number: int) -> Callable[[], None]:
             return
         ctx.history.record(process, "ok", SESSION, {"session": number, "logged_in": uid is not None, "node": node})
         if uid is None:
-            web.cookie = ""  # logged out: log in again at the next step
+            with lock:
+                cookie[0] = ""  # logged out: log in again at the next check
 
-    return lambda: paced(ctx, 1.0, 0.1 + number * 0.2, step)
+    def web_session() -> WebSession:
+        return WebSession(ep.https_url, Path(ep.ca_file), timeout=ctx.timeout)
+
+    return Lane(ctx, f"session-{number}", 1.0, 0.1 + number * 0.2, check, web_session, 5, WebSession.close)
 
 
 @register("user-sessions")
 def user_sessions(ctx: ProbeContext) -> list[Callable[[], None]]:
-    return [_session(ctx, i + 1) for i in range(ctx.sessions)]
+    return [_session(ctx, i + 1).run for i in range(ctx.sessions)]

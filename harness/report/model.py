@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 Status = Literal["pass", "warn", "fail", "unknown"]
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "unknown")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: RTO per journey (stable), lower bounds, censored RPO, invisible/diverged writes, signing
 
 # Checker names (`Verdict.checker`) the reports know how to present.
 RTO = "rto"
@@ -51,6 +51,9 @@ class VerdictLike(Protocol):
     @property
     def reason(self) -> str: ...
 
+    @property
+    def unit(self) -> str: ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunSummary:
@@ -66,6 +69,10 @@ class RunSummary:
     probe_period: float  # seconds between probe operations
     scenario_file: str | None = None
     aborted_reason: str | None = None
+    scenario_summary: str = ""
+    scenario_steps: tuple[str, ...] = ()
+    tested: str = ""  # what was tested, in words (the reference stack and its images, or a named target)
+    signed_by: str | None = None  # the signing key's fingerprint; None: unsigned
 
     def find(self, checker: str) -> VerdictLike | None:
         """The first verdict of `checker`, or None when that checker did not report."""
@@ -125,40 +132,59 @@ def check_entry(verdict: VerdictLike) -> dict[str, Any]:
         "status": verdict.status if verdict.status in STATUSES else "unknown",
         "target": str(verdict.target or ""),
         "margin": number(verdict.margin),
+        "margin_unit": "fraction" if verdict.unit == "fraction" else "s",
         "reason": str(verdict.reason or ""),
         "metrics": jsonable(verdict.metrics) if isinstance(verdict.metrics, Mapping) else {},
     }
 
 
 def report_json(summary: RunSummary) -> dict[str, Any]:
-    """The content of `report.json` (schema_version 1): headline figures, then every check."""
+    """The content of `report.json` (schema_version 2): headline figures, then every check.
+
+    Every top-level figure is copied from the check it belongs to (never computed apart), so the
+    headline cannot contradict a check; `odoo-chaos check` recomputes both from the history.
+    """
     m = summary.metric
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run_id": summary.run_id,
         "scenario": summary.scenario,
         "scenario_file": summary.scenario_file,
+        "scenario_summary": summary.scenario_summary,
+        "scenario_steps": list(summary.scenario_steps),
+        "tested": summary.tested,
         "tier": summary.tier,
         "verdict": summary.verdict if summary.verdict in STATUSES else "unknown",
         "aborted_reason": summary.aborted_reason,
         "started_at": summary.started_at,
         "ended_at": summary.ended_at,
         "probe_period": number(summary.probe_period),
+        "signed_by": summary.signed_by,
         "rto_seconds": number(m(RTO, "rto_seconds")),
+        "rto_seconds_at_least": number(m(RTO, "rto_seconds_at_least")),
+        "rto_journey": jsonable(m(RTO, "rto_journey")),
+        "rto_by_journey": jsonable(m(RTO, "rto_by_journey")),
+        "recovered_by": jsonable(m(RTO, "recovered_by")),
+        "rto_first_success_seconds": number(m(RTO, "rto_first_success_seconds")),
         "rto_resolution_seconds": number(m(RTO, "rto_resolution_seconds")),
-        "rto_stable_seconds": number(m(RTO, "rto_stable_seconds")),
         "oracle_rto_seconds": number(m(RTO, "oracle_rto_seconds")),
         "fault_injected_at": jsonable(m(RTO, "fault_injected_at")),
         "recovered_at": jsonable(m(RTO, "recovered_at")),
         "rpo_seconds": number(m(RPO, "rpo_seconds")),
+        "rpo_censored": jsonable(m(RPO, "rpo_censored")),
         "acknowledged_writes": count(m(RPO, "acknowledged_writes")),
         "lost_writes": count(m(RPO, "lost_writes")),
         "lost_seqs": jsonable(m(RPO, "lost_seqs")),
+        "invisible_writes": count(m(RPO, "invisible_writes")),
+        "diverged_writes": count(m(RPO, "diverged_writes")),
         "indeterminate_writes": count(m(RPO, "indeterminate_writes")),
         "recovered_writes": count(m(RPO, "recovered_writes")),
         "unexpected_writes": count(m(RPO, "unexpected_writes")),
         "duplicate_writes": count(m(RPO, "duplicate_writes")),
         "availability": number(m(AVAILABILITY, "availability")),
+        "availability_journey": jsonable(m(AVAILABILITY, "availability_journey")),
+        "downtime_seconds": number(m(AVAILABILITY, "downtime_seconds")),
+        "monthly_budget_seconds": number(m(AVAILABILITY, "monthly_budget_seconds")),
         "error_budget_used": number(m(AVAILABILITY, "error_budget_used")),
         "sessions": count(m(SESSIONS, "sessions")),
         "sessions_lost": count(m(SESSIONS, "sessions_lost")),

@@ -26,6 +26,7 @@ from harness.report.markdown import report_md
 from harness.report.model import SCHEMA_VERSION, RunSummary, jsonable, report_json
 
 MANIFEST = "SHA256SUMS"
+SIGNATURE = "SHA256SUMS.sig"  # written after the manifest by harness.signing; never listed in it
 REPORT_JSON = "report.json"
 JUNIT_XML = "junit.xml"
 REPORT_HTML = "report.html"
@@ -149,12 +150,12 @@ def write_run_dir(
 
 
 def _files(run_dir: Path) -> list[str]:
-    """Every regular file under `run_dir` as a POSIX relative path, sorted, except the manifest itself."""
+    """Every regular file under `run_dir` as a POSIX relative path, sorted, except the manifest and its signature."""
     found = []
     for path in run_dir.rglob("*"):
         if path.is_file():
             relative = path.relative_to(run_dir).as_posix()
-            if relative != MANIFEST:
+            if relative not in (MANIFEST, SIGNATURE):
                 found.append(relative)
     return sorted(found)
 

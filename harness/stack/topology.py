@@ -78,6 +78,11 @@ def members(target: str) -> tuple[str, ...]:
     raise HarnessError(f"unknown target {target!r}; targets are {', '.join(TARGET_NAMES)}")
 
 
+def holds_database(target: str) -> bool:
+    """Whether a target holds a PostgreSQL node (a fault on it can lose acknowledged writes)."""
+    return any(member in (PG_PRIMARY, PG_STANDBY) for member in members(target))
+
+
 def service(name: str) -> ServiceSpec:
     for spec in SERVICES:
         if spec.name == name:

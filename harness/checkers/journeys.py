@@ -1,0 +1,534 @@
+"""User journeys and when each came back after each fault: the one reading of recovery every checker shares.
+
+**Journeys** are what users do, each probed on its own: *integrations* (business writes over
+XML-RPC), *web users* (session-backed requests: the session probe and, under load, Locust's web
+tasks), *reads* (business reads), and, after a fault that destroys data, *data* (the ledger is
+correct again). Platform health (heartbeat, replication lag) is evidence, not a journey.
+
+**Injections.** Every `inject` operation (faults, and changes to production such as a release) is
+measured, each in its *scope*: from its start to the next injection's start or the end of the
+observation (when the probes stopped). It bit at the start of its call for faults that say so
+(`takes_effect: start`: a kill), otherwise when the call returned (a pause is in force once frozen).
+
+**Recovery** of a journey after an injection: the first ok operation, invoked after the injection
+began and completed after its call returned, *after which the journey stays up*: every operation
+of the journey invoked from it until `stable_for` seconds after its completion succeeded, and the
+journey is not down again when the scope ends (a relapse until the end is not a recovery). That
+operation was already in flight when service came back, so its normal latency (the median of the
+journey's ok operations before the injection) is subtracted: `recovered_at = max(inject_end,
+completion - latency)`. A candidate whose stability window runs past the scope cannot be
+confirmed. Not recovered: the lower bound `at_least` = scope end - the moment it bit.
+
+The *data* journey recovers at the first ok write invoked after a repair (a restore, or a failover
+away from the damaged node) completed, whose row the final read confirms (on the primary and
+through Odoo), and which stays so for `stable_for`: writes that succeed on damaged data do not end
+it. **Who recovered it**: the last intervention that started between the injection and the
+recovery: the harness's `heal`, a `runbook` action, or none (`self`); a journey that never failed
+is `unaffected`. **Resolution**: the largest gap between the journey's invokes within a second of
+the recovery.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import median
+from typing import Any, Literal
+
+from harness.history import ACTION, FINAL_READ, HEAL, INJECT, LOAD, PHASE, READ, SESSION, WRITE, Event, Op, pair
+from harness.stack import topology
+
+RecoveredBy = Literal["self", "heal", "runbook", "unaffected"]
+
+INTEGRATIONS = "integrations"
+WEB_USERS = "web users"
+READS = "reads"
+DATA = "data"
+
+# operation name -> journey; Locust's session-backed tasks count as web users too
+JOURNEY_OF_F: dict[str, str] = {WRITE: INTEGRATIONS, SESSION: WEB_USERS, READ: READS}
+JOURNEY_TEXT: dict[str, str] = {
+    INTEGRATIONS: "XML-RPC business writes (integrations)",
+    WEB_USERS: "session-backed web requests (web users)",
+    READS: "business reads",
+    DATA: "the ledger correct again (after data damage)",
+}
+JOURNEY_ORDER: tuple[str, ...] = (INTEGRATIONS, WEB_USERS, READS, DATA)
+WEB_TASKS = frozenset({"login", "browse-partners", "search-partners", "open-partner"})  # Locust's JSON (session) tasks
+
+DATA_FAULTS = frozenset({"bad-delete", "corrupt-relation", "destroy-region"})  # fallback for histories without flags
+REPAIRS = frozenset({"pitr-restore", "restore-region", "promote-standby"})  # actions that put correct data back
+DEFAULT_ERROR_RATE = 0.01  # Locust: share of failed web requests that still counts as "up"
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    """One `inject` operation and the part of the run it owns."""
+
+    number: int  # 1-based, in order of start
+    op: Op
+    start: float
+    end: float
+    reference: float  # the moment it bit (RTO counts from here)
+    scope_end: float  # next injection's start, or the end of the observation
+    fault: str
+    target: str
+    damages_data: bool
+    may_lose_data: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.fault} on {self.target}"
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    kind: Literal["heal", "runbook"]
+    name: str  # the fault healed, or the action
+    target: str
+    start: float
+    end: float | None
+    ok: bool
+
+    @property
+    def label(self) -> str:
+        return f"the harness's heal of {self.name} on {self.target}" if self.kind == "heal" else f"runbook: {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    journey: str
+    injection: Injection
+    affected: bool
+    recovered_at: float | None  # run time; None: not recovered within the scope
+    first_success_at: float | None  # the first ok operation's estimated moment, stable or not
+    at_least: float | None  # seconds since the injection bit, when not recovered
+    recovered_by: RecoveredBy | None
+    by: str  # what came right before the recovery, in words
+    resolution: float | None  # seconds
+    note: str = ""
+    proof_wall: str | None = None  # wall time of the recovery
+
+    @property
+    def rto(self) -> float | None:
+        if self.recovered_at is None:
+            return None
+        return 0.0 if not self.affected else max(0.0, self.recovered_at - self.injection.reference)
+
+    @property
+    def first_success(self) -> float | None:
+        if self.first_success_at is None:
+            return None
+        return max(0.0, self.first_success_at - self.injection.reference)
+
+
+# --- reading the history -------------------------------------------------------------------------------------------
+
+
+def phase_time(events: Sequence[Event], phase: str) -> float | None:
+    return next((e.time for e in events if e.f == PHASE and e.value.get("phase") == phase), None)
+
+
+def phase_value(events: Sequence[Event], phase: str) -> dict[str, Any]:
+    return next((e.value for e in events if e.f == PHASE and e.value.get("phase") == phase), {})
+
+
+def observation(events: Sequence[Event], run_end: float | None = None) -> tuple[float, float]:
+    """(start, end) of the probes' observation: the `probes` phase to the moment they were told to stop."""
+    probe_events = [e for e in events if e.f in JOURNEY_OF_F or e.process in ("heartbeat", "lag")]
+    start = phase_time(events, "probes")
+    if start is None:
+        start = min((e.time for e in probe_events), default=0.0)
+    end = phase_time(events, "probes-stopped")
+    if end is None:
+        end = phase_time(events, "final-read")
+    if end is None:
+        end = run_end if run_end is not None else max((e.time for e in probe_events), default=start)
+    return start, max(start, end)
+
+
+def _flag(value: dict[str, Any], key: str, fallback: bool) -> bool:
+    recorded = value.get(key)
+    return recorded if isinstance(recorded, bool) else fallback
+
+
+def damages_data(value: dict[str, Any]) -> bool:
+    return _flag(value, "damages_data", str(value.get("fault")) in DATA_FAULTS)
+
+
+def may_lose_data(value: dict[str, Any]) -> bool:
+    """Whether an injected fault can lose acknowledged writes: data damage, or a fault on a database node.
+
+    Recorded by the executor from the fault's own metadata; histories without it fall back on the
+    target: any fault whose target holds a PostgreSQL node (a node, its zone, the region).
+    """
+    target = str(value.get("target", ""))
+    try:
+        on_database = topology.holds_database(target)
+    except Exception:  # an unknown target in an old or foreign history: assume it could
+        on_database = True
+    return _flag(value, "may_lose_data", damages_data(value) or on_database)
+
+
+def injections(ops: Sequence[Op], observed_end: float) -> list[Injection]:
+    found = sorted((op for op in ops if op.f == INJECT), key=lambda op: op.start)
+    out: list[Injection] = []
+    for i, op in enumerate(found):
+        start = op.start
+        end = op.end if op.end is not None else start
+        reference = start if op.invoke.value.get("takes_effect") == "start" else end
+        scope_end = found[i + 1].start if i + 1 < len(found) else max(observed_end, end)
+        value = op.invoke.value
+        out.append(
+            Injection(
+                number=i + 1,
+                op=op,
+                start=start,
+                end=end,
+                reference=reference,
+                scope_end=scope_end,
+                fault=str(value.get("fault", "?")),
+                target=str(value.get("target", "?")),
+                damages_data=damages_data(value),
+                may_lose_data=may_lose_data(value),
+            )
+        )
+    return out
+
+
+def interventions(ops: Sequence[Op]) -> list[Intervention]:
+    found: list[Intervention] = []
+    for op in ops:
+        if op.f == HEAL:
+            found.append(
+                Intervention(
+                    "heal",
+                    str(op.value.get("fault", "?")),
+                    str(op.value.get("target", "?")),
+                    op.start,
+                    op.end,
+                    op.kind == "ok",
+                )
+            )
+        elif op.f == ACTION:
+            found.append(
+                Intervention(
+                    "runbook",
+                    str(op.value.get("action", "?")),
+                    str(op.value.get("target", "?")),
+                    op.start,
+                    op.end,
+                    op.kind == "ok",
+                )
+            )
+    return sorted(found, key=lambda i: i.start)
+
+
+def confirmed_seqs(ops: Sequence[Op]) -> set[int] | None:
+    """Seqs the final read found on the primary and through Odoo; None without both reads."""
+    reads = [op for op in ops if op.f == FINAL_READ and op.kind == "ok"]
+    primary = [op for op in reads if op.value.get("via") == "sql" and op.value.get("role", "primary") == "primary"]
+    odoo = [op for op in reads if op.value.get("via") == "odoo"]
+    if not primary or not odoo:
+        return None
+    on_primary = {int(s) for s in primary[0].value.get("seqs") or [] if isinstance(s, int) and not isinstance(s, bool)}
+    visible = {int(s) for s in odoo[-1].value.get("seqs") or [] if isinstance(s, int) and not isinstance(s, bool)}
+    return on_primary & visible
+
+
+# --- recovery of one journey after one injection -------------------------------------------------------------------
+
+
+def _latency(ops: Sequence[Op], before: float) -> float:
+    done = [op.latency for op in ops if op.kind == "ok" and op.end is not None and op.end < before]
+    return median([d for d in done if d is not None]) if done else 0.0
+
+
+def _interval(starts: Sequence[float], before: float) -> float:
+    """The journey's usual time between invokes (median before `before`; 1 s when unknown)."""
+    earlier = [t for t in starts if t < before]
+    gaps = [b - a for a, b in itertools.pairwise(earlier)]
+    return median(gaps) if gaps else 1.0
+
+
+def _resolution(starts: Sequence[float], around: float) -> float | None:
+    """The largest gap between consecutive invokes within a second of `around` (edges included)."""
+    if len(starts) < 2:
+        return None
+    lo = max(0, bisect.bisect_left(starts, around - 1.0) - 1)
+    hi = min(len(starts) - 1, bisect.bisect_right(starts, around + 1.0))
+    gaps = [starts[j] - starts[j - 1] for j in range(lo + 1, hi + 1)]
+    return round(max(gaps), 3) if gaps else None
+
+
+def _cause(moment: float, injection: Injection, steps: Sequence[Intervention]) -> tuple[RecoveredBy, str]:
+    before = [s for s in steps if injection.start <= s.start <= moment]
+    if not before:
+        return "self", "the system by itself"
+    last = max(before, key=lambda s: s.start)
+    return last.kind, last.label
+
+
+def recover_ops(
+    journey: str,
+    ops: Sequence[Op],
+    injection: Injection,
+    steps: Sequence[Intervention],
+    stable_for: float,
+    observed_end: float,
+    *,
+    confirmed: set[int] | None = None,
+    after: float | None = None,
+) -> Recovery:
+    """Recovery of one op-based journey (ops sorted by start) after `injection` (see the module doc).
+
+    `after`: only operations invoked after this moment can prove recovery (the data journey: the
+    repair's completion); `confirmed`: the seqs a write must have to count as ok (data journey).
+    """
+    scope_end = min(injection.scope_end, observed_end)
+    in_scope = [op for op in ops if injection.start <= op.start < scope_end]
+
+    def good(op: Op) -> bool:
+        if op.kind != "ok" or op.end is None:
+            return False
+        return confirmed is None or op.invoke.value.get("seq") in confirmed
+
+    earliest = injection.start if after is None else max(injection.start, after)
+    bad = sorted(op.start for op in in_scope if not good(op))
+    candidates = sorted(
+        (op for op in in_scope if good(op) and op.start >= earliest and (op.end or 0.0) > injection.end),
+        key=lambda op: op.end or 0.0,
+    )
+    latency = _latency(ops, injection.start)
+    starts = [op.start for op in ops]
+
+    def estimate(op: Op) -> float:
+        assert op.end is not None
+        return max(injection.end, op.end - latency)
+
+    first_success = estimate(candidates[0]) if candidates else None
+    bad_before_scope_end = bad[-1] if bad else None
+    note = ""
+    for candidate in candidates:
+        assert candidate.end is not None
+        horizon = candidate.end + stable_for
+        if horizon > scope_end:
+            note = (
+                f"first success {estimate(candidate) - injection.reference:.3f} s after the fault, but the "
+                f"{'next injection came' if injection.scope_end < observed_end else 'run ended'} before the "
+                f"{stable_for:g} s stability window could confirm it"
+            )
+            break
+        i = bisect.bisect_left(bad, candidate.start)
+        if i < len(bad) and bad[i] <= horizon:
+            continue  # it did not stay up
+        if bad_before_scope_end is not None and bad_before_scope_end > horizon:
+            last_bad = bad_before_scope_end
+            if not any(good(op) and op.start > last_bad for op in in_scope):
+                note = (
+                    f"back {estimate(candidate) - injection.reference:.3f} s after the fault, then down again from "
+                    f"{last_bad:.1f} s until the {'next injection' if injection.scope_end < observed_end else 'end'}"
+                )
+                break
+        recovered = estimate(candidate)
+        affected = any(t < candidate.start for t in bad) or after is not None
+        if not affected and candidate.start - injection.start > 3 * _interval(starts, injection.start):
+            affected = True  # a silent stretch after the fault is not a journey that never failed
+        by, words = _cause(recovered, injection, steps) if affected else ("unaffected", "never interrupted")
+        return Recovery(
+            journey,
+            injection,
+            affected,
+            recovered,
+            first_success,
+            None,
+            by,
+            words,
+            _resolution(starts, recovered),
+            "",
+            None,
+        )
+    if not note and not candidates:
+        note = "no successful operation after the fault" + (" and its repair" if after is not None else "")
+    elif not note:
+        note = f"never stayed up for {stable_for:g} s"
+    at_least = max(0.0, scope_end - injection.reference)
+    return Recovery(journey, injection, True, None, first_success, at_least, None, "", None, note)
+
+
+def recover_locust(
+    rows: Sequence[dict[str, Any]],
+    injection: Injection,
+    steps: Sequence[Intervention],
+    stable_for: float,
+    observed_end: float,
+    bound: float,
+) -> Recovery | None:
+    """Recovery of Locust's web tasks from their per-second buckets; None without any web request."""
+    seconds: dict[int, list[int]] = {}
+    for row in rows:
+        if row.get("name") not in WEB_TASKS:
+            continue
+        bucket = seconds.setdefault(int(float(row["at"])), [0, 0])
+        bucket[0] += int(row.get("count", 0))
+        bucket[1] += int(row.get("failures", 0))
+    if not seconds:
+        return None
+    scope_end = min(injection.scope_end, observed_end)
+    first = int(injection.reference)
+    span = max(1, round(stable_for))
+
+    def up(t: int) -> bool | None:
+        requests, failures = seconds.get(t, (0, 0))
+        return None if requests == 0 else failures / requests <= bound
+
+    affected = False
+    for t in range(first, int(scope_end) + 1):
+        state = up(t)
+        if state is False:
+            affected = True
+            continue
+        if state is None:
+            continue
+        if t + span > scope_end:
+            break
+        window = [seconds.get(s, (0, 0)) for s in range(t, t + span)]
+        requests = sum(w[0] for w in window)
+        failures = sum(w[1] for w in window)
+        if requests and failures / requests <= bound and all(up(s) is not False for s in range(t, t + span)):
+            later_down = [s for s in range(t + span, int(scope_end) + 1) if up(s) is False]
+            if later_down and not any(up(s) for s in range(max(later_down) + 1, int(scope_end) + 1)):
+                at_least = max(0.0, scope_end - injection.reference)
+                note = f"Locust's web tasks back at {t} s, then failing again from {later_down[0]} s until the end"
+                return Recovery(WEB_USERS, injection, True, None, None, at_least, None, "", None, note)
+            moment = max(float(t), injection.end)
+            by, words = _cause(moment, injection, steps) if affected else ("unaffected", "never interrupted")
+            return Recovery(WEB_USERS, injection, affected, moment, moment, None, by, words, 1.0)
+    at_least = max(0.0, scope_end - injection.reference)
+    note = f"Locust's web tasks never stayed under {bound:.0%} errors for {stable_for:g} s"
+    return Recovery(WEB_USERS, injection, True, None, None, at_least, None, "", None, note)
+
+
+def _worse(a: Recovery, b: Recovery) -> Recovery:
+    """Of two readings of the same journey (session probe, Locust), the later recovery."""
+    if a.recovered_at is None:
+        return a
+    if b.recovered_at is None:
+        return b
+    return a if a.recovered_at >= b.recovered_at else b
+
+
+@dataclass(frozen=True, slots=True)
+class Recoveries:
+    injections: tuple[Injection, ...]
+    recoveries: tuple[Recovery, ...]
+    observed: tuple[float, float]
+    repairs: dict[int, Intervention]  # injection number -> the repair that put data back
+
+    def worst(self) -> Recovery | None:
+        """The journey that set the headline: unrecovered first (largest bound), else the largest RTO."""
+        if not self.recoveries:
+            return None
+        open_ = [r for r in self.recoveries if r.recovered_at is None]
+        if open_:
+            return max(open_, key=lambda r: r.at_least or 0.0)
+        return max(self.recoveries, key=lambda r: (r.rto or 0.0, -JOURNEY_ORDER.index(r.journey)))
+
+    def of(self, injection: Injection) -> list[Recovery]:
+        return [r for r in self.recoveries if r.injection is injection]
+
+    def all_back(self, injection: Injection) -> float | None:
+        """When every journey had recovered from `injection` (None: one never did)."""
+        found = self.of(injection)
+        if any(r.recovered_at is None for r in found):
+            return None
+        return max((r.recovered_at or 0.0 for r in found), default=injection.end)
+
+
+def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: float | None = None) -> Recoveries:
+    """Every journey's recovery after every injection (pure: the history and the stability window)."""
+    ops = pair(events)
+    observed = observation(events, run_end if run_end is not None else max((e.time for e in events), default=0.0))
+    injected = injections(ops, observed[1])
+    steps = interventions(ops)
+    by_journey: dict[str, list[Op]] = {}
+    for op in ops:
+        journey = JOURNEY_OF_F.get(op.f)
+        if journey is not None and op.process not in ("fault", "runner", "final-read"):
+            by_journey.setdefault(journey, []).append(op)
+    for listed in by_journey.values():
+        listed.sort(key=lambda op: op.start)
+    load_rows = [e.value for e in events if e.f == LOAD and "at" in e.value and "name" in e.value]
+    recorded = phase_value(events, "load").get("error_rate_bound")
+    bound = (
+        float(recorded) if isinstance(recorded, int | float) and not isinstance(recorded, bool) else DEFAULT_ERROR_RATE
+    )
+    confirmed = confirmed_seqs(ops)
+    recoveries: list[Recovery] = []
+    repairs: dict[int, Intervention] = {}
+    for injection in injected:
+        for journey in (INTEGRATIONS, WEB_USERS, READS):
+            found: Recovery | None = None
+            if journey in by_journey:
+                found = recover_ops(journey, by_journey[journey], injection, steps, stable_for, observed[1])
+            if journey == WEB_USERS and load_rows:
+                locust = recover_locust(load_rows, injection, steps, stable_for, observed[1], bound)
+                if locust is not None:
+                    found = locust if found is None else _worse(found, locust)
+            if found is not None:
+                recoveries.append(found)
+        if injection.damages_data and INTEGRATIONS in by_journey:
+            repair = _repair(steps, injection)
+            if repair is None:
+                at_least = max(0.0, min(injection.scope_end, observed[1]) - injection.reference)
+                note = "no restore or failover repaired the data"
+                recoveries.append(Recovery(DATA, injection, True, None, None, at_least, None, "", None, note))
+            else:
+                repairs[injection.number] = repair
+                data = recover_ops(
+                    DATA,
+                    by_journey[INTEGRATIONS],
+                    injection,
+                    [repair],
+                    stable_for,
+                    observed[1],
+                    confirmed=confirmed if confirmed is not None else set(),
+                    after=repair.end,
+                )
+                recoveries.append(data)
+    return Recoveries(tuple(injected), tuple(recoveries), observed, repairs)
+
+
+def _repair(steps: Iterable[Intervention], injection: Injection) -> Intervention | None:
+    for step in steps:
+        if step.kind != "runbook" or not step.ok or step.end is None or step.name not in REPAIRS:
+            continue
+        if not injection.start <= step.start < injection.scope_end:
+            continue
+        if step.name == "promote-standby" and step.target == injection.target:
+            continue  # promoting the damaged node itself repairs nothing
+        return step
+    return None
+
+
+__all__ = [
+    "DATA",
+    "INTEGRATIONS",
+    "JOURNEY_ORDER",
+    "JOURNEY_TEXT",
+    "READS",
+    "WEB_USERS",
+    "Injection",
+    "Intervention",
+    "Recoveries",
+    "Recovery",
+    "damages_data",
+    "find_recoveries",
+    "injections",
+    "interventions",
+    "may_lose_data",
+    "observation",
+    "phase_value",
+]
