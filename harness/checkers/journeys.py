@@ -10,14 +10,16 @@ measured, each in its *scope*: from its start to the next injection's start or t
 observation (when the probes stopped). It bit at the start of its call for faults that say so
 (`takes_effect: start`: a kill), otherwise when the call returned (a pause is in force once frozen).
 
-**Recovery** of a journey after an injection: the first ok operation, invoked after the injection
-began and completed after its call returned, *after which the journey stays up*: every operation
-of the journey invoked from it until `stable_for` seconds after its completion succeeded, and the
-journey is not down again when the scope ends (a relapse until the end is not a recovery). That
-operation was already in flight when service came back, so its normal latency (the median of the
-journey's ok operations before the injection) is subtracted: `recovered_at = max(inject_end,
-completion - latency)`. A candidate whose stability window runs past the scope cannot be
-confirmed. Not recovered: the lower bound `at_least` = scope end - the moment it bit.
+**Recovery** of a journey after an injection: the moment it was back *and stayed back* for the rest
+of the injection's scope. That is the first ok operation (invoked after the injection began,
+completed after its call returned) invoked after the journey's last failure in the scope, provided
+at least `stable_for` seconds of the scope follow its completion. A journey that came back, then
+failed again later in the scope (a relapse, a second outage while the zone is still cut off)
+recovers only after its last failure; one still failing when the scope ends is not recovered. The
+proving operation was often already in flight when service came back, so its normal latency (the
+median of the journey's ok operations before the injection) is subtracted: `recovered_at =
+max(inject_end, completion - latency)`. Not recovered: the lower bound `at_least` = scope end -
+the moment it bit. The first success after the fault, stable or not, is kept beside it.
 
 The *data* journey recovers at the first ok write invoked after a repair (a restore, or a failover
 away from the damaged node) completed, whose row the final read confirms (on the primary and
@@ -60,7 +62,8 @@ WEB_TASKS = frozenset({"login", "browse-partners", "search-partners", "open-part
 
 DATA_FAULTS = frozenset({"bad-delete", "corrupt-relation", "destroy-region"})  # fallback for histories without flags
 REPAIRS = frozenset({"pitr-restore", "restore-region", "promote-standby"})  # actions that put correct data back
-DEFAULT_ERROR_RATE = 0.01  # Locust: share of failed web requests that still counts as "up"
+DEFAULT_ERROR_RATE = 0.01  # Locust: share of requests that may fail once every journey is back (the load check)
+DOWN_SHARE = 0.25  # Locust: a second in which this share of web requests failed is a second the web was down
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,10 +300,7 @@ def recover_ops(
 
     earliest = injection.start if after is None else max(injection.start, after)
     bad = sorted(op.start for op in in_scope if not good(op))
-    candidates = sorted(
-        (op for op in in_scope if good(op) and op.start >= earliest and (op.end or 0.0) > injection.end),
-        key=lambda op: op.end or 0.0,
-    )
+    last_bad = bad[-1] if bad else None
     latency = _latency(ops, injection.start)
     starts = [op.start for op in ops]
 
@@ -308,35 +308,25 @@ def recover_ops(
         assert op.end is not None
         return max(injection.end, op.end - latency)
 
-    first_success = estimate(candidates[0]) if candidates else None
-    bad_before_scope_end = bad[-1] if bad else None
-    note = ""
-    for candidate in candidates:
-        assert candidate.end is not None
-        horizon = candidate.end + stable_for
-        if horizon > scope_end:
-            note = (
-                f"first success {estimate(candidate) - injection.reference:.3f} s after the fault, but the "
-                f"{'next injection came' if injection.scope_end < observed_end else 'run ended'} before the "
-                f"{stable_for:g} s stability window could confirm it"
-            )
-            break
-        i = bisect.bisect_left(bad, candidate.start)
-        if i < len(bad) and bad[i] <= horizon:
-            continue  # it did not stay up
-        if bad_before_scope_end is not None and bad_before_scope_end > horizon:
-            last_bad = bad_before_scope_end
-            if not any(good(op) and op.start > last_bad for op in in_scope):
-                note = (
-                    f"back {estimate(candidate) - injection.reference:.3f} s after the fault, then down again from "
-                    f"{last_bad:.1f} s until the {'next injection' if injection.scope_end < observed_end else 'end'}"
-                )
-                break
+    def proves(op: Op) -> bool:
+        return good(op) and op.start >= earliest and (op.end or 0.0) > injection.end
+
+    first = min((op for op in in_scope if proves(op)), key=lambda op: op.end or 0.0, default=None)
+    first_success = estimate(first) if first is not None else None
+    # back for good: the first success invoked after the journey's last failure in the scope
+    finals = [op for op in in_scope if proves(op) and (last_bad is None or op.start > last_bad)]
+    candidate = min(finals, key=lambda op: op.end or 0.0, default=None)
+    where = "the next injection" if injection.scope_end < observed_end else "the end"
+    if candidate is not None and (candidate.end or 0.0) + stable_for <= scope_end:
         recovered = estimate(candidate)
-        affected = any(t < candidate.start for t in bad) or after is not None
+        affected = bool(bad) or after is not None
         if not affected and candidate.start - injection.start > 3 * _interval(starts, injection.start):
             affected = True  # a silent stretch after the fault is not a journey that never failed
         by, words = _cause(recovered, injection, steps) if affected else ("unaffected", "never interrupted")
+        note = ""
+        if first_success is not None and last_bad is not None and first is not None and first.start < last_bad:
+            back_at = first_success - injection.reference
+            note = f"first back {back_at:.3f} s after the fault, down again until {last_bad:.1f} s"
         return Recovery(
             journey,
             injection,
@@ -347,13 +337,22 @@ def recover_ops(
             by,
             words,
             _resolution(starts, recovered),
-            "",
-            None,
+            note,
         )
-    if not note and not candidates:
+    if candidate is not None:
+        note = (
+            f"back {estimate(candidate) - injection.reference:.3f} s after the fault, but {where} came before the "
+            f"{stable_for:g} s stability window could confirm it"
+        )
+    elif first_success is not None and last_bad is not None:
+        earlier_good = [op.start for op in in_scope if good(op) and op.start < last_bad]
+        relapse = min((t for t in bad if not earlier_good or t > max(earlier_good)), default=last_bad)
+        note = (
+            f"back {first_success - injection.reference:.3f} s after the fault, then down again from "
+            f"{relapse:.1f} s until {where}"
+        )
+    else:
         note = "no successful operation after the fault" + (" and its repair" if after is not None else "")
-    elif not note:
-        note = f"never stayed up for {stable_for:g} s"
     at_least = max(0.0, scope_end - injection.reference)
     return Recovery(journey, injection, True, None, first_success, at_least, None, "", None, note)
 
@@ -364,9 +363,12 @@ def recover_locust(
     steps: Sequence[Intervention],
     stable_for: float,
     observed_end: float,
-    bound: float,
 ) -> Recovery | None:
-    """Recovery of Locust's web tasks from their per-second buckets; None without any web request."""
+    """Recovery of Locust's web tasks from their per-second buckets; None without any web request.
+
+    A second is down when at least `DOWN_SHARE` of its web requests failed; the web tasks are back
+    at the first second with successes after the last down second of the scope, if `stable_for`
+    seconds remain in it."""
     seconds: dict[int, list[int]] = {}
     for row in rows:
         if row.get("name") not in WEB_TASKS:
@@ -382,33 +384,20 @@ def recover_locust(
 
     def up(t: int) -> bool | None:
         requests, failures = seconds.get(t, (0, 0))
-        return None if requests == 0 else failures / requests <= bound
+        return None if requests == 0 else failures / requests < DOWN_SHARE
 
-    affected = False
-    for t in range(first, int(scope_end) + 1):
-        state = up(t)
-        if state is False:
-            affected = True
-            continue
-        if state is None:
-            continue
-        if t + span > scope_end:
-            break
-        window = [seconds.get(s, (0, 0)) for s in range(t, t + span)]
-        requests = sum(w[0] for w in window)
-        failures = sum(w[1] for w in window)
-        if requests and failures / requests <= bound and all(up(s) is not False for s in range(t, t + span)):
-            later_down = [s for s in range(t + span, int(scope_end) + 1) if up(s) is False]
-            if later_down and not any(up(s) for s in range(max(later_down) + 1, int(scope_end) + 1)):
-                at_least = max(0.0, scope_end - injection.reference)
-                note = f"Locust's web tasks back at {t} s, then failing again from {later_down[0]} s until the end"
-                return Recovery(WEB_USERS, injection, True, None, None, at_least, None, "", None, note)
-            moment = max(float(t), injection.end)
-            by, words = _cause(moment, injection, steps) if affected else ("unaffected", "never interrupted")
-            return Recovery(WEB_USERS, injection, affected, moment, moment, None, by, words, 1.0)
-    at_least = max(0.0, scope_end - injection.reference)
-    note = f"Locust's web tasks never stayed under {bound:.0%} errors for {stable_for:g} s"
-    return Recovery(WEB_USERS, injection, True, None, None, at_least, None, "", None, note)
+    down = [t for t in range(first, int(scope_end) + 1) if up(t) is False]
+    if not down:
+        moment = max(float(first), injection.end)
+        return Recovery(WEB_USERS, injection, False, moment, moment, None, "unaffected", "never interrupted", 1.0)
+    back = next((t for t in range(down[-1] + 1, int(scope_end) + 1) if up(t)), None)
+    if back is None or back + span > scope_end:
+        at_least = max(0.0, scope_end - injection.reference)
+        note = f"Locust's web tasks still failing ({DOWN_SHARE:.0%} or more of a second's requests) at {down[-1]} s"
+        return Recovery(WEB_USERS, injection, True, None, None, at_least, None, "", None, note)
+    moment = max(float(back), injection.end)
+    by, words = _cause(moment, injection, steps)
+    return Recovery(WEB_USERS, injection, True, moment, None, None, by, words, 1.0)
 
 
 def _worse(a: Recovery, b: Recovery) -> Recovery:
@@ -461,10 +450,6 @@ def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: f
     for listed in by_journey.values():
         listed.sort(key=lambda op: op.start)
     load_rows = [e.value for e in events if e.f == LOAD and "at" in e.value and "name" in e.value]
-    recorded = phase_value(events, "load").get("error_rate_bound")
-    bound = (
-        float(recorded) if isinstance(recorded, int | float) and not isinstance(recorded, bool) else DEFAULT_ERROR_RATE
-    )
     confirmed = confirmed_seqs(ops)
     recoveries: list[Recovery] = []
     repairs: dict[int, Intervention] = {}
@@ -474,7 +459,7 @@ def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: f
             if journey in by_journey:
                 found = recover_ops(journey, by_journey[journey], injection, steps, stable_for, observed[1])
             if journey == WEB_USERS and load_rows:
-                locust = recover_locust(load_rows, injection, steps, stable_for, observed[1], bound)
+                locust = recover_locust(load_rows, injection, steps, stable_for, observed[1])
                 if locust is not None:
                     found = locust if found is None else _worse(found, locust)
             if found is not None:

@@ -56,9 +56,9 @@ class LoadProfile:
     capacity_within: float = 0.10  # fraction of the before-fault throughput
     capacity_deadline: float = 60.0  # seconds after recovery
     slo_p95: float | None = 0.8  # seconds
-    max_error_rate: float = 0.01  # share of requests that may fail after recovery (slo.error_rate)
     workers: int = 0  # 0: one local process; N: a master and N worker processes
     source: str | None = None
+    max_error_rate: float = 0.01  # share of requests that may fail once every journey is back (slo.error_rate)
 
 
 class _Span(BaseModel):

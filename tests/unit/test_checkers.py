@@ -27,6 +27,7 @@ from harness.history import (
     FINAL_READ,
     HEARTBEAT,
     INJECT,
+    PHASE,
     READ,
     SESSION,
     WRITE,
@@ -46,6 +47,7 @@ ALL_CHECKERS = [  # every registered checker, in report order
     "corruption",
     "outages",
     "availability",
+    "liveness",
     "latency",
     "sessions",
     "redundancy",
@@ -88,11 +90,31 @@ class Rows:
             self.acked.append(seq)
         return seq
 
-    def inject(self, start: float, end: float | None) -> None:
-        self.op("fault", INJECT, start, end, "ok", {"fault": "kill", "target": "pg-primary"})
+    def inject(self, start: float, end: float | None, fault: str = "kill", target: str = "pg-primary", **value: Any) -> None:
+        self.op("fault", INJECT, start, end, "ok", {"fault": fault, "target": target, **value})
 
-    def final_read(self, t: float, seqs: Sequence[int], via: str = "sql", **extra: Any) -> None:
-        self.op("final", FINAL_READ, t, t + 0.5, "ok", {}, {"via": via, "seqs": list(seqs), **extra})
+    def final_read(
+        self,
+        t: float,
+        seqs: Sequence[int],
+        via: str = "both",
+        odoo: Sequence[int] | None = None,
+        **extra: Any,
+    ) -> None:
+        """The final read: SQL on the primary (and, with `via="both"`, through Odoo: `odoo` or the same seqs)."""
+        if via in ("sql", "both"):
+            value = {"via": "sql", "node": "pg-primary", "role": "primary", "seqs": list(seqs), **extra}
+            self.op("final", FINAL_READ, t, t + 0.2, "ok", {"via": "sql", "node": "pg-primary"}, value)
+        if via in ("odoo", "both"):
+            shown = list(seqs if odoo is None else odoo)
+            self.op("final", FINAL_READ, t + 0.3, t + 0.5, "ok", {"via": "odoo"}, {"via": "odoo", "seqs": shown})
+
+    def probes(self, t: float = 0.0, lanes: dict[str, float] | None = None) -> None:
+        value = {"phase": "probes", "lanes": lanes or {"w1": 0.2, "w2": 0.2}, "period": 0.1}
+        self.rows.append(("runner", "ok", PHASE, t, value))
+
+    def stopped(self, t: float) -> None:
+        self.rows.append(("runner", "ok", PHASE, t, {"phase": "probes-stopped"}))
 
     def events(self) -> list[Event]:
         return make(sorted(self.rows, key=lambda row: row[3]))
@@ -133,7 +155,9 @@ def verdicts_by_name(verdicts: Sequence[Verdict]) -> dict[str, Verdict]:
 
 def test_quiet_run_without_injection() -> None:
     rows = Rows()
+    rows.probes()
     two_writers(rows, 20.0)
+    rows.stopped(20.0)
     rows.final_read(21.0, rows.acked)
     verdicts = verdicts_by_name(run_checkers(rows.events(), CTX))
     assert list(verdicts) == ALL_CHECKERS
@@ -143,6 +167,7 @@ def test_quiet_run_without_injection() -> None:
     assert verdicts["availability"].metrics["availability"] == 1.0 and verdicts["availability"].status == "pass"
     assert verdicts["rpo"].metrics["lost_writes"] == 0 and verdicts["rpo"].status == "pass"
     assert verdicts["rpo"].metrics["acknowledged_writes"] == 200
+    assert verdicts["liveness"].status == "pass"
     assert verdicts["latency"].metrics["before"]["count"] == 200
     assert verdicts["latency"].metrics["during"] == {"p50": None, "p95": None, "p99": None, "count": 0}
     assert verdicts["sessions"].status == "unknown"  # no session probe ran
@@ -159,17 +184,20 @@ def test_clean_five_second_outage_rto_with_latency_correction() -> None:
     verdict = check_rto(events, CTX)
     m = verdict.metrics
     # Down 10.05..15.05; the first write after it is invoked at 15.1 and completes at 15.12;
-    # minus the 0.02 s baseline latency -> recovered at 15.10, RTO = 15.10 - 10.05.
+    # minus the 0.02 s baseline latency -> recovered at 15.10, RTO = 15.10 - 10.05; it stays up.
     assert m["rto_seconds"] == pytest.approx(5.05)
     assert abs(m["rto_seconds"] - 5.0) <= CTX.probe_period
-    assert m["baseline_latency_seconds"] == pytest.approx(0.02)
-    assert m["rto_resolution_seconds"] == 0.1
+    assert m["rto_journey"] == "integrations" and m["recovered_by"] == "self"
+    assert m["rto_first_success_seconds"] == pytest.approx(5.05)
+    assert m["rto_resolution_seconds"] == pytest.approx(0.1)
     assert m["injected"] is True and m["injections"] == 1
     assert m["fault_injected_at"] == "2026-01-01T00:00:10.000Z"
     assert m["recovered_at"] == "2026-01-01T00:00:15.100Z"
-    assert m["rto_stable_seconds"] == pytest.approx(15.12 - 10.05)
+    assert m["rto_by_journey"] == {
+        "integrations": {"rto_seconds": pytest.approx(5.05), "rto_seconds_at_least": None, "recovered_by": "self"}
+    }
     assert verdict.status == "pass" and verdict.margin == pytest.approx(900 - 5.05)
-    assert verdict.target == "RTO <= 900 s (warn <= 3600 s)"
+    assert verdict.target == "RTO <= 900 s (warn <= 3600 s); a journey counts as back once it stays up for 5 s"
 
 
 def test_a_write_that_slips_through_before_the_fault_bites_is_not_recovery() -> None:
@@ -180,14 +208,16 @@ def test_a_write_that_slips_through_before_the_fault_bites_is_not_recovery() -> 
     assert verdict.metrics["rto_seconds"] == pytest.approx(15.0 - 10.5)
 
 
-def test_rto_unknown_when_the_run_ends_before_recovery() -> None:
+def test_rto_unknown_only_when_the_run_is_too_short_to_tell() -> None:
     rows = Rows()
     rows.inject(10.0, 10.05)
     two_writers(rows, 20.0, down=(10.05, 999))
     verdict = check_rto(rows.events(), CTX)
     assert verdict.status == "unknown"
-    assert verdict.reason == "the run ended before the first successful business write after the fault"
-    assert verdict.metrics["rto_seconds"] is None and verdict.metrics["rto_stable_seconds"] is None
+    assert verdict.metrics["rto_seconds"] is None
+    assert verdict.metrics["rto_seconds_at_least"] == pytest.approx(19.92 - 10.05)
+    assert "the run was too short to tell" in verdict.reason
+    assert "integrations not back after kill on pg-primary" in verdict.reason
 
 
 def test_rto_judged_against_the_tier() -> None:
@@ -195,28 +225,32 @@ def test_rto_judged_against_the_tier() -> None:
     rows.inject(10.0, 10.0)
     rows.write("w1", 0.0, 0.1)
     rows.write("w1", 10.0, None)  # hangs: no completion
-    rows.write("w2", 1220.0, 1220.1)  # minus the 0.1 s baseline: RTO 1210 s, over 900 s, within 3600 s
+    for k in range(12):  # back at 1220 s (minus the 0.1 s baseline), and stays up
+        rows.write("w2", 1220.0 + k, 1220.1 + k)
     verdict = check_rto(rows.events(), CTX)
     assert verdict.status == "warn" and verdict.metrics["rto_seconds"] == 1210.0
     assert verdict.margin == -310.0 and "exceeds the tier-1 target of 900 s" in verdict.reason
     assert check_rto(rows.events(), CheckContext(tier=TIERS["tier-2"])).status == "pass"
 
 
-def test_stable_window_waits_for_all_probes_to_be_ok() -> None:
-    rows = clean_outage()
-    rows.op("r1", READ, 17.0, 17.01, "fail")  # a read fails after the writes came back
-    verdict = check_rto(rows.events(), CTX)
-    assert verdict.metrics["rto_seconds"] == pytest.approx(5.05)
-    # the first ok probe completion after the failed read (done 17.01): the write done at 17.02
-    assert verdict.metrics["rto_stable_seconds"] == pytest.approx(17.02 - 10.05)
+def test_a_recovery_must_stay_up_for_the_stability_window() -> None:
+    rows = Rows()
+    rows.inject(10.0, 10.05)
+    two_writers(rows, 30.0, down=(10.05, 15.05))
+    rows.write("w3", 16.0, 16.05, "fail")  # a relapse 0.9 s after the first success
+    m = check_rto(rows.events(), CTX).metrics
+    assert m["rto_first_success_seconds"] == pytest.approx(5.05)
+    # the first success that stays up 5 s is the one after the failed write (invoked 16.1, done 16.12)
+    assert m["rto_seconds"] == pytest.approx(16.12 - 0.02 - 10.05)
 
 
-def test_stable_window_needs_stable_for_seconds_before_run_end() -> None:
+def test_a_recovery_needs_its_window_inside_the_run() -> None:
     rows = clean_outage(until=18.0)
-    assert check_rto(rows.events(), CTX).metrics["rto_stable_seconds"] is None
-    assert check_rto(rows.events(), CheckContext(tier=CTX.tier, stable_for=2.0)).metrics["rto_stable_seconds"] == (
-        pytest.approx(15.12 - 10.05)
-    )
+    verdict = check_rto(rows.events(), CTX)
+    assert verdict.metrics["rto_seconds"] is None and verdict.status == "unknown"
+    assert "before the 5 s stability window could confirm it" in verdict.reason
+    short = check_rto(rows.events(), CheckContext(tier=CTX.tier, stable_for=2.0))
+    assert short.metrics["rto_seconds"] == pytest.approx(5.05)
 
 
 def _heartbeats(rows: Rows, times: Sequence[float], down: tuple[float, float], new_timeline: bool) -> None:
@@ -251,6 +285,17 @@ def test_heartbeat_oracle_is_none_without_heartbeats() -> None:
     assert m["oracle_rto_seconds"] is None and m["oracle_timeline_changed"] is None
 
 
+def test_rto_counts_from_the_start_of_a_fault_that_bites_at_once() -> None:
+    """A restart's whole outage happens inside the call: RTO from the call's start, bracket both ends."""
+    rows = Rows()
+    rows.inject(10.0, 12.0, fault="restart", target="traefik", takes_effect="start")
+    two_writers(rows, 30.0, down=(10.0, 12.1))
+    rows.final_read(31.0, rows.acked)
+    metrics = check_rto(rows.events(), CTX).metrics
+    assert metrics["rto_seconds"] == pytest.approx(2.1)
+    assert metrics["rto_bracket_seconds"] == [pytest.approx(0.1), pytest.approx(2.1)]
+
+
 # --- RPO --------------------------------------------------------------------------------------------
 
 
@@ -261,27 +306,30 @@ def _writes(n: int) -> Rows:
     return rows
 
 
-def test_lost_writes_exact_ids_and_span() -> None:
+def test_lost_writes_exact_ids_and_span_to_the_moment_of_loss() -> None:
     rows = _writes(100)
+    rows.inject(5.5, 5.6)  # a kill of the primary: it can lose data
     rows.final_read(20.0, [s for s in rows.acked if s not in (50, 51, 52)])
     verdict = check_rpo(rows.events(), CTX)
     m = verdict.metrics
     assert m["lost_writes"] == 3 and m["lost_seqs"] == [50, 51, 52] and m["lost_seqs_truncated"] is False
-    assert m["rpo_seconds"] == pytest.approx(5.22 - 5.0)  # latest completion - earliest invoke
+    assert m["rpo_seconds"] == pytest.approx(5.5 - 5.0)  # moment of loss - oldest lost write's invoke
+    assert m["rpo_censored"] is False and m["data_loss_fault_injected"] is True
     assert m["acknowledged_writes"] == 100 and m["attempted_writes"] == 100
-    assert verdict.status == "pass" and "3 acknowledged writes were lost" in verdict.reason
-    assert verdict.target == "RPO <= 300 s (warn <= 900 s)"
+    assert verdict.status == "warn" and verdict.reason.startswith("3 acknowledged writes were lost, spanning 0.5 s")
+    assert verdict.target == "RPO <= 300 s (warn <= 900 s); any lost acknowledged write is at least a warning"
 
 
 def test_lost_writes_spanning_beyond_the_tier_fail() -> None:
     rows = Rows()
     rows.write("w1", 0.0, 0.1)
-    rows.write("w1", 1000.0, 1000.1)
-    rows.write("w1", 1001.0, 1001.1)
-    rows.final_read(1002.0, [2])
+    rows.write("w1", 1.0, 1.1)
+    rows.inject(1001.0, 1001.05)
+    rows.write("w1", 1002.0, 1002.1)
+    rows.final_read(1003.0, [0, 2])
     verdict = check_rpo(rows.events(), CTX)
-    assert verdict.metrics["rpo_seconds"] == pytest.approx(1000.1)
-    assert verdict.status == "fail" and verdict.margin == pytest.approx(300 - 1000.1)
+    assert verdict.metrics["rpo_seconds"] == pytest.approx(1000.0)
+    assert verdict.status == "fail" and verdict.margin == pytest.approx(300 - 1000.0)
 
 
 def test_indeterminate_writes_are_never_lost_and_recovered_ones_are_counted() -> None:
@@ -300,19 +348,12 @@ def test_unexpected_and_duplicate_writes() -> None:
     rows = _writes(5)
     failed = rows.write("w1", 1.0, 1.1, "fail")
     rows.final_read(3.0, [*rows.acked, failed, 999], duplicates=[3])
-    m = check_rpo(rows.events(), CTX).metrics
+    verdict = check_rpo(rows.events(), CTX)
+    m = verdict.metrics
     assert m["failed_writes"] == 1
     assert m["unexpected_writes"] == 2 and m["unexpected_seqs"] == [999] and m["present_but_failed_seqs"] == [failed]
     assert m["duplicate_writes"] == 1 and m["duplicate_seqs"] == [3]
-
-
-def test_sql_read_wins_and_odoo_mismatch_is_reported() -> None:
-    rows = _writes(10)
-    rows.final_read(2.0, rows.acked, via="sql")
-    rows.final_read(3.0, rows.acked[:8], via="odoo")
-    m = check_rpo(rows.events(), CTX).metrics
-    assert m["lost_writes"] == 0 and m["final_read_via"] == "sql"
-    assert m["odoo_sql_mismatch"] == [8, 9]
+    assert verdict.status == "warn" and verdict.reason == "1 writes are stored twice"
 
 
 def test_lost_seq_list_is_capped() -> None:
@@ -324,28 +365,45 @@ def test_lost_seq_list_is_capped() -> None:
 
 def test_no_final_read_is_unknown() -> None:
     rows = _writes(10)
-    rows.op("final", FINAL_READ, 2.0, 3.0, "fail")
+    rows.op("final", FINAL_READ, 2.0, 3.0, "fail", {"via": "sql", "node": "pg-primary"})
     verdict = check_rpo(rows.events(), CTX)
     assert verdict.status == "unknown" and verdict.reason.startswith("no final read")
     assert verdict.metrics["acknowledged_writes"] == 10
+    assert verdict.metrics["final_read_nodes"] == {"pg-primary": "unreachable"}
+
+
+def test_no_final_read_through_odoo_is_unknown() -> None:
+    rows = _writes(10)
+    rows.final_read(2.0, rows.acked, via="sql")
+    verdict = check_rpo(rows.events(), CTX)
+    assert verdict.status == "unknown" and "through Odoo failed" in verdict.reason
 
 
 # --- outages and availability ---------------------------------------------------------------------
 
 
-def test_outages_are_seen_without_any_injection() -> None:
+def test_outages_with_no_fault_near_them_warn() -> None:
     rows = Rows()
     two_writers(rows, 20.0, down=(5.0, 6.0))
     events = rows.events()
     assert check_rto(events, CTX).metrics["injected"] is False
     verdict = check_outages(events, CTX)
-    assert verdict.status == "warn" and verdict.reason == "1 outage window seen by the probes"
+    assert verdict.status == "warn"
+    assert verdict.reason == "1 outage window with no fault, runbook step or heal near them: 5.0-6.0 s (1.02 s; w1, w2)"
     (window,) = verdict.metrics["outages"]
     assert window["start"] == 5.0 and window["end"] == pytest.approx(6.02)
-    assert window["duration_seconds"] == pytest.approx(1.02)
+    assert window["duration_seconds"] == pytest.approx(1.02) and window["explained_by"] is None
     assert window["start_wall"] == "2026-01-01T00:00:05.000Z" and window["end_wall"] == "2026-01-01T00:00:06.020Z"
     assert window["failed_probes"] == ["w1", "w2"] and window["failed_ops"] == 10
     assert window["open"] is False and window["short"] is False
+
+
+def test_an_outage_a_fault_explains_is_information() -> None:
+    verdict = check_outages(clean_outage().events(), CTX)
+    assert verdict.status == "pass" and verdict.metrics["unexplained_outages"] == 0
+    (window,) = verdict.metrics["outages"]
+    assert window["explained_by"] == "fault kill on pg-primary"
+    assert verdict.reason == "1 outage window(s), each explained by the drill"
 
 
 def test_outage_still_open_at_run_end() -> None:
@@ -392,12 +450,17 @@ def test_availability_and_error_budget_arithmetic() -> None:
     # writes-only window: first failed write invoked at 10.1, first ok write after it done at 15.12
     assert m["downtime_seconds"] == pytest.approx(5.02) and m["measured_seconds"] == 100.0
     assert m["availability"] == pytest.approx(0.9498) and m["availability_percent"] == pytest.approx(94.98)
+    assert m["availability_journey"] == "integrations"
     assert m["error_budget_used"] == pytest.approx(0.0502 / 0.0001)
-    assert m["total_writes"] == 1000 and m["ok_writes"] == 950
+    assert m["availability_by_journey"]["integrations"]["operations"] == 1000
+    assert m["availability_by_journey"]["integrations"]["ok_operations"] == 950
     # a fault drill is one incident: its downtime is judged against the monthly budget (Tier 1: 259.2 s)
+    assert m["monthly_budget_seconds"] == pytest.approx(259.2)
     assert m["monthly_error_budget_used"] == pytest.approx(5.02 / (0.0001 * 30 * 86400), rel=1e-4)
     assert verdict.status == "pass" and verdict.margin == pytest.approx(259.2 - 5.02)
-    assert verdict.target == "downtime of this incident <= 259 s (warn <= 1296 s): the tier-1 monthly error budget"
+    assert verdict.target == (
+        "downtime of this incident <= 259 s (warn <= 1296 s): the tier-1 monthly downtime budget at 99.99%"
+    )
 
 
 def test_an_incident_over_the_monthly_budget_fails() -> None:
@@ -407,18 +470,7 @@ def test_an_incident_over_the_monthly_budget_fails() -> None:
     rows.final_read(1501.0, rows.acked)
     verdict = check_availability(rows.events(), CheckContext(tier=CTX.tier, run_end=1500.0))
     assert verdict.status == "fail"
-    assert verdict.reason == "this incident's 1390.0 s of downtime exceeds the tier-1 monthly budget"
-
-
-def test_rto_counts_from_the_start_of_a_fault_that_bites_at_once() -> None:
-    """A restart's whole outage happens inside the call: RTO from the call's start, bracket both ends."""
-    rows = Rows()
-    rows.op("fault", INJECT, 10.0, 12.0, "ok", {"fault": "restart", "target": "traefik", "takes_effect": "start"})
-    two_writers(rows, 30.0, down=(10.0, 12.1))
-    rows.final_read(31.0, rows.acked)
-    metrics = check_rto(rows.events(), CTX).metrics
-    assert metrics["rto_seconds"] == pytest.approx(2.1)
-    assert metrics["rto_bracket_seconds"] == [pytest.approx(0.1), pytest.approx(2.1)]
+    assert verdict.reason == "this incident's 1390.0 s of integrations downtime exceeds the tier-1 monthly budget"
 
 
 def test_availability_warn_band_and_negative_margin() -> None:
@@ -431,11 +483,23 @@ def test_availability_warn_band_and_negative_margin() -> None:
     assert m["availability"] == pytest.approx(0.99898)
     assert m["error_budget_used"] == pytest.approx(1.02)
     assert verdict.status == "warn" and verdict.margin == pytest.approx(0.99898 - 0.999)
+    assert verdict.unit == "fraction"
     assert verdict.target == "availability >= 99.9% (warn >= 99.5%)"
 
 
-def test_availability_unknown_without_writes() -> None:
-    assert check_availability(make([("r1", "invoke", READ, 0.0)]), CTX).status == "unknown"
+def test_availability_unknown_without_any_journey() -> None:
+    assert check_availability(make([("hb", "invoke", HEARTBEAT, 0.0)]), CTX).status == "unknown"
+
+
+def test_availability_judges_the_worst_journey() -> None:
+    rows = clean_outage(until=60.0)
+    for k in range(60):  # web users down from 10 s to 40 s
+        kind: Kind = "fail" if 10 <= k < 40 else "ok"
+        rows.op("s1", SESSION, k + 0.5, k + 0.6, kind, {"session": 1}, {"logged_in": True} if kind == "ok" else {})
+    m = check_availability(rows.events(), CheckContext(tier=CTX.tier, run_end=60.0)).metrics
+    assert m["availability_journey"] == "web users"
+    assert m["downtime_seconds"] == pytest.approx(40.6 - 10.5)
+    assert m["availability_by_journey"]["integrations"]["downtime_seconds"] == pytest.approx(5.02)
 
 
 # --- latency ----------------------------------------------------------------------------------------

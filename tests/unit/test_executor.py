@@ -209,7 +209,7 @@ def test_window_availability_and_the_guard() -> None:
 
 def test_checkers_follow_the_scenario() -> None:
     plain = scenario(Step(1.0, "kill", "odoo-1"))
-    assert checkers_for(plain) == ["rto", "rpo", "outages", "availability", "latency"]
+    assert checkers_for(plain) == ["rto", "rpo", "outages", "availability", "liveness", "latency"]
     full = parse_scenario(
         {
             "name": "x",

@@ -240,6 +240,8 @@ def test_the_executor_records_a_release_as_the_injection_at_its_start(tmp_path: 
         "target": "odoo-1",
         "release": "broken-write",
         "takes_effect": "start",
+        "damages_data": False,  # a change to production: it can break users' journeys, not their data
+        "may_lose_data": False,
     }
     (runbook,) = run_checkers(events, CheckContext(tier=load_tiers()["tier-1"]), ["runbook"])
     assert runbook.status == "pass"

@@ -62,6 +62,7 @@ class Verdict:
     target: str = ""
     margin: float | None = None
     reason: str = ""
+    unit: str = "s"
 
 
 def _history() -> list[Event]:
@@ -211,7 +212,7 @@ def _write(run_dir: Path, summary: RunSummary | None = None, events: list[Event]
 def test_report_json_has_every_required_key_and_the_figures() -> None:
     doc = report_json(_summary())
     assert doc.keys() >= REQUIRED_KEYS
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["verdict"] == "fail"
     assert doc["rto_seconds"] == 3.8
     assert doc["rto_resolution_seconds"] == 0.25
@@ -222,7 +223,7 @@ def test_report_json_has_every_required_key_and_the_figures() -> None:
     assert doc["recovered_at"] == "2026-01-01T00:00:14.000Z"
     assert doc["outages"][0]["duration_seconds"] == 3.8
     assert [c["checker"] for c in doc["checks"]] == ["rto", "rpo", "outages", "availability", "latency", "sessions"]
-    assert set(doc["checks"][1]) == {"checker", "status", "target", "margin", "reason", "metrics"}
+    assert set(doc["checks"][1]) == {"checker", "status", "target", "margin", "margin_unit", "reason", "metrics"}
     assert doc["checks"][1]["metrics"]["lost_seqs"] == [17, 18]
     json.dumps(doc, allow_nan=False)
 
