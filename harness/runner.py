@@ -127,8 +127,8 @@ def run_scenario(
                 stack.down()
             if aborted is not None:
                 history.record("runner", "info", h.ABORT, {"reason": aborted})
-            outcome = _report(
-                run_dir, scenario, tier, history, stack.run_id, started_at, stack_info, evidence, sign_key
+            outcome = write_report(
+                run_dir, scenario, tier, history.events(), stack.run_id, started_at, stack_info, evidence, sign_key
             )
             progress(f"run directory: {outcome.run_dir} (verdict {outcome.verdict})")
     return outcome
@@ -259,32 +259,38 @@ def _version(service: str, container: Any, stack: Stack) -> str:
     return "?"
 
 
-def _evidence(stack: Stack, scenario: Scenario, tier: Tier) -> dict[str, bytes]:
+def scenario_evidence(scenario: Scenario, tier: Tier) -> dict[str, bytes]:
+    """The scenario and the tier as run: what `odoo-chaos check` judges the history with again."""
     evidence: dict[str, bytes] = {}
     if scenario.source and Path(scenario.source).is_file():
         evidence["scenario.yaml"] = Path(scenario.source).read_bytes()
     evidence["scenario.json"] = json.dumps(asdict(scenario), indent=2, default=str).encode()
     evidence["tier.json"] = json.dumps(asdict(tier), indent=2, default=str).encode()
+    return evidence
+
+
+def _evidence(stack: Stack, scenario: Scenario, tier: Tier) -> dict[str, bytes]:
+    evidence = scenario_evidence(scenario, tier)
     for service, container in stack.containers.items():
         with contextlib.suppress(Exception):
             evidence[f"logs/{service}.log"] = container.get_wrapped_container().logs(tail=5000, timestamps=True)
     return evidence
 
 
-def _report(
+def write_report(
     run_dir: Path,
     scenario: Scenario,
     tier: Tier,
-    history: History,
+    events: Sequence[h.Event],
     run_id: str,
     started_at: str,
     stack_info: dict[str, Any],
     evidence: dict[str, bytes],
     sign_key: Path | None,
 ) -> RunOutcome:
+    """Judge the run (`harness.judgement`) and write its directory: reports, evidence, SHA256SUMS, signature."""
     from harness import signing
 
-    events = history.events()
     judged = judge_run(scenario, tier, events)
     key = signing.load_private_key(sign_key) if sign_key is not None else None
     summary = RunSummary(

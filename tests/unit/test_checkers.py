@@ -90,7 +90,9 @@ class Rows:
             self.acked.append(seq)
         return seq
 
-    def inject(self, start: float, end: float | None, fault: str = "kill", target: str = "pg-primary", **value: Any) -> None:
+    def inject(
+        self, start: float, end: float | None, fault: str = "kill", target: str = "pg-primary", **value: Any
+    ) -> None:
         self.op("fault", INJECT, start, end, "ok", {"fault": fault, "target": target, **value})
 
     def final_read(

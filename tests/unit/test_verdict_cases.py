@@ -325,7 +325,13 @@ def test_11_errors_after_every_journey_is_back_fail_the_load_check() -> None:
     rows = _zone_outage_under_load()
     for second in range(80, 90):  # a tail of failures Locust sees but no probe does (under the down share)
         rows.rows.append(
-            ("load", "info", LOAD, second + 0.995, {"at": float(second), "name": "open-partner", "count": 10, "failures": 1, "hist": {}})
+            (
+                "load",
+                "info",
+                LOAD,
+                second + 0.995,
+                {"at": float(second), "name": "open-partner", "count": 10, "failures": 1, "hist": {}},
+            )
         )
     verdict = check_load(rows.events(), CheckContext(tier=TIER_1, run_end=90.0))
     assert verdict.status == "fail" and "failed after every journey was back (bound 1.0%)" in verdict.reason
@@ -345,7 +351,12 @@ def _bad_delete(restore_ok: bool = True) -> Rows:
     writers(rows, 0.0, 10.0)
     rows.inject(10.0, 10.1, fault="bad-delete", target="pg-primary", damages_data=True, may_lose_data=True)
     rows.op(
-        "runbook", ACTION, 15.0, 18.0, "ok" if restore_ok else "fail", {"action": "pitr-restore", "target": "pg-primary"}
+        "runbook",
+        ACTION,
+        15.0,
+        18.0,
+        "ok" if restore_ok else "fail",
+        {"action": "pitr-restore", "target": "pg-primary"},
     )
     writers(rows, 10.1, 40.0, down=[(15.0, 18.0)])
     kept = [s for s in rows.acked if s < 90 or s >= 180]  # the restore kept what came before its target
