@@ -17,9 +17,12 @@ at least `stable_for` seconds of the scope follow its completion. A journey that
 failed again later in the scope (a relapse, a second outage while the zone is still cut off)
 recovers only after its last failure; one still failing when the scope ends is not recovered. The
 proving operation was often already in flight when service came back, so its normal latency (the
-median of the journey's ok operations before the injection) is subtracted: `recovered_at =
-max(inject_end, completion - latency)`. Not recovered: the lower bound `at_least` = scope end -
-the moment it bit. The first success after the fault, stable or not, is kept beside it.
+median of the journey's ok operations before the injection) is subtracted, giving the latest the
+journey can have come back; the last failure the journey saw before that moment (a refused call,
+or a queued one that timed out: down then) is the earliest. The recovery is the middle of that
+bracket (the unbiased estimate: the truth lies anywhere in it), or the latest when no failure
+precedes it. Not recovered: the lower bound `at_least` = scope end - the moment it bit. The first
+success after the fault, stable or not, is kept beside it.
 
 The *data* journey recovers at the first ok write invoked after a repair (a restore, or a failover
 away from the damaged node) completed, whose row the final read confirms (on the primary and
@@ -68,22 +71,27 @@ DOWN_SHARE = 0.25  # Locust: a second in which this share of web requests failed
 
 @dataclass(frozen=True, slots=True)
 class Injection:
-    """One `inject` operation and the part of the run it owns."""
+    """An injection (or several started together: one incident) and the part of the run it owns."""
 
     number: int  # 1-based, in order of start
-    op: Op
+    op: Op  # the first inject operation of the incident
     start: float
-    end: float
+    end: float  # when the last of its calls returned
     reference: float  # the moment it bit (RTO counts from here)
-    scope_end: float  # next injection's start, or the end of the observation
+    scope_end: float  # next incident's start, or the end of the observation
     fault: str
     target: str
     damages_data: bool
     may_lose_data: bool
+    parts: tuple[tuple[str, str], ...] = ()  # (fault, target) of every inject operation in it
 
     @property
     def label(self) -> str:
-        return f"{self.fault} on {self.target}"
+        return ", ".join(f"{fault} on {target}" for fault, target in self.parts or ((self.fault, self.target),))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(target for _, target in self.parts or ((self.fault, self.target),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,27 +183,37 @@ def may_lose_data(value: dict[str, Any]) -> bool:
     return _flag(value, "may_lose_data", damages_data(value) or on_database)
 
 
-def injections(ops: Sequence[Op], observed_end: float) -> list[Injection]:
+def injections(ops: Sequence[Op], observed_end: float, together: float = 5.0) -> list[Injection]:
+    """The run's incidents: inject operations, those starting within `together` s of the previous one's
+    return grouped into one (faults injected at the same moment are one incident, measured as one)."""
     found = sorted((op for op in ops if op.f == INJECT), key=lambda op: op.start)
+    groups: list[list[Op]] = []
+    for op in found:
+        if groups and op.start < max(o.end if o.end is not None else o.start for o in groups[-1]) + together:
+            groups[-1].append(op)
+        else:
+            groups.append([op])
     out: list[Injection] = []
-    for i, op in enumerate(found):
-        start = op.start
-        end = op.end if op.end is not None else start
-        reference = start if op.invoke.value.get("takes_effect") == "start" else end
-        scope_end = found[i + 1].start if i + 1 < len(found) else max(observed_end, end)
-        value = op.invoke.value
+    for i, group in enumerate(groups):
+        first = group[0]
+        start = first.start
+        end = max(op.end if op.end is not None else op.start for op in group)
+        bites = [op.start if op.invoke.value.get("takes_effect") == "start" else (op.end or op.start) for op in group]
+        scope_end = groups[i + 1][0].start if i + 1 < len(groups) else max(observed_end, end)
+        values = [op.invoke.value for op in group]
         out.append(
             Injection(
                 number=i + 1,
-                op=op,
+                op=first,
                 start=start,
                 end=end,
-                reference=reference,
+                reference=min(bites),
                 scope_end=scope_end,
-                fault=str(value.get("fault", "?")),
-                target=str(value.get("target", "?")),
-                damages_data=damages_data(value),
-                may_lose_data=may_lose_data(value),
+                fault=str(values[0].get("fault", "?")),
+                target=str(values[0].get("target", "?")),
+                damages_data=any(damages_data(v) for v in values),
+                may_lose_data=any(may_lose_data(v) for v in values),
+                parts=tuple((str(v.get("fault", "?")), str(v.get("target", "?"))) for v in values),
             )
         )
     return out
@@ -318,7 +336,11 @@ def recover_ops(
     candidate = min(finals, key=lambda op: op.end or 0.0, default=None)
     where = "the next injection" if injection.scope_end < observed_end else "the end"
     if candidate is not None and (candidate.end or 0.0) + stable_for <= scope_end:
-        recovered = estimate(candidate)
+        upper = estimate(candidate)
+        # the last failure seen before it: down then (a refused or failed call, or a queued one that timed out)
+        seen_down = [op.end for op in in_scope if not good(op) and op.end is not None and op.end <= upper]
+        lower = max((t for t in seen_down if t >= injection.end), default=None)
+        recovered = upper if lower is None else (lower + upper) / 2
         affected = bool(bad) or after is not None
         if not affected and candidate.start - injection.start > 3 * _interval(starts, injection.start):
             affected = True  # a silent stretch after the fault is not a journey that never failed
@@ -440,7 +462,7 @@ def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: f
     """Every journey's recovery after every injection (pure: the history and the stability window)."""
     ops = pair(events)
     observed = observation(events, run_end if run_end is not None else max((e.time for e in events), default=0.0))
-    injected = injections(ops, observed[1])
+    injected = injections(ops, observed[1], stable_for)
     steps = interventions(ops)
     by_journey: dict[str, list[Op]] = {}
     for op in ops:
@@ -492,7 +514,7 @@ def _repair(steps: Iterable[Intervention], injection: Injection) -> Intervention
             continue
         if not injection.start <= step.start < injection.scope_end:
             continue
-        if step.name == "promote-standby" and step.target == injection.target:
+        if step.name == "promote-standby" and step.target in injection.targets:
             continue  # promoting the damaged node itself repairs nothing
         return step
     return None

@@ -1,8 +1,9 @@
 """Outage windows: the stretches of time the probes saw the service down, and whether a fault explains them.
 
 A window starts at the invoke of a probe operation that did not succeed (fail, info, or never
-completed) and ends at the completion of the first ok operation that can prove recovery invoked
-after that start: a write or a read (by default) for a failed write or read, a session check for a
+completed) and ends where recovery most likely came, before the completion of the first ok
+operation that can prove recovery invoked after that start (the middle between the last failure
+seen and that completion less the usual latency, as the RTO reads it): a write or a read (by default) for a failed write or read, a session check for a
 failed session check (a Redis outage breaks web sessions while writes succeed: one window for the
 whole session outage, not one per failed check); if none came, it stays open until the run end.
 Overlapping windows are merged. Short windows (under two probe periods) are still listed, flagged
@@ -38,6 +39,8 @@ class Window:
     open: bool  # still down when the run ended
     failed_probes: tuple[str, ...]  # sorted process names with a non-ok op in the window
     failed_ops: int
+    failed_ends: tuple[float, ...] = ()  # when the window's failed operations completed
+    sessions_only: bool = False  # only session checks failed in it (a session check proves its recovery)
 
     @property
     def duration(self) -> float:
@@ -75,7 +78,27 @@ def outage_windows(ops: Sequence[Op], run_end: float, recovery_fs: Collection[st
         start, end, is_open, group = p_start, p_end, p_open, [op]
     if group:
         windows.append(_window(start, end, is_open, group))
-    return windows
+    business_latency = _median_latency(ops, recovery_fs)
+    session_latency = _median_latency(ops, {SESSION})
+    return [_settle_end(window, session_latency if window.sessions_only else business_latency) for window in windows]
+
+
+def _median_latency(ops: Sequence[Op], fs: Collection[str]) -> float:
+    done = sorted(op.latency for op in ops if op.f in fs and op.kind == "ok" and op.latency is not None)
+    return done[len(done) // 2] if done else 0.0
+
+
+def _settle_end(window: Window, latency: float) -> Window:
+    """The window ends where the recovery most likely was: between the last failure the probes saw and the
+    proving success (minus its usual latency: it was often queued while the service was down)."""
+    if window.open:
+        return window
+    latest = max(window.start, window.end - latency)
+    seen = [t for t in window.failed_ends if t <= latest]
+    end = latest if not seen else max(window.start, (max(seen) + latest) / 2)
+    return Window(
+        window.start, end, False, window.failed_probes, window.failed_ops, window.failed_ends, window.sessions_only
+    )
 
 
 def _proofs(ops: Sequence[Op], fs: Collection[str]) -> tuple[list[float], list[float]]:
@@ -94,7 +117,10 @@ def _proofs(ops: Sequence[Op], fs: Collection[str]) -> tuple[list[float], list[f
 
 
 def _window(start: float, end: float, is_open: bool, ops: list[Op]) -> Window:
-    return Window(start, max(start, end), is_open, tuple(sorted({op.process for op in ops})), len(ops))
+    ends = tuple(op.end for op in ops if op.end is not None)
+    probes = tuple(sorted({op.process for op in ops}))
+    only_sessions = all(op.f == SESSION for op in ops)
+    return Window(start, max(start, end), is_open, probes, len(ops), ends, only_sessions)
 
 
 def window_metrics(window: Window, clock: WallClock, probe_period: float) -> dict[str, Any]:

@@ -124,6 +124,7 @@ def _record(recovery: Recovery, clock: WallClock) -> dict[str, Any]:
         "injection": injection.number,
         "fault": injection.fault,
         "target": injection.target,
+        "incident": injection.label,
         "journey": recovery.journey,
         "rto_seconds": None if recovery.rto is None else ms(recovery.rto),
         "rto_seconds_at_least": None if recovery.at_least is None else ms(recovery.at_least),
@@ -160,7 +161,8 @@ def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         "fault_injected_at": None,
         "recovered_at": None,
         "injected": bool(found.injections),
-        "injections": len(found.injections),
+        "injections": sum(len(i.parts) or 1 for i in found.injections),
+        "incidents": len(found.injections),
     }
     if not found.injections:
         return Verdict("rto", "pass", metrics, target, reason="no fault was injected: nothing to recover from")

@@ -185,20 +185,21 @@ def test_clean_five_second_outage_rto_with_latency_correction() -> None:
     events = clean_outage().events()
     verdict = check_rto(events, CTX)
     m = verdict.metrics
-    # Down 10.05..15.05; the first write after it is invoked at 15.1 and completes at 15.12;
-    # minus the 0.02 s baseline latency -> recovered at 15.10, RTO = 15.10 - 10.05; it stays up.
-    assert m["rto_seconds"] == pytest.approx(5.05)
+    # Down 10.05..15.05. The first write after it is invoked at 15.1 and completes at 15.12: minus the
+    # 0.02 s baseline latency, back by 15.10 at the latest. The last failure came back at 15.02: down
+    # then. Recovered in the middle, 15.06: RTO = 15.06 - 10.05, within the probe period of the truth.
+    assert m["rto_seconds"] == pytest.approx(5.01)
     assert abs(m["rto_seconds"] - 5.0) <= CTX.probe_period
     assert m["rto_journey"] == "integrations" and m["recovered_by"] == "self"
     assert m["rto_first_success_seconds"] == pytest.approx(5.05)
     assert m["rto_resolution_seconds"] == pytest.approx(0.1)
     assert m["injected"] is True and m["injections"] == 1
     assert m["fault_injected_at"] == "2026-01-01T00:00:10.000Z"
-    assert m["recovered_at"] == "2026-01-01T00:00:15.100Z"
+    assert m["recovered_at"] == "2026-01-01T00:00:15.060Z"
     assert m["rto_by_journey"] == {
-        "integrations": {"rto_seconds": pytest.approx(5.05), "rto_seconds_at_least": None, "recovered_by": "self"}
+        "integrations": {"rto_seconds": pytest.approx(5.01), "rto_seconds_at_least": None, "recovered_by": "self"}
     }
-    assert verdict.status == "pass" and verdict.margin == pytest.approx(900 - 5.05)
+    assert verdict.status == "pass" and verdict.margin == pytest.approx(900 - 5.01)
     assert verdict.target == "RTO <= 900 s (warn <= 3600 s); a journey counts as back once it stays up for 5 s"
 
 
@@ -207,7 +208,8 @@ def test_a_write_that_slips_through_before_the_fault_bites_is_not_recovery() -> 
     rows.inject(10.0, 10.5)  # the injection call takes 0.5 s
     two_writers(rows, 30.0, down=(10.3, 15.0))  # writes at 10.0..10.2 still succeed
     verdict = check_rto(rows.events(), CTX)
-    assert verdict.metrics["rto_seconds"] == pytest.approx(15.0 - 10.5)
+    # last failure back at 14.92, first success no later than 15.00: recovered at 14.96
+    assert verdict.metrics["rto_seconds"] == pytest.approx(14.96 - 10.5)
 
 
 def test_rto_unknown_only_when_the_run_is_too_short_to_tell() -> None:
@@ -242,8 +244,8 @@ def test_a_recovery_must_stay_up_for_the_stability_window() -> None:
     rows.write("w3", 16.0, 16.05, "fail")  # a relapse 0.9 s after the first success
     m = check_rto(rows.events(), CTX).metrics
     assert m["rto_first_success_seconds"] == pytest.approx(5.05)
-    # the first success that stays up 5 s is the one after the failed write (invoked 16.1, done 16.12)
-    assert m["rto_seconds"] == pytest.approx(16.12 - 0.02 - 10.05)
+    # back for good after the failed write (done 16.05): the write invoked 16.1, done 16.12 -> by 16.10
+    assert m["rto_seconds"] == pytest.approx((16.05 + 16.10) / 2 - 10.05)
 
 
 def test_a_recovery_needs_its_window_inside_the_run() -> None:
@@ -252,7 +254,7 @@ def test_a_recovery_needs_its_window_inside_the_run() -> None:
     assert verdict.metrics["rto_seconds"] is None and verdict.status == "unknown"
     assert "before the 5 s stability window could confirm it" in verdict.reason
     short = check_rto(rows.events(), CheckContext(tier=CTX.tier, stable_for=2.0))
-    assert short.metrics["rto_seconds"] == pytest.approx(5.05)
+    assert short.metrics["rto_seconds"] == pytest.approx(5.01)
 
 
 def _heartbeats(rows: Rows, times: Sequence[float], down: tuple[float, float], new_timeline: bool) -> None:
@@ -294,8 +296,8 @@ def test_rto_counts_from_the_start_of_a_fault_that_bites_at_once() -> None:
     two_writers(rows, 30.0, down=(10.0, 12.1))
     rows.final_read(31.0, rows.acked)
     metrics = check_rto(rows.events(), CTX).metrics
-    assert metrics["rto_seconds"] == pytest.approx(2.1)
-    assert metrics["rto_bracket_seconds"] == [pytest.approx(0.1), pytest.approx(2.1)]
+    assert metrics["rto_seconds"] == pytest.approx(2.06)  # between the last failure (12.02) and 12.10
+    assert metrics["rto_bracket_seconds"] == [pytest.approx(0.06), pytest.approx(2.06)]
 
 
 # --- RPO --------------------------------------------------------------------------------------------
@@ -391,11 +393,12 @@ def test_outages_with_no_fault_near_them_warn() -> None:
     assert check_rto(events, CTX).metrics["injected"] is False
     verdict = check_outages(events, CTX)
     assert verdict.status == "warn"
-    assert verdict.reason == "1 outage window with no fault, runbook step or heal near them: 5.0-6.0 s (1.02 s; w1, w2)"
+    assert verdict.reason == "1 outage window with no fault, runbook step or heal near them: 5.0-6.0 s (0.96 s; w1, w2)"
     (window,) = verdict.metrics["outages"]
-    assert window["start"] == 5.0 and window["end"] == pytest.approx(6.02)
-    assert window["duration_seconds"] == pytest.approx(1.02) and window["explained_by"] is None
-    assert window["start_wall"] == "2026-01-01T00:00:05.000Z" and window["end_wall"] == "2026-01-01T00:00:06.020Z"
+    # the last failure came back at 5.92, the first success (invoked 6.0, done 6.02) proves 6.00: ends at 5.96
+    assert window["start"] == 5.0 and window["end"] == pytest.approx(5.96)
+    assert window["duration_seconds"] == pytest.approx(0.96) and window["explained_by"] is None
+    assert window["start_wall"] == "2026-01-01T00:00:05.000Z" and window["end_wall"] == "2026-01-01T00:00:05.960Z"
     assert window["failed_probes"] == ["w1", "w2"] and window["failed_ops"] == 10
     assert window["open"] is False and window["short"] is False
 
@@ -430,7 +433,8 @@ def test_short_windows_are_listed_and_flagged_and_overlaps_merge() -> None:
     rows.op("r1", READ, 5.0, 5.5)
     rows.write("w2", 7.0, 7.02)
     windows = check_outages(rows.events(), CTX).metrics["outages"]
-    assert [(w["start"], w["end"], w["short"]) for w in windows] == [(1.0, 1.02, True), (3.0, 5.5, False)]
+    # the second window: failures seen until 4.1, the read invoked at 5.0 proves it by 5.48: ends at 4.79
+    assert [(w["start"], w["end"], w["short"]) for w in windows] == [(1.0, 1.0, True), (3.0, 4.79, False)]
     assert windows[1]["failed_probes"] == ["r1", "s1", "w1"] and windows[1]["failed_ops"] == 3
 
 
@@ -442,24 +446,24 @@ def test_failing_sessions_are_one_window_even_while_writes_succeed() -> None:
         kind: Kind = "fail" if 2 <= k < 5 else "ok"
         rows.op("s1", SESSION, k + 0.5, k + 0.6, kind, {"session": 1}, {"logged_in": True} if kind == "ok" else {})
     windows = check_outages(rows.events(), CTX).metrics["outages"]
-    assert [(w["start"], w["end"], w["failed_probes"]) for w in windows] == [(2.5, 5.6, ["s1"])]
+    assert [(w["start"], w["end"], w["failed_probes"]) for w in windows] == [(2.5, 5.05, ["s1"])]
 
 
 def test_availability_and_error_budget_arithmetic() -> None:
     rows = clean_outage(until=100.0)
     verdict = check_availability(rows.events(), CheckContext(tier=CTX.tier, run_end=100.0))
     m = verdict.metrics
-    # writes-only window: first failed write invoked at 10.1, first ok write after it done at 15.12
-    assert m["downtime_seconds"] == pytest.approx(5.02) and m["measured_seconds"] == 100.0
-    assert m["availability"] == pytest.approx(0.9498) and m["availability_percent"] == pytest.approx(94.98)
+    # writes-only window: first failed write invoked at 10.1, back between 15.02 and 15.10: 15.06
+    assert m["downtime_seconds"] == pytest.approx(4.96) and m["measured_seconds"] == 100.0
+    assert m["availability"] == pytest.approx(0.9504) and m["availability_percent"] == pytest.approx(95.04)
     assert m["availability_journey"] == "integrations"
-    assert m["error_budget_used"] == pytest.approx(0.0502 / 0.0001)
+    assert m["error_budget_used"] == pytest.approx(0.0496 / 0.0001)
     assert m["availability_by_journey"]["integrations"]["operations"] == 1000
     assert m["availability_by_journey"]["integrations"]["ok_operations"] == 950
     # a fault drill is one incident: its downtime is judged against the monthly budget (Tier 1: 259.2 s)
     assert m["monthly_budget_seconds"] == pytest.approx(259.2)
-    assert m["monthly_error_budget_used"] == pytest.approx(5.02 / (0.0001 * 30 * 86400), rel=1e-4)
-    assert verdict.status == "pass" and verdict.margin == pytest.approx(259.2 - 5.02)
+    assert m["monthly_error_budget_used"] == pytest.approx(4.96 / (0.0001 * 30 * 86400), rel=1e-4)
+    assert verdict.status == "pass" and verdict.margin == pytest.approx(259.2 - 4.96)
     assert verdict.target == (
         "downtime of this incident <= 259 s (warn <= 1296 s): the tier-1 monthly downtime budget at 99.99%"
     )
@@ -478,13 +482,14 @@ def test_an_incident_over_the_monthly_budget_fails() -> None:
 def test_availability_warn_band_and_negative_margin() -> None:
     rows = Rows()
     for t in range(1000):
-        rows.write("w1", float(t), t + 0.02, "fail" if t == 500 else "ok")
+        rows.write("w1", float(t), t + 0.02, "fail" if t in (500, 501) else "ok")
     verdict = check_availability(rows.events(), CheckContext(tier=TIERS["tier-3"], run_end=1000.0))
     m = verdict.metrics
-    assert m["downtime_seconds"] == pytest.approx(1.02)
-    assert m["availability"] == pytest.approx(0.99898)
-    assert m["error_budget_used"] == pytest.approx(1.02)
-    assert verdict.status == "warn" and verdict.margin == pytest.approx(0.99898 - 0.999)
+    # down from 500.0 to between 501.02 (last failure back) and 502.0 (first success, less its latency)
+    assert m["downtime_seconds"] == pytest.approx(1.51)
+    assert m["availability"] == pytest.approx(0.99849)
+    assert m["error_budget_used"] == pytest.approx(1.51)
+    assert verdict.status == "warn" and verdict.margin == pytest.approx(0.99849 - 0.999)
     assert verdict.unit == "fraction"
     assert verdict.target == "availability >= 99.9% (warn >= 99.5%)"
 
@@ -500,8 +505,8 @@ def test_availability_judges_the_worst_journey() -> None:
         rows.op("s1", SESSION, k + 0.5, k + 0.6, kind, {"session": 1}, {"logged_in": True} if kind == "ok" else {})
     m = check_availability(rows.events(), CheckContext(tier=CTX.tier, run_end=60.0)).metrics
     assert m["availability_journey"] == "web users"
-    assert m["downtime_seconds"] == pytest.approx(40.6 - 10.5)
-    assert m["availability_by_journey"]["integrations"]["downtime_seconds"] == pytest.approx(5.02)
+    assert m["downtime_seconds"] == pytest.approx((39.6 + 40.5) / 2 - 10.5)
+    assert m["availability_by_journey"]["integrations"]["downtime_seconds"] == pytest.approx(4.96)
 
 
 # --- latency ----------------------------------------------------------------------------------------
