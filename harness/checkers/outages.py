@@ -1,11 +1,12 @@
 """Outage windows: the stretches of time the probes saw the service down, and whether a fault explains them.
 
 A window starts at the invoke of a probe operation that did not succeed (fail, info, or never
-completed) and ends where recovery most likely came, before the completion of the first ok
-operation that can prove recovery invoked after that start (the middle between the last failure
-seen and that completion less the usual latency, as the RTO reads it): a write or a read (by default) for a failed write or read, a session check for a
-failed session check (a Redis outage breaks web sessions while writes succeed: one window for the
-whole session outage, not one per failed check); if none came, it stays open until the run end.
+completed). It ends where recovery most likely came before the completion of the first ok
+operation that can prove recovery, invoked after that start: a write or a read (by default) for a
+failed write or read, a session check for a failed session check (a Redis outage breaks web
+sessions while writes succeed: one window for the whole session outage, not one per failed
+check). "Most likely" is the middle between the last failure seen and that completion less the
+usual latency, as the RTO reads it. If no proof came, the window stays open until the run end.
 Overlapping windows are merged. Short windows (under two probe periods) are still listed, flagged
 `short`: they may be a single slow probe rather than an outage, and hiding them would be dishonest.
 `outage_windows` is shared with the availability checker, which runs it per journey.
