@@ -380,9 +380,16 @@ def load_command(
 
 
 def _print_outcome(name: str, tier: str, verdict: str, report: dict[str, Any], run_dir: Path) -> None:
+    rto = report.get("rto_seconds")
+    bound = report.get("rto_seconds_at_least")
+    journey = report.get("rto_journey")
+    rto_text = _fmt(rto) if rto is not None or bound is None else f"at least {bound} s"
+    if journey:
+        rto_text += f" ({journey})"
+    rpo_text = _fmt(report.get("rpo_seconds")) + (" at least" if report.get("rpo_censored") else "")
     out.print(
         f"{name}: verdict {verdict} against {tier}; "
-        f"RTO {_fmt(report.get('rto_seconds'))}, RPO {_fmt(report.get('rpo_seconds'))}, "
+        f"RTO {rto_text}, RPO {rpo_text}, "
         f"lost {report.get('lost_writes')} of {report.get('acknowledged_writes')} acknowledged writes, "
         f"availability {_fmt_pct(report.get('availability'))}; report: {run_dir / 'report.html'}",
         markup=False,

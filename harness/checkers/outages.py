@@ -38,7 +38,7 @@ class Window:
     start: float
     end: float
     open: bool  # still down when the run ended
-    failed_probes: tuple[str, ...]  # sorted process names with a non-ok op in the window
+    failed_probes: tuple[str, ...]  # sorted probe lanes with a non-ok op in the window
     failed_ops: int
     failed_ends: tuple[float, ...] = ()  # when the window's failed operations completed
     sessions_only: bool = False  # only session checks failed in it (a session check proves its recovery)
@@ -119,7 +119,7 @@ def _proofs(ops: Sequence[Op], fs: Collection[str]) -> tuple[list[float], list[f
 
 def _window(start: float, end: float, is_open: bool, ops: list[Op]) -> Window:
     ends = tuple(op.end for op in ops if op.end is not None)
-    probes = tuple(sorted({op.process for op in ops}))
+    probes = tuple(sorted({op.process.split(".", 1)[0] for op in ops}))  # lanes, not their slots
     only_sessions = all(op.f == SESSION for op in ops)
     return Window(start, max(start, end), is_open, probes, len(ops), ends, only_sessions)
 

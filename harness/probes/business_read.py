@@ -1,4 +1,4 @@
-"""Business read (the *reads* journey): count this run's ledger rows through Traefik -> Odoo, once a second."""
+"""Business read (the *reads* journey): count this run's ledger rows through Traefik -> Odoo, twice a second."""
 
 from __future__ import annotations
 
@@ -22,5 +22,5 @@ def business_read(ctx: ProbeContext) -> list[Callable[[], None]]:
             return
         ctx.history.record(process, "ok", READ, {"count": int(count), "node": client.last_node})
 
-    lane = Lane(ctx, "reader", 1.0, 0.05, read, lambda: ctx.endpoints.odoo_client(ctx.timeout))
+    lane = Lane(ctx, "reader", 0.5, 0.05, read, lambda: ctx.endpoints.odoo_client(ctx.timeout), 8)
     return [lane.run]

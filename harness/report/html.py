@@ -333,11 +333,12 @@ code { font-size: .9em; }
 {% if outages %}
 <table>
 <tr><th>#</th><th>Start (s)</th><th>End (s)</th><th>Duration</th><th>From (UTC)</th><th>To (UTC)</th>
-<th>Failed probes</th><th>Failed ops</th><th>Open at end</th></tr>
+<th>Failed probes</th><th>Failed ops</th><th>Open at end</th><th>Explained by</th></tr>
 {% for o in outages %}<tr><td class="num">{{ loop.index }}</td><td class="num">{{ o.start }}</td>
 <td class="num">{{ o.end }}</td><td class="num">{{ o.duration }}</td>
 <td>{{ o.start_wall }}</td><td>{{ o.end_wall }}</td>
-<td>{{ o.failed_probes }}</td><td class="num">{{ o.failed_ops }}</td><td>{{ o.open }}</td></tr>
+<td>{{ o.failed_probes }}</td><td class="num">{{ o.failed_ops }}</td><td>{{ o.open }}</td>
+<td>{{ o.explained_by }}</td></tr>
 {% endfor %}</table>
 {% else %}<p class="note">No outage recorded.</p>{% endif %}
 
@@ -454,6 +455,9 @@ def _context(summary: RunSummary, plot: str | None, plot_error: str) -> dict[str
                 else _text(failed_probes),
                 "failed_ops": integer(o.get("failed_ops")),
                 "open": "yes" if o.get("open") else "no",
+                "explained_by": _text(o.get("explained_by"))
+                if o.get("explained_by")
+                else "nothing (the stack broke on its own)",
             }
         )
 

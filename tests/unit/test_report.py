@@ -489,3 +489,101 @@ def test_html_has_a_load_table_per_window_and_endpoint() -> None:
     assert "<td></td><td>browse-partners</td>" in page
     assert "margin 1.4 s after recovery" in page
     assert "Load (Locust)" not in report_html(_summary(), [])
+
+
+# --- saying it plainly -------------------------------------------------------------------------------------------
+
+
+def test_margins_are_in_the_targets_unit() -> None:
+    from harness.report.figures import margin
+
+    assert margin(895.8) == "+895.8 s"
+    assert margin(-0.25) == "-0.25 s"
+    assert margin(0.0001, "fraction") == "+0.010 pp"
+    assert margin(None) == "\u2014"
+
+
+def test_tier_targets_are_sentences() -> None:
+    from harness.report.figures import target_sentences
+
+    targets = {
+        "rto": {"strict": 900.0, "loose": 3600.0},
+        "rpo": {"strict": 300.0, "loose": 300.0},
+        "availability": {"strict": 0.9999, "loose": 0.9995},
+    }
+    assert target_sentences(targets) == [
+        "RTO at most 15 min (a warning up to 1 h).",
+        "RPO at most 5 min.",
+        "Availability at least 99.99 % (a warning down to 99.95 %): a monthly downtime budget of 259 s.",
+    ]
+
+
+def test_every_checker_with_figures_has_a_measured_cell() -> None:
+    from harness.report.figures import DASH, key_figure
+
+    examples = {
+        "runbook": {"steps": [{"step": "rejoin-old-primary", "method": "pg_rewind", "outcome": "ok", "seconds": 3.5}]},
+        "redundancy": {"redundancy_lost": True, "time_to_redundancy_seconds": 15.5},
+        "load": {
+            "before": {"ok_per_second": 9.8},
+            "after": {"error_rate": 0.0},
+            "capacity": {"regained_after_seconds": 0.4},
+        },
+        "liveness": {"lanes": 9, "gaps": [], "probe_errors": []},
+        "steady-state": {"results": [{"condition": "writes-ok", "held": True}]},
+        "guardrails": {"halted": False},
+        "pitr": {"landing_error_bound_s": 0.39, "acked_writes_lost_before_the_statement": 10},
+        "restore": {"restores": [{"action": "pitr-restore", "outcome": "ok", "seconds": 3.1, "copy_seconds": 0.57}]},
+        "corruption": {"offline_check_found": 2, "detection_seconds": 0.76, "recovery": "failover"},
+    }
+    figures = {name: key_figure(Verdict(name, "pass", metrics)) for name, metrics in examples.items()}
+    assert figures == {
+        "runbook": "rejoin-old-primary by pg_rewind ok in 3.5 s",
+        "redundancy": "streaming standby back 15.5 s after the fault",
+        "load": "9.8 ok req/s before, 0.0 % errors after recovery, capacity back in 0 s",
+        "liveness": "9 probe lanes, 0 fell silent, 0 broke",
+        "steady-state": "1 of 1 conditions held",
+        "guardrails": "not halted",
+        "pitr": "landed within 0.390 s of the target; 10 writes lost",
+        "restore": "pitr-restore ok in 3.1 s (copy 0.6 s, replay \u2014)",
+        "corruption": "pg_checksums found 2 damaged file(s); first hit 0.76 s after; recovered by failover",
+    }
+    assert all(figure != DASH for figure in figures.values())
+
+
+def test_reports_open_with_what_was_tested_and_the_two_answers() -> None:
+    rto = Verdict(
+        "rto",
+        "pass",
+        {
+            "injected": True,
+            "rto_seconds": 40.5,
+            "rto_resolution_seconds": 0.25,
+            "rto_journey": "web users",
+            "recovered_by_detail": "the harness's heal of partition on zone-a",
+            "rto_by_journey": {
+                "web users": {"rto_seconds": 40.5, "rto_seconds_at_least": None},
+                "integrations": {"rto_seconds": 7.2, "rto_seconds_at_least": None},
+            },
+        },
+    )
+    rpo = Verdict("rpo", "warn", {"lost_writes": 3, "acknowledged_writes": 682, "rpo_seconds": 0.4})
+    summary = _summary(
+        verdicts=[rto, rpo],
+        verdict="warn",
+        tested="the harness's reference stack (manual failover by runbook): traefik odoo-chaos/traefik:3",
+        scenario_summary="Zone a goes dark",
+        scenario_steps=("at 10s: fault partition on zone-a for 40s",),
+    )
+    md = report_md(summary).splitlines()
+    assert md[2] == (
+        "**RTO 40.50 s \u00b1 0.25 s, set by web users, brought back by the harness's heal of partition on zone-a. "
+        "Per journey: web users 40.50 s; integrations 7.20 s.**"
+    )
+    assert md[3] == "**3 of 682 acknowledged writes were LOST (RPO 0.40 s).**"
+    assert md[5].startswith("- Tested: the harness's reference stack (manual failover by runbook)")
+    assert md[6].startswith("- Scenario: Zone a goes dark")
+    assert md[7] == "  - at 10s: fault partition on zone-a for 40s"
+    page = report_html(summary, _history())
+    assert "What was tested" in page and "Zone a goes dark" in page and "How to read it" not in page
+    assert "<dt>indeterminate</dt>" in page

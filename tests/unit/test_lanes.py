@@ -1,0 +1,85 @@
+"""Probe lanes: operations invoked on schedule while earlier ones hang, slots named apart, errors recorded."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from harness import history as h
+from harness.checkers import CheckContext
+from harness.checkers.liveness import check_liveness
+from harness.history import History
+from harness.probes.base import Lane, ProbeContext, lane_of
+from harness.tiers import load_tiers
+
+
+def _ctx() -> ProbeContext:
+    return ProbeContext(History(), None, "run", threading.Event(), timeout=0.5)  # type: ignore[arg-type]
+
+
+def _run(lane: Lane[Any], ctx: ProbeContext, seconds: float) -> None:
+    thread = threading.Thread(target=lane.run, daemon=True)
+    thread.start()
+    time.sleep(seconds)
+    ctx.stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_a_hanging_operation_does_not_stop_the_schedule() -> None:
+    ctx = _ctx()
+    release = threading.Event()
+    made: list[int] = []
+
+    def operation(process: str, client: int) -> None:
+        ctx.history.invoke(process, h.WRITE, {"client": client})
+        if process == "writer":  # the first slot hangs until released
+            release.wait(1.0)
+        ctx.history.record(process, "ok", h.WRITE, {"client": client})
+
+    def resource() -> int:
+        made.append(len(made))
+        return made[-1]
+
+    lane: Lane[int] = Lane(ctx, "writer", 0.05, 0.0, operation, resource, max_in_flight=20)
+    _run(lane, ctx, 0.6)
+    release.set()
+    invokes = [e for e in ctx.history.events() if e.kind == "invoke"]
+    assert len(invokes) >= 8  # about one every 50 ms although the first call hung
+    assert {lane_of(e.process) for e in invokes} == {"writer"}
+    assert len({e.process for e in invokes}) >= 2  # overlapping calls run on slots of their own
+    assert ctx.lanes == {"writer": 0.05}
+    ops = h.pair(ctx.history.events())
+    assert all(op.completion is not None for op in ops)  # the lane waits for its calls before it ends
+    assert len(made) == len({e.process for e in invokes})  # one client per slot
+
+
+def test_a_full_lane_skips_ticks_and_liveness_sees_the_gap() -> None:
+    ctx = _ctx()
+    ctx.history.record("runner", "ok", h.PHASE, {"phase": "probes", "lanes": {"writer": 0.05}, "period": 0.05})
+
+    def operation(process: str, _: None) -> None:
+        ctx.history.invoke(process, h.WRITE)
+        time.sleep(0.4)
+        ctx.history.record(process, "info", h.WRITE)
+
+    lane: Lane[None] = Lane(ctx, "writer", 0.05, 0.0, operation, lambda: None, max_in_flight=1)
+    _run(lane, ctx, 0.7)
+    ctx.history.record("runner", "ok", h.PHASE, {"phase": "probes-stopped"})
+    verdict = check_liveness(ctx.history.events(), CheckContext(tier=load_tiers()["tier-1"]))
+    assert verdict.status == "unknown" and verdict.metrics["gaps"][0]["lane"] == "writer"
+
+
+def test_an_operation_that_raises_is_recorded_as_a_probe_error() -> None:
+    ctx = _ctx()
+
+    def operation(process: str, _: None) -> None:
+        ctx.history.invoke(process, h.WRITE)
+        raise KeyError("id")
+
+    lane: Lane[None] = Lane(ctx, "writer", 0.05, 0.0, operation, lambda: None)
+    _run(lane, ctx, 0.2)
+    errors = [e for e in ctx.history.events() if e.f == h.PROBE_ERROR]
+    assert errors and errors[0].process == "monitor"
+    assert errors[0].value == {"lane": "writer", "error": "KeyError: 'id'"}
