@@ -215,3 +215,56 @@ def test_every_shipped_scenario_loads() -> None:
     assert len(shipped) >= 7
     for path in shipped:
         assert load_scenario(path).name == path.stem
+
+
+def test_expectations_and_verdict_checks() -> None:
+    scenario = parse_scenario(
+        {"name": "x", "summary": "s", "expect": "self-healing", "checks": {"rto_stable": "10s", "lost_writes": 0}}
+    )
+    assert (scenario.expect, scenario.stable_for, scenario.lost_writes_allowed, scenario.checks) == (
+        "self-healing",
+        10.0,
+        0,
+        {},
+    )
+    plain = parse_scenario({"name": "x", "summary": "s"})
+    assert (plain.expect, plain.stable_for, plain.lost_writes_allowed) == (None, 5.0, None)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"name": "x", "summary": "s", "expect": "miracles"},
+            "f: field expect: unknown expectation 'miracles'; expectations are self-healing",
+        ),
+        (
+            {"name": "x", "summary": "s", "checks": {"rto_stable": "0s"}},
+            "f: checks.rto_stable: invalid value '0s' (a duration from 1s to 10m, such as 10s)",
+        ),
+        (
+            {"name": "x", "summary": "s", "checks": {"lost_writes": -1}},
+            "f: checks.lost_writes: invalid value -1 (a count of writes, such as 0)",
+        ),
+        (
+            {"name": "x", "summary": "s", "checks": {"lost_writes": "none"}},
+            "f: checks.lost_writes: invalid value 'none' (a count of writes, such as 0)",
+        ),
+    ],
+)
+def test_bad_expectations_and_checks(data: object, message: str) -> None:
+    with pytest.raises(InvalidScenario) as info:
+        parse_scenario(data, "f")
+    assert str(info.value) == message
+
+
+def test_a_recorded_scenario_reads_back_the_same() -> None:
+    import json
+    from dataclasses import asdict
+
+    from harness.scenario import scenario_from_record
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        scenario = load_scenario(path)
+        record = json.loads(json.dumps(asdict(scenario), default=str))
+        assert scenario_from_record(record) == scenario, path
