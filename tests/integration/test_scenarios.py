@@ -60,7 +60,9 @@ def test_shipped_scenario_runs_and_recovers(name: str, scenario_outcome: RunOutc
         assert corruption["metrics"]["offline_check_found"] == 2  # pg_checksums: the table's and the index's block
     if name == "region-outage-restore":
         # judged against Odoo Online's data-center promise as run, and against Tier 1 from the same history
-        tier_1 = {v.checker: v for v in judge_against(scenario_outcome.run_dir, load_tiers()["tier-1"])}
+        judged, problems = judge_against(scenario_outcome.run_dir, load_tiers()["tier-1"])
+        assert problems == []
+        tier_1 = {v.checker: v for v in judged}
         print(f"{name}: against tier-1: " + ", ".join(f"{c} {v.status}" for c, v in tier_1.items()))
         assert tier_1["rto"].status != "fail" and tier_1["rpo"].status != "fail"
     if name in KILLS_THE_PRIMARY:
