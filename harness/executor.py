@@ -29,6 +29,7 @@ from harness.actions import ACTIONS
 from harness.conditions import CONDITIONS
 from harness.faults import FAULTS
 from harness.history import Event, History
+from harness.params import record
 from harness.scenario import Guard, Scenario, Step
 from harness.stack.stack import Stack
 
@@ -199,9 +200,10 @@ class Executor:
 
     def _action(self, step: Step) -> None:
         assert step.action is not None and step.target is not None
-        value: dict[str, Any] = {"action": step.action, "target": step.target, **step.params}
+        params = record(step.params)  # every value used, defaults included; step keys written last always win
+        value: dict[str, Any] = {**params, "action": step.action, "target": step.target}
         if getattr(ACTIONS[step.action], "is_change", False):  # a release: the incident starts with the change
-            change = {"fault": step.action, "target": step.target, **step.params, "takes_effect": "start"}
+            change = {**params, "fault": step.action, "target": step.target, "takes_effect": "start"}
             self.history.invoke("fault", h.INJECT, change)
             self.history.record("fault", "ok", h.INJECT, change)
         self.history.invoke("runbook", h.ACTION, value)
@@ -218,9 +220,9 @@ class Executor:
         assert step.fault is not None and step.target is not None
         fault = FAULTS[step.fault]
         value = {
+            **record(step.params),  # the typed params, defaults included; the step keys below always win
             "fault": step.fault,
             "target": step.target,
-            **step.params,
             "takes_effect": getattr(fault, "takes_effect", "end"),
         }
         f = h.INJECT if action == "inject" else h.HEAL

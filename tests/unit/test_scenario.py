@@ -51,7 +51,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "Bad Name", "summary": "s"},
-            "f: field name: name 'Bad Name' must be lower-case letters, digits and dashes",
+            "f: field name: name 'Bad Name' must be lower-case letters, digits and dashes (at most 64)",
         ),
         (
             {"name": "x", "summary": "s", "duration": "soon"},
@@ -80,7 +80,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             _with_steps({"at": "20s", "fault": "pause", "target": "redis"}, duration="10s"),
-            "f: steps.0.at: 20s is past the end of the run (duration 10s)",
+            "f: field steps.0.at: 20s is past the end of the run (duration 10s)",
         ),
         (
             _with_steps(
@@ -89,7 +89,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
                 {"after": "2s", "action": "restart-service", "target": "redis"},
                 duration="10s",
             ),
-            "f: steps.2.at: 11s (counting the `after`s) is past the end of the run (duration 10s)",
+            "f: field steps.2.at: 11s (counting the `after`s) is past the end of the run (duration 10s)",
         ),
         (
             _with_steps({"at": "5s", "target": "redis"}),
@@ -129,7 +129,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             _with_steps({"wait": "until writes-ok timeout soon"}),
-            "f: steps.0.wait timeout: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)",
+            "f: field steps.0.wait: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)",
         ),
         (
             _with_steps({"wait": "until writes-ok timeout 5s", "target": "redis"}),
@@ -137,7 +137,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             _with_steps({"at": "5s", "fault": "kill", "target": "redis", "for": "a while"}),
-            "f: steps.0.for: invalid duration 'a while' (use e.g. 500ms, 30s, 2m)",
+            "f: field steps.0.for: invalid duration 'a while' (use e.g. 500ms, 30s, 2m)",
         ),
         (
             {"name": "x", "summary": "s", "steady_state": ["healthy"]},
@@ -149,19 +149,19 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "x", "summary": "s", "checks": {"rto": "quick"}},
-            "f: checks.rto: invalid value 'quick' (use a duration such as 30s or 15m)",
+            "f: field checks.rto: invalid value 'quick' (use a duration such as 30s or 15m)",
         ),
         (
             {"name": "x", "summary": "s", "checks": {"availability": {"strict": "99%"}}},
-            "f: checks.availability: give one value or a mapping with strict and loose",
+            "f: field checks.availability: give one value or a mapping with strict and loose",
         ),
         (
             {"name": "x", "summary": "s", "guard": "abort when bad"},
-            "f: guard: 'abort when bad' must read 'availability < <percent>% for <duration>'",
+            "f: field guard: 'abort when bad' must read 'availability < <percent>% for <duration>'",
         ),
         (
             {"name": "x", "summary": "s", "guard": "availability < 50% for ever"},
-            "f: guard: invalid duration 'ever' (use e.g. 500ms, 30s, 2m)",
+            "f: field guard: invalid duration 'ever' (use e.g. 500ms, 30s, 2m)",
         ),
         ([1, 2], "f: a scenario is a mapping with name, summary, duration, steps"),
     ],
@@ -177,7 +177,7 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         load_scenario(tmp_path / "nope.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [unclosed\n")
-    with pytest.raises(InvalidScenario, match=r"broken.yaml: line 2 is not valid YAML"):
+    with pytest.raises(InvalidScenario, match=r"broken.yaml: not valid YAML at line 2"):
         load_scenario(broken)
 
 
@@ -195,7 +195,7 @@ def test_full_grammar_becomes_a_plan() -> None:
                 {"wait": "until writes-failing timeout 30s"},
                 {"after": "5s", "action": "promote-standby"},
                 {"after": "10s", "action": "rejoin-old-primary"},
-                {"at": "60s", "fault": "partition", "target": "zone-a", "for": "5s"},
+                {"at": "60s", "fault": "partition", "target": "zone-b", "for": "5s"},
             ],
         }
     )
@@ -204,7 +204,7 @@ def test_full_grammar_becomes_a_plan() -> None:
     assert (wait.kind, wait.wait, wait.timeout, wait.at) == ("wait", "writes-failing", 30.0, None)
     assert (promote.kind, promote.target, promote.after) == ("action", "pg-standby", 5.0)
     assert (rejoin.target, rejoin.after) == ("pg-primary", 10.0)
-    assert (cut.target, cut.duration) == ("zone-a", 5.0)
+    assert (cut.target, cut.duration) == ("zone-b", 5.0)
     assert scenario.steady_state == ("writes-ok", "replication-streaming")
     assert scenario.checks == {"rto": (120.0, 120.0), "availability": (0.999, 0.99)}
     assert scenario.guard == Guard(0.5, 60.0, "availability < 50% for 60s")
