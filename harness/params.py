@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, TypeVar, cast, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, TypeVar, Union, cast, get_args, get_origin
 
 from pydantic import (
     BeforeValidator,
@@ -171,26 +172,51 @@ def describe(model: type[Any]) -> list[str]:
     return [_describe_field(name, info) for name, info in fields.items()]
 
 
+def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any], bool]:
+    """(base type, its constraints, optional?) of a field: `Annotated[X, ...] | None` gives (X, [...], True)."""
+    optional = False
+    if get_origin(annotation) in (Union, UnionType):
+        options = [option for option in get_args(annotation) if option is not type(None)]
+        optional = len(options) < len(get_args(annotation))
+        annotation = options[0] if len(options) == 1 else annotation
+    if get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        metadata = [*metadata, *extra]
+    flat: list[Any] = []
+    for item in metadata:
+        flat += [item, *item.metadata] if isinstance(item, FieldInfo) else [item]
+    return annotation, flat, optional
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 def _describe_field(name: str, info: FieldInfo) -> str:
-    span = next((m for m in info.metadata if isinstance(m, Duration)), None)
+    base, metadata, optional = _unwrap(info.annotation, list(info.metadata))
+    span = next((m for m in metadata if isinstance(m, Duration)), None)
     bounds = [
-        f"{symbol} {getattr(m, attr):g}"
-        for m in info.metadata
-        for attr, symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="), ("max_length", "items <="))
-        if hasattr(m, attr) and getattr(m, attr) is not None
+        f"{symbol} {_number(getattr(m, attr))}"
+        for m in metadata
+        for attr, symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
+        if getattr(m, attr, None) is not None
     ]
-    choices = get_args(info.annotation) if get_origin(info.annotation) is Literal else ()
+    most = next((m.max_length for m in metadata if getattr(m, "max_length", None) is not None), None)
     if span is not None:
         kind = f"duration {span.span}"
-    elif choices:
-        kind = "one of " + ", ".join(str(choice) for choice in choices)
+    elif get_origin(base) is Literal:
+        kind = "one of " + ", ".join(str(choice) for choice in get_args(base))
+    elif get_origin(base) in (list, tuple):
+        kind = "list" + (f" of at most {most}" if most is not None else "")
     else:
-        base: Any = info.annotation
         words: dict[Any, str] = {int: "whole number", float: "number", str: "text", bool: "true or false"}
-        kind = words.get(base, "list" if get_origin(base) in (list, tuple) else "value")
-        kind += f" {' and '.join(bounds)}" if bounds else ""
+        kind = words.get(base, "value") + (f" {' and '.join(bounds)}" if bounds else "")
+    if optional:
+        kind += ", optional"
     if info.is_required():
         default = "required"
+    elif info.default is None:
+        default = "default: none"
     else:
         given = info.default
         if span is not None and isinstance(given, int | float):
@@ -200,5 +226,6 @@ def _describe_field(name: str, info: FieldInfo) -> str:
         elif isinstance(given, tuple):
             given = ", ".join(str(item) for item in given)
         default = f"default {given}"
-    doc = f": {info.description}" if info.description else ""
+    described = info.description or next((m.description for m in metadata if isinstance(m, FieldInfo)), None)
+    doc = f": {described}" if described else ""
     return f"{name} ({kind}; {default}){doc}"

@@ -64,6 +64,11 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
+def is_duration_text(text: object) -> bool:
+    """True when `text` is written like a duration (whatever its size)."""
+    return isinstance(text, str) and len(text) <= 64 and _DURATION.fullmatch("".join(text.split())) is not None
+
+
 def format_duration(seconds: float) -> str:
     """Seconds as the shortest exact duration text: 86400 -> "1d", 90 -> "90s", 0.5 -> "500ms"."""
     if seconds == 0:

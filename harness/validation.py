@@ -262,9 +262,15 @@ def problem_text(error: ErrorDetails) -> str:
         return f"must be {_TYPE_WORDS[kind]}{given}"
     if kind in _BOUNDS:
         limit = next(iter(ctx.values()))
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
         return f"must be {_BOUNDS[kind]} {limit}{given}"
     if kind == "literal_error":
         return f"must be {ctx.get('expected', '?')}{given}"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern', '?')}{given}"
+    if kind == "invalid_key":
+        return "keys must be strings"
     if kind in ("too_long", "string_too_long"):
         what = "characters" if kind == "string_too_long" else "items"
         return f"may have at most {ctx.get('max_length')} {what}"
@@ -287,14 +293,17 @@ def duration_field(
     text: str, where: str, source: str, error: type[HarnessError], *, low: float = 0.0, high: float | None = None
 ) -> float:
     """A duration field in seconds within [low, high], or `error` naming the file, the field and the limit."""
-    from harness.tiers import format_duration, parse_duration  # tiers reads its file with load_yaml: import here
+    from harness.tiers import MAX_DURATION, format_duration, is_duration_text, parse_duration  # tiers uses load_yaml
 
+    prefix = f"{source}: {where}" if source else where
     try:
         seconds = parse_duration(text)
     except ValueError:
-        raise error(f"{source}: {where}: invalid duration {shown(text)} (use e.g. 500ms, 30s, 2m)") from None
+        if is_duration_text(text):  # well formed, just huge
+            raise error(f"{prefix}: must be at most {format_duration(high or MAX_DURATION)}, not {text}") from None
+        raise error(f"{prefix}: invalid duration {shown(text)} (use e.g. 500ms, 30s, 2m)") from None
     if seconds < low:
-        raise error(f"{source}: {where}: must be at least {format_duration(low)}, not {text}")
+        raise error(f"{prefix}: must be at least {format_duration(low)}, not {text}")
     if high is not None and seconds > high:
-        raise error(f"{source}: {where}: must be at most {format_duration(high)}, not {text}")
+        raise error(f"{prefix}: must be at most {format_duration(high)}, not {text}")
     return seconds
