@@ -379,7 +379,7 @@ def load_command(
     spawn_rate: Annotated[
         float | None,
         typer.Option(
-            min=MIN_SPAWN_RATE, max=MAX_SPAWN_RATE, help="Users started per second (default: the profile's, else 5)."
+            help=f"Users started per second, {MIN_SPAWN_RATE:g} to {MAX_SPAWN_RATE:g} (default: the profile's, else 5)."
         ),
     ] = None,
     duration: Annotated[str, typer.Option(help="How long the load runs, e.g. 60s, 5m (up to 24h).")] = "60s",
@@ -407,8 +407,9 @@ def load_command(
     seconds = duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)
     if seconds <= 0:
         raise HarnessError("--duration: must be longer than 0s")
-    if spawn_rate is not None and not math.isfinite(spawn_rate):
-        raise HarnessError(f"--spawn-rate: {spawn_rate} is not a number of users per second")
+    if spawn_rate is not None and not (math.isfinite(spawn_rate) and MIN_SPAWN_RATE <= spawn_rate <= MAX_SPAWN_RATE):
+        span = f"{MIN_SPAWN_RATE:g} to {MAX_SPAWN_RATE:g}"
+        raise HarnessError(f"--spawn-rate: give users started per second from {span}, not {spawn_rate:g}")
     chosen = load_profile(profile) if profile else LoadProfile()
     chosen = replace(
         chosen,

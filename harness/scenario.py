@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.actions import ACTIONS
 from harness.conditions import CONDITIONS
@@ -55,8 +55,8 @@ from harness.faults import FAULTS
 from harness.params import InvalidParams, NoParams, validate_params
 from harness.probes import PROBES
 from harness.stack import topology
-from harness.tiers import MAX_TARGET, format_duration, parse_duration, parse_percent
-from harness.validation import duration_field, first_problem, load_yaml, one_line, shown
+from harness.tiers import MAX_TARGET, format_duration, is_duration_text, parse_duration, parse_percent
+from harness.validation import duration_field, first_problem, load_yaml, one_line, shown, slug
 
 GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d{1,3}(?:\.\d{1,6})?)\s*%\s+for\s+(?P<window>\S+)")
 WAIT = re.compile(r"until\s+(?P<condition>[a-z0-9-]+)\s+timeout\s+(?P<timeout>\S+)")
@@ -64,7 +64,6 @@ CHECKABLE = ("rto", "rpo", "availability")  # targets that replace the tier's
 CHECK_KEYS = (*CHECKABLE, "rto_stable", "lost_writes")
 EXPECTATIONS = ("self-healing",)
 DEFAULT_STABLE_FOR = 5.0  # seconds a journey must stay up after its first success to count as recovered
-SLUG = r"[a-z0-9][a-z0-9-]{0,63}"
 MAX_DURATION = 86400.0  # 24h: a soak test is a day, not a year
 MAX_SETTLE = 600.0
 MAX_WAIT = 3600.0
@@ -223,7 +222,7 @@ class _ScenarioModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     summary: Annotated[str, Field(min_length=1, max_length=500)]
-    tier: Annotated[str, Field(pattern=f"^{SLUG}$")] = "tier-1"
+    tier: Annotated[str, AfterValidator(slug("tier"))] = "tier-1"
     duration: Short = "60s"
     settle: Short = "5s"
     probes: list[str] | None = None
@@ -243,9 +242,7 @@ class _ScenarioModel(BaseModel):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not re.fullmatch(SLUG, value):
-            raise ValueError(f"name {shown(value)} must be lower-case letters, digits and dashes (at most 64)")
-        return value
+        return slug("name")(value)
 
     @field_validator("probes")
     @classmethod
@@ -293,6 +290,8 @@ def _check_value(name: str, value: Any, source: str) -> tuple[float, float]:
         else:
             pair = parse_duration(strict), parse_duration(loose)
     except (ValueError, HarnessError):
+        if name != "availability" and (is_duration_text(strict) and is_duration_text(loose)):
+            raise InvalidScenario(f"{where}: at most {format_duration(MAX_TARGET)}, not {shown(value)}") from None
         raise InvalidScenario(f"{where}: invalid value {shown(value)} (use {hint})") from None
     if name != "availability" and pair[1] > MAX_TARGET:
         raise InvalidScenario(f"{where}: at most {format_duration(MAX_TARGET)}, not {shown(value)}")
@@ -334,7 +333,12 @@ def _guard(text: str | None, source: str, duration: float, run: str) -> Guard | 
     threshold = float(match["percent"]) / 100
     if not 0 < threshold <= 1:
         raise InvalidScenario(f"{source}: field guard: the percentage must be in (0, 100]")
-    window = _seconds(match["window"], "guard", source, low=MIN_GUARD_WINDOW)
+    window = _seconds(match["window"], "guard", source)
+    if window < MIN_GUARD_WINDOW:
+        raise InvalidScenario(
+            f"{source}: field guard: the window {match['window']} is shorter than {format_duration(MIN_GUARD_WINDOW)}: "
+            "it holds too few business writes and would trip on a healthy run"
+        )
     if window > duration:
         raise InvalidScenario(
             f"{source}: field guard: the window {match['window']} is longer than the run ({run}), "
@@ -352,11 +356,13 @@ def _step_params(i: int, model: _StepModel, source: str) -> Any:
         raise InvalidScenario(one_line(f"{source}: field {where}: {exc.message}")) from None
 
 
-def _step(i: int, model: _StepModel, source: str, duration: float) -> Step:
+def _step(i: int, model: _StepModel, source: str, duration: float, run: str) -> Step:
     where = f"steps.{i}"
     at = _seconds(model.at, f"{where}.at", source) if model.at is not None else None
     after = _seconds(model.after, f"{where}.after", source) if model.after is not None else 0.0
-    lasts = _seconds(model.for_, f"{where}.for", source, high=duration) if model.for_ is not None else None
+    lasts = _seconds(model.for_, f"{where}.for", source) if model.for_ is not None else None
+    if lasts is not None and lasts > duration:
+        raise InvalidScenario(f"{source}: field {where}.for: {model.for_} is longer than the run ({run})")
     if lasts is not None and lasts <= 0:
         raise InvalidScenario(
             f"{source}: field {where}.for: must be longer than 0s (or leave it out: healed at the end)"
@@ -393,7 +399,7 @@ def _plan(model: _ScenarioModel, source: str, duration: float, run: str) -> tupl
     held: list[tuple[int, Step, float]] = []  # faults in force: (index, step, earliest end)
     earliest = 0.0  # the soonest each step can start: `at` steps are fixed, `after` adds to the previous
     for i, model_step in enumerate(model.steps):
-        step = _step(i, model_step, source, duration)
+        step = _step(i, model_step, source, duration, run)
         earliest = step.at if step.at is not None else earliest + step.after
         if earliest >= duration:
             when = model_step.at if model_step.at is not None else f"{earliest:g}s (counting the `after`s)"

@@ -56,11 +56,12 @@ class Tier:
 def parse_duration(text: str) -> float:
     """ "90s", "15m", "1m30s", "500ms", "1.5h", "2d" -> seconds. Raises ValueError otherwise."""
     compact = "".join(text.split()) if isinstance(text, str) and len(text) <= 64 else ""
+    given = f'"{text}"' if len(str(text)) <= 40 else shown(text)
     if not _DURATION.fullmatch(compact):
-        raise ValueError(f'invalid duration "{text}" ({_DURATION_HINT})')
+        raise ValueError(f"invalid duration {given} ({_DURATION_HINT})")
     seconds = sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(compact))
     if not math.isfinite(seconds) or seconds > MAX_DURATION:
-        raise ValueError(f'invalid duration "{text}" (at most {format_duration(MAX_DURATION)})')
+        raise ValueError(f"invalid duration {given} (at most {format_duration(MAX_DURATION)})")
     return seconds
 
 

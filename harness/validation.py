@@ -22,9 +22,10 @@ from __future__ import annotations
 import codecs
 import errno
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         if len(str(node.value)) > 40:
-            raise _Refused(None, None, f"a number of {len(str(node.value))} characters", node.start_mark)
+            raise _Refused(None, None, f"a number of {len(str(node.value))} characters (at most 40)", node.start_mark)
         return super().construct_yaml_int(node)
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
@@ -227,6 +228,22 @@ def writable_directory(path: Path, option: str) -> Path:
 
 # --- validation messages ----------------------------------------------------------------------
 
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def slug(
+    what: str, pattern: re.Pattern[str] = SLUG, words: str = "lower-case letters, digits and dashes", most: int = 64
+) -> Callable[[str], str]:
+    """A validator: the value is a name of `pattern`'s shape (it may end up in a file name), else ValueError."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{what} {shown(value)} must be {words} (at most {most})")
+        return value
+
+    return check
+
+
 _TYPE_WORDS = {
     "int_type": "a whole number",
     "int_parsing": "a whole number",
@@ -239,6 +256,7 @@ _TYPE_WORDS = {
     "bool_parsing": "true or false",
     "dict_type": "a mapping",
     "list_type": "a list",
+    "tuple_type": "a list",
     "model_type": "a mapping",
     "dataclass_type": "a mapping",
     "dataclass_args_type": "a mapping",
@@ -271,12 +289,11 @@ def problem_text(error: ErrorDetails) -> str:
         return f"must match {ctx.get('pattern', '?')}{given}"
     if kind == "invalid_key":
         return "keys must be strings"
-    if kind in ("too_long", "string_too_long"):
-        what = "characters" if kind == "string_too_long" else "items"
-        return f"may have at most {ctx.get('max_length')} {what}"
-    if kind in ("too_short", "string_too_short"):
-        what = "characters" if kind == "string_too_short" else "items"
-        return f"needs at least {ctx.get('min_length')} {what}"
+    if kind in ("too_long", "string_too_long", "too_short", "string_too_short"):
+        count = ctx.get("max_length" if "long" in kind else "min_length", 0)
+        what = ("character" if kind.startswith("string") else "item") + ("" if count == 1 else "s")
+        limit = f"may have at most {count}" if "long" in kind else f"needs at least {count}"
+        return f"{limit} {what}" + (given if kind == "too_short" else "")
     return str(error["msg"]).removeprefix("Value error, ")
 
 

@@ -17,8 +17,8 @@ the main thread was doing. A command still alive `EXIT_AFTER` seconds after the 
 gone, stuck writing a report) is killed too. The child ignores SIGTERM and SIGINT (its own work
 must not be cut short) and ends when the command ends (its pipes close).
 
-Run as `python -m harness.watchdog PID WAKE_FD CONTROL_FD`; nothing else is imported until a
-forced teardown needs the Docker client.
+Run as `python -m harness.watchdog PID WAKE_FD CONTROL_FD FORCE_AFTER EXIT_AFTER`; nothing else is
+imported until a forced teardown needs the Docker client.
 """
 
 from __future__ import annotations
@@ -62,7 +62,10 @@ def start() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "harness.watchdog", str(os.getpid()), str(wake_read), str(control_read)],
+            [
+                *(sys.executable, "-m", "harness.watchdog"),
+                *(str(os.getpid()), str(wake_read), str(control_read), str(FORCE_AFTER), str(EXIT_AFTER)),
+            ],
             pass_fds=(wake_read, control_read),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -162,7 +165,9 @@ def _remove(runs: set[str]) -> None:
             _say(f"could not remove run {run_id}: {type(exc).__name__}: {exc}; `odoo-chaos down {run_id}` will")
 
 
-def watch(parent: int, wake: int, control: int) -> int:
+def watch(
+    parent: int, wake: int, control: int, force_after: float = FORCE_AFTER, exit_after: float = EXIT_AFTER
+) -> int:
     """The child's loop (see the module doc)."""
     for watched in WATCHED:
         signal.signal(watched, signal.SIG_IGN)
@@ -172,7 +177,7 @@ def watch(parent: int, wake: int, control: int) -> int:
     open_fds = {wake, control}
     while True:
         now = time.monotonic()
-        deadline = None if signalled is None else signalled + (FORCE_AFTER if owned else EXIT_AFTER)
+        deadline = None if signalled is None else signalled + (force_after if owned else exit_after)
         timeout = None if deadline is None else max(0.0, deadline - now)
         ready, _, _ = select.select(sorted(open_fds), [], [], timeout)
         parent_gone = False
@@ -199,16 +204,16 @@ def watch(parent: int, wake: int, control: int) -> int:
         if signalled is None:
             continue
         elapsed = time.monotonic() - signalled
-        if owned and elapsed >= FORCE_AFTER:
-            _say(f"the command did not tear down within {FORCE_AFTER:g}s of the signal: killing it")
+        if owned and elapsed >= force_after:
+            _say(f"the command did not tear down within {force_after:g}s of the signal: killing it")
             _kill_tree(parent)
             _remove(owned)
             return 0
-        if elapsed >= EXIT_AFTER:
-            _say(f"the command was still running {EXIT_AFTER:g}s after the signal (its stacks are down): killing it")
+        if elapsed >= exit_after:
+            _say(f"the command was still running {exit_after:g}s after the signal (its stacks are down): killing it")
             _kill_tree(parent)
             return 0
 
 
 if __name__ == "__main__":
-    sys.exit(watch(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))
+    sys.exit(watch(*map(int, sys.argv[1:4]), *map(float, sys.argv[4:6])))

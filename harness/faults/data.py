@@ -25,12 +25,13 @@ None of them heals (`reversible = False`): data damage stays until the runbook r
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from harness import labels
 from harness.errors import HarnessError
@@ -40,6 +41,7 @@ from harness.params import NoParams, Text, Whole, params
 from harness.stack import db, topology
 from harness.stack.containers import exec_checked, run_once
 from harness.stack.stack import Stack
+from harness.validation import slug
 
 LEDGER_TABLE = "chaos_ledger_entry"
 CORRUPTION_STARTED = "corruption_started_at"  # stack.marks key: server epoch seconds before the bad statement
@@ -138,7 +140,8 @@ def _corrupt_script(paths: list[str], block: int) -> str:
     return "\n".join(lines)
 
 
-RelationName = Annotated[Text, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
+RELATION = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+RelationName = Annotated[Text, AfterValidator(slug("relation", RELATION, "lower-case letters, digits and _", 63))]
 
 
 @params

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from harness.errors import HarnessError
 from harness.tiers import format_duration
-from harness.validation import duration_field, first_problem, load_yaml, shown
+from harness.validation import duration_field, first_problem, load_yaml, shown, slug
 
 TASKS = ("browse-partners", "search-partners", "open-partner", "create-partner", "update-partner")
 DEFAULT_TASKS = {
@@ -96,7 +96,7 @@ class _Slo(BaseModel):
 
 class _ProfileModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")] = "default"
+    name: Annotated[str, AfterValidator(slug("name"))] = "default"
     users: Annotated[Whole, Field(ge=1, le=MAX_USERS)] = 10
     spawn_rate: Annotated[Number, Field(ge=MIN_SPAWN_RATE, le=MAX_SPAWN_RATE)] = 5.0
     think_time: _Span = Field(default_factory=lambda: _Span(min="1s", max="3s"))
