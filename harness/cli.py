@@ -509,8 +509,8 @@ def check(
 def _attached(run_id: str | None, force: bool = False) -> Stack:
     """The stack `odoo-chaos up` left running: the one given, or the only one there is.
 
-    A run another process still owns (a drill under way) is refused unless `force`: a backup taken
-    or restored behind a drill's back changes what the drill measures.
+    A run another process owns (a drill under way) is refused unless `force`: a backup taken or
+    restored behind a drill's back changes what the drill measures. This process's own stack is fine.
     """
     if run_id is not None:
         labels.require_run_id(run_id, "RUN_ID")
@@ -522,7 +522,7 @@ def _attached(run_id: str | None, force: bool = False) -> Stack:
             raise HarnessError(f"name the run: stacks left running by `odoo-chaos up`: {found}")
         run_id = running[0]
     found_run = next((r for r in runs if r.run_id == run_id), None)
-    if found_run is not None and not found_run.detached:
+    if found_run is not None and not found_run.detached and not found_run.mine:
         what = "a run whose owner died (the next run sweeps it)" if found_run.owner_gone else "a live drill"
         if not force:
             raise HarnessError(

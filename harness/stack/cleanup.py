@@ -8,6 +8,8 @@ Removal order: containers (side by side), then networks, then volumes.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +35,11 @@ class RunObjects:
     def live(self) -> bool:
         """Owned by a process that is still running (a drill, `smoke`, a `up` still starting): not leftovers."""
         return not self.owner_gone and not self.detached
+
+    @property
+    def mine(self) -> bool:
+        """Created by this very process (a test session's own stack, say)."""
+        return self.owner == _owner_text({labels.OWNER_PID: str(os.getpid()), labels.OWNER_HOST: socket.gethostname()})
 
 
 def _filter(run_id: str | None) -> dict[str, str]:

@@ -206,3 +206,19 @@ def test_the_watchdog_tears_down_when_the_main_thread_cannot(tmp_path: Path) -> 
     said = stuck.stderr.read()
     assert "watchdog: the command did not tear down within 1s of the signal: killing it" in said
     assert "20261123-1813-e436dd" in said  # then it removed the run by label (here: no engine to ask)
+
+
+def test_backup_commands_refuse_another_process_s_drill(monkeypatch: pytest.MonkeyPatch) -> None:
+    other = cleanup.RunObjects(RUN, ("c",), (), (), False, False, "pid 1 on elsewhere")
+    attached: list[str] = []
+    monkeypatch.setattr(cleanup, "list_runs", lambda: [other])
+    monkeypatch.setattr(cli.Stack, "attach", classmethod(lambda cls, run_id, progress=None: attached.append(run_id)))
+    with pytest.raises(
+        HarnessError, match=rf"^run {RUN} is a live drill, owned by pid 1 on elsewhere, .*--force acts on it anyway$"
+    ):
+        cli._attached(RUN)
+    cli._attached(RUN, force=True)
+    mine = cleanup.RunObjects(RUN, ("c",), (), (), False, False, f"pid {os.getpid()} on {os.uname().nodename}")
+    monkeypatch.setattr(cleanup, "list_runs", lambda: [mine])
+    cli._attached(RUN)
+    assert attached == [RUN, RUN]
