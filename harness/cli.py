@@ -335,6 +335,11 @@ def run(
     from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers
     from harness.validation import read_bytes
 
+    if len(scenario_files) * repeat > MAX_REPEAT:
+        runs = len(scenario_files) * repeat
+        raise HarnessError(
+            f"{runs} runs ({len(scenario_files)} files x --repeat {repeat}); one campaign has at most {MAX_REPEAT}"
+        )
     if duration is not None:
         duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)  # in its own words first
     scenarios = [load_scenario(path, duration=duration) for path in scenario_files]

@@ -156,7 +156,7 @@ def validate_params(owner: object, raw: Mapping[str, Any] | Any) -> Any:
         return _adapter(model).validate_python(dict(raw))
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise InvalidParams(".".join(str(part) for part in error["loc"]), problem_text(error)) from None
+        raise InvalidParams(".".join(str(part)[:40] for part in error["loc"]), problem_text(error)) from None
 
 
 def record(value: Any) -> dict[str, Any]:

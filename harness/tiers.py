@@ -186,7 +186,7 @@ _VALID_KEYS: dict[int, str] = {
 def _one_line(source: str, exc: ValidationError) -> str:
     """The first validation error as `file: tier "x" field a.b: problem`."""
     error = exc.errors()[0]
-    loc = [str(part) for part in error["loc"]]
+    loc = [str(part) if len(str(part)) <= 40 else f"{str(part)[:35]}..." for part in error["loc"]]
     message = problem_text(error)
     if error["type"] == "extra_forbidden":
         message = f"unknown key (valid: {_VALID_KEYS.get(len(loc) - 1, '?')})"

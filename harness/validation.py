@@ -297,11 +297,17 @@ def problem_text(error: ErrorDetails) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
+def _part(part: object) -> str:
+    """One step of a field's path as written in a message (a 100 kB key is cut, like any value)."""
+    text = str(part)
+    return text if len(text) <= 40 else f"{text[:35]}..."
+
+
 def first_problem(exc: ValidationError, source: str, prefix: str = "") -> str:
     """`<source>: field <prefix.dotted.path>: <message>` for the first error pydantic found."""
     error = exc.errors()[0]
     path = [prefix] if prefix else []
-    path += [str(part) for part in error["loc"]]
+    path += [_part(part) for part in error["loc"]]
     where = ".".join(path) or "(top level)"
     return one_line(f"{source}: field {where}: {problem_text(error)}")
 
