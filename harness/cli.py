@@ -69,7 +69,7 @@ _interrupted = False
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    """The first SIGTERM interrupts; later ones are ignored, so they cannot cut the teardown it started short."""
+    """The first SIGTERM or SIGINT interrupts; later ones are ignored, so they cannot cut its teardown short."""
     global _interrupted
     if _interrupted:
         return
@@ -79,17 +79,18 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def _interruptible() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C, so `finally` blocks (teardown) run for both.
+    """SIGTERM behaves like Ctrl-C, so `finally` blocks (teardown) run for both; a second one waits for them.
 
     A watchdog process (`harness.watchdog`) backs the handler: if the main thread cannot react (a
     C call holds it), the stacks this command claimed are removed within 15 s of the signal anyway.
     """
     watchdog.start()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         watchdog.stop()
 
 

@@ -1,7 +1,7 @@
 """A second process that tears a run down when the command itself cannot react to SIGTERM or Ctrl-C.
 
-The CLI turns SIGTERM into KeyboardInterrupt and every `finally` tears down. But a Python signal
-handler only runs between bytecodes of the main thread: a main thread stuck in a C call (a regex or
+The CLI turns SIGTERM (and Ctrl-C) into KeyboardInterrupt and every `finally` tears down. But a Python signal
+handler only runs between bytecodes of the main thread: a main thread stuck in a C call (big arithmetic or
 a JSON encoder chewing on something huge, holding the GIL) never runs it, and no thread of the same
 process can run either while the GIL is held. So the watchdog is a small child process, not a
 thread. It hears of the signal from the kernel side: `signal.set_wakeup_fd` makes CPython's C-level
