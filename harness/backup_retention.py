@@ -32,12 +32,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from harness.errors import HarnessError
-from harness.validation import first_problem, load_yaml
+from harness.validation import first_problem, load_yaml, shown
 
 Bucket = Literal["daily", "weekly", "monthly"]
 RetentionType = Literal["count", "time"]
@@ -45,6 +45,9 @@ RetentionType = Literal["count", "time"]
 BUCKETS: tuple[Bucket, ...] = ("daily", "weekly", "monthly")
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "backup-policy.yaml"
 MAX_RETENTION_FULL = 9_999_999  # pgBackRest's upper bound for repo-retention-full
+MAX_RETENTION_DAYS = 3660  # retention_full_type time: ten years of days (simulated dates stay in range)
+MAX_DAILY, MAX_WEEKLY, MAX_MONTHLY = 31, 52, 36  # a month of days, a year of weeks, three years of months
+MAX_SIMULATED_DAYS = 3660
 
 _DAY = timedelta(days=1)
 # Calendar span over which `settings_that_satisfy` verifies its answer: a leap year and the next one, so every
@@ -278,19 +281,21 @@ def _always_satisfied(policy: RetentionPolicy, repo: RepositoryRetention, warmup
     return True
 
 
-def settings_that_satisfy(policy: RetentionPolicy, at: time = time(1, 0)) -> RepositoryRetention:
+def settings_that_satisfy(policy: RetentionPolicy, at: time = time(1, 0)) -> RepositoryRetention | None:
     """pgBackRest settings that keep `policy` on every day of the year: a daily full, time-based retention.
 
     D is the largest age (in days) the newest backup of the oldest slot can have (92 for 3 months: on 31 July
     the April slot's newest daily backup is from 30 April). With `time D` that backup is kept whatever the
     backups' durations; pgBackRest then holds about D + 2 full backups, since it has no GFS thinning.
+    None when no retention keeps it: with one full backup a day, daily slots reaching past the current week
+    (or month) use every backup of a week (or month) that a weekly (or monthly) slot needs as well.
     """
     days = max(_required_age(policy, _VERIFY_FROM + timedelta(days=k)) for k in range(_VERIFY_DAYS))
     for retention in range(max(days, 1), days + 32):
         repo = RepositoryRetention(1, at, "time", retention)
         if _always_satisfied(policy, repo, warmup=retention + 40):
             return repo
-    raise AssertionError(f"no time-based retention up to {days + 31} days keeps {policy}")  # pragma: no cover
+    return None
 
 
 def steady_state_holds(repo: RepositoryRetention) -> int:
@@ -303,8 +308,13 @@ def _when(moment: datetime | None) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
-def render(report: RetentionReport, *, simulated: bool, suggestion: RepositoryRetention | None = None) -> list[str]:
-    """Human lines of `report`; `simulated` says the dates come from `simulate`, not from a repository."""
+def render(
+    report: RetentionReport, *, simulated: bool, suggestion: RepositoryRetention | None = None, searched: bool = False
+) -> list[str]:
+    """Human lines of `report`; `simulated` says the dates come from `simulate`, not from a repository.
+
+    `searched` with no `suggestion`: `settings_that_satisfy` found no setting that keeps the promise.
+    """
     policy = report.policy
     source = "simulated dates" if simulated else "repository backups"
     lines = [
@@ -330,6 +340,11 @@ def render(report: RetentionReport, *, simulated: bool, suggestion: RepositoryRe
             f"to keep the promise with pgBackRest (it has no grandfather-father-son retention): {suggestion.describe()}"
             f" -- this holds about {steady_state_holds(suggestion)} full backups, not {report.needed}"
         )
+    elif searched and not report.satisfied:
+        lines.append(
+            "no pgBackRest retention with a daily full backup keeps this promise: its daily slots use every backup"
+            " of a week or month that a weekly or monthly slot needs too (promise fewer daily backups)"
+        )
     return lines
 
 
@@ -343,9 +358,9 @@ def _missing(slot: Slot) -> str:
 
 class _Promise(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    daily: int = Field(default=7, ge=0, le=366)
-    weekly: int = Field(default=4, ge=0, le=260)
-    monthly: int = Field(default=3, ge=0, le=120)
+    daily: Annotated[int, Strict(), Field(ge=0, le=MAX_DAILY)] = 7
+    weekly: Annotated[int, Strict(), Field(ge=0, le=MAX_WEEKLY)] = 4
+    monthly: Annotated[int, Strict(), Field(ge=0, le=MAX_MONTHLY)] = 3
 
     @model_validator(mode="after")
     def _something(self) -> _Promise:
@@ -356,30 +371,39 @@ class _Promise(BaseModel):
 
 class _Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    full_every_days: int = Field(default=1, ge=1, le=366)
+    full_every_days: Annotated[int, Strict(), Field(ge=1, le=366)] = 1
     at: time = time(1, 0)
 
     @field_validator("at", mode="before")
     @classmethod
     def _clock(cls, value: Any) -> time:
-        if isinstance(value, int):  # YAML 1.1 reads an unquoted 12:30 as the base-60 number 750
+        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads an unquoted 12:30 as base-60 750
             hours, minutes = divmod(value, 60)
             raise ValueError(
                 f'write the time of day in quotes, e.g. "{hours:02d}:{minutes:02d}"'
                 f" (unquoted, YAML reads {hours}:{minutes:02d} as the number {value})"
             )
         if not isinstance(value, str):
-            raise ValueError(f'{value!r} is not a time of day such as "01:00"')
+            raise ValueError(f'{shown(value)} is not a time of day such as "01:00"')
         try:
             return datetime.strptime(value.strip(), "%H:%M").time()
         except ValueError:
-            raise ValueError(f'{value!r} is not a time of day such as "01:00" (HH:MM, UTC)') from None
+            raise ValueError(f'{shown(value)} is not a time of day such as "01:00" (HH:MM, UTC)') from None
 
 
 class _Pgbackrest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     retention_full_type: RetentionType
-    retention_full: int = Field(ge=1, le=MAX_RETENTION_FULL)
+    retention_full: Annotated[int, Strict(), Field(ge=1, le=MAX_RETENTION_FULL)]
+
+    @model_validator(mode="after")
+    def _days(self) -> _Pgbackrest:
+        if self.retention_full_type == "time" and self.retention_full > MAX_RETENTION_DAYS:
+            raise ValueError(
+                f"retention_full counts days with retention_full_type time: at most {MAX_RETENTION_DAYS}"
+                f" (10 years), not {self.retention_full}"
+            )
+        return self
 
 
 class _Repository(BaseModel):

@@ -28,6 +28,7 @@ from harness.checkers.latency import nearest_rank
 from harness.clock import poll_until
 from harness.errors import StackNotReady
 from harness.faults import FAULTS
+from harness.params import params_model
 from harness.runner import EXIT_CODES, RunOutcome, run_scenario
 from harness.scenario import Scenario
 from harness.stack import db, health, topology
@@ -43,8 +44,9 @@ def warm_reset(stack: Stack, progress: Progress, timeout: float = 90.0) -> float
     """Put a used stack back in its reference state (see the module doc); returns the seconds it took."""
     started = time.monotonic()
     for fault in FAULTS.values():
+        defaults = params_model(fault)()
         for service in topology.SERVICE_NAMES:
-            fault.heal(stack, service, {})
+            fault.heal(stack, service, defaults)
     for node, release in list(stack.releases.items()):  # a rollout that ended on a release: the shipped addons
         if release is not None:
             progress(f"warm reset: {node} back to the shipped addons (was on release {release})")

@@ -7,6 +7,7 @@ during start tears the run down and exits 130. Progress goes to stderr, results 
 from __future__ import annotations
 
 import json
+import math
 import re
 import signal
 import sys
@@ -23,10 +24,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from harness import __version__, images, state
+from harness import __version__, images, labels, state, watchdog
+from harness.backup_retention import MAX_SIMULATED_DAYS
 from harness.errors import HarnessError
+from harness.load.profile import MAX_SPAWN_RATE, MAX_USERS, MAX_WORKERS, MIN_SPAWN_RATE
 from harness.stack import cleanup, topology
 from harness.stack.stack import Endpoints, Stack, StackConfig, require_run
+from harness.validation import duration_field, one_line, writable_directory
+
+MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
 app = typer.Typer(
     name="odoo-chaos",
@@ -59,18 +65,33 @@ class Progress:
         err.print(f"[dim][{time.monotonic() - self.started:6.1f}s][/dim] {message}")
 
 
+_interrupted = False
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    """The first SIGTERM or SIGINT interrupts; later ones are ignored, so they cannot cut its teardown short."""
+    global _interrupted
+    if _interrupted:
+        return
+    _interrupted = True
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 @contextmanager
 def _interruptible() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C, so `finally` blocks (teardown) run for both."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    """SIGTERM behaves like Ctrl-C, so `finally` blocks (teardown) run for both; a second one waits for them.
+
+    A watchdog process (`harness.watchdog`) backs the handler: if the main thread cannot react (a
+    C call holds it), the stacks this command claimed are removed within 15 s of the signal anyway.
+    """
+    watchdog.start()
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        watchdog.stop()
 
 
 @images_app.command("build")
@@ -98,9 +119,12 @@ def up(
             "(default: a static file on Odoo <16, /web/health on 16+)."
         ),
     ] = None,
-    https_port: Annotated[int | None, typer.Option(help="127.0.0.1 port for HTTPS (default: a free one).")] = None,
+    https_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="127.0.0.1 port for HTTPS (default: a free one).")
+    ] = None,
     http_port: Annotated[
-        int | None, typer.Option(help="127.0.0.1 port that redirects to HTTPS (default: a free one).")
+        int | None,
+        typer.Option(min=1, max=65535, help="127.0.0.1 port that redirects to HTTPS (default: a free one)."),
     ] = None,
     show_credentials: Annotated[
         bool, typer.Option(help="Print the Odoo admin password (otherwise only the file that holds it).")
@@ -112,6 +136,11 @@ def up(
     Returns once a business write through Traefik -> Odoo -> PostgreSQL is acknowledged and
     visible on the standby. Tear it down with `odoo-chaos down RUN_ID`.
     """
+    if odoo_health_path is not None and not re.fullmatch(r"/[A-Za-z0-9._~/%-]{0,200}", odoo_health_path):
+        raise HarnessError(
+            f"--odoo-health-path: {odoo_health_path!r} is not a URL path such as /web/health "
+            "(letters, digits and ._~/%- only, at most 200)"
+        )
     config = StackConfig(
         odoo_image=odoo_image,
         odoo_health_path=odoo_health_path,
@@ -124,6 +153,7 @@ def up(
     with _interruptible():
         endpoints = stack.start()
         state.mark_detached(stack.run_id)
+        watchdog.release(stack.run_id)  # left running on purpose: no longer this process's to tear down
     progress(
         f"stack up in {stack.timings.get('up', 0):.1f}s (images and snapshot: {stack.timings.get('seed', 0):.1f}s)"
     )
@@ -197,12 +227,38 @@ def status(
 @app.command()
 def down(
     run_id: Annotated[str | None, typer.Argument(help="Run id to tear down (see `odoo-chaos status`).")] = None,
-    all_runs: Annotated[bool, typer.Option("--all", help="Tear down every run's leftovers.")] = False,
+    all_runs: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Tear down every run no live process owns: stacks left by `odoo-chaos up` and leftovers of runs "
+            "whose process died. Runs whose owner is still running (a drill, smoke, load) are listed and kept.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --all: tear down runs whose owner is still running too.")
+    ] = False,
 ) -> None:
-    """Tear down one run, or with --all every run, by label. Nothing unlabelled is touched."""
+    """Tear down one run, or with --all every run no live process owns, by label. Nothing unlabelled is touched.
+
+    --all first lists what it removes and what it keeps (runs a live process owns, unless --force).
+    """
     if not run_id and not all_runs:
         raise HarnessError("say which run to tear down (`odoo-chaos down RUN_ID`) or use --all")
-    targets = [r.run_id for r in cleanup.list_runs()] if all_runs else [require_run(run_id or "").run_id]
+    if run_id and all_runs:
+        raise HarnessError("give a run id or --all, not both")
+    if force and not all_runs:
+        raise HarnessError("--force goes with --all (`odoo-chaos down RUN_ID` always removes that run)")
+    if all_runs:
+        runs = cleanup.list_runs()
+        targets = [r.run_id for r in runs if force or not r.live]
+        for run in runs:
+            why = "detached (odoo-chaos up)" if run.detached else "owner gone" if run.owner_gone else "owner running"
+            objects = f"{len(run.containers)} containers, {len(run.networks)} networks, {len(run.volumes)} volumes"
+            verb = "will remove" if run.run_id in targets else "keeping (--force removes it)"
+            out.print(f"{verb}: run {run.run_id}, {why} ({run.owner}), {objects}", markup=False)
+    else:
+        targets = [require_run(labels.require_run_id(run_id or "", "RUN_ID")).run_id]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a half-done teardown helps nobody
     for target in targets:
         started = time.monotonic()
@@ -246,8 +302,13 @@ def run(
     tier: Annotated[str | None, typer.Option(help="Tier to judge against (default: each scenario's).")] = None,
     tiers_file: Annotated[Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where run directories are written.")] = Path("reports"),
-    repeat: Annotated[int, typer.Option(min=1, help="Run each scenario N times: RTO/RPO min, median, p90, max.")] = 1,
-    duration: Annotated[str | None, typer.Option(help="Override every scenario's duration, e.g. 30s.")] = None,
+    repeat: Annotated[
+        int, typer.Option(min=1, max=MAX_REPEAT, help="Run each scenario N times: RTO/RPO min, median, p90, max.")
+    ] = 1,
+    duration: Annotated[
+        str | None,
+        typer.Option(help="Override every scenario's duration, e.g. 30s (up to 24h; the scenario is re-checked)."),
+    ] = None,
     stop_file: Annotated[
         Path | None,
         typer.Option(
@@ -269,40 +330,43 @@ def run(
 ) -> None:
     """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
 
-    Every scenario file is validated before anything starts.
+    Every scenario file (and --tiers-file, --load, --out, --duration) is validated before anything starts.
 
     Several files or --repeat share one stack, warm-reset between runs, plus a campaign summary (min/median/p90/max).
 
     The stack is always torn down at the end. Exit code: 0 pass or warn, 1 fail, 2 error (a report is still written).
     """
-    from dataclasses import replace
-
     from harness.campaign import run_campaign
     from harness.runner import run_scenario
-    from harness.scenario import load_scenario
+    from harness.scenario import MAX_DURATION, load_scenario
     from harness.stack import Stack
-    from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers, parse_duration
+    from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers
+    from harness.validation import read_bytes
 
-    scenarios = [load_scenario(path) for path in scenario_files]
-    if duration:
-        try:
-            seconds = parse_duration(duration)
-        except ValueError:
-            raise HarnessError(f"--duration: invalid duration {duration!r} (use e.g. 30s, 2m)") from None
-        scenarios = [replace(scenario, duration=seconds) for scenario in scenarios]
+    if len(scenario_files) * repeat > MAX_REPEAT:
+        runs = len(scenario_files) * repeat
+        raise HarnessError(
+            f"{runs} runs ({len(scenario_files)} files x --repeat {repeat}); one campaign has at most {MAX_REPEAT}"
+        )
+    if duration is not None:
+        duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)  # in its own words first
+    scenarios = [load_scenario(path, duration=duration) for path in scenario_files]
     tiers = load_tiers(tiers_file)
     plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
-    progress = Progress()
     from harness import signing
     from harness.load.profile import load_profile
 
+    profile = load_profile(load) if load else None
+    _check_stop_file(stop_file)
+    writable_directory(out_dir, "--out")
     key_path = signing.key_from_environment(sign_key)
     if key_path is not None:
         signing.load_private_key(key_path)  # a bad key stops here, before any container starts
+    progress = Progress()
     run_kwargs: dict[str, Any] = {
-        "evidence_extra": {"tiers.yaml": (tiers_file or DEFAULT_TIERS_FILE).read_bytes()},
+        "evidence_extra": {"tiers.yaml": read_bytes(tiers_file or DEFAULT_TIERS_FILE, "tiers file", HarnessError)},
         "stop_file": stop_file,
-        "load": load_profile(load) if load else None,
+        "load": profile,
         "sign_key": key_path,
     }
     config = StackConfig(odoo_image=odoo_image)
@@ -326,13 +390,23 @@ def run(
 
 @app.command("load")
 def load_command(
-    users: Annotated[int, typer.Option(min=1, help="Concurrent Locust users.")] = 10,
-    spawn_rate: Annotated[float, typer.Option(min=0.1, help="Users started per second.")] = 5.0,
-    duration: Annotated[str, typer.Option(help="How long the load runs, e.g. 60s, 5m.")] = "60s",
+    users: Annotated[
+        int | None,
+        typer.Option(min=1, max=MAX_USERS, help="Concurrent Locust users (default: the profile's, else 10)."),
+    ] = None,
+    spawn_rate: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Users started per second, {MIN_SPAWN_RATE:g} to {MAX_SPAWN_RATE:g} (default: the profile's, else 5)."
+        ),
+    ] = None,
+    duration: Annotated[str, typer.Option(help="How long the load runs, e.g. 60s, 5m (up to 24h).")] = "60s",
     profile: Annotated[
         Path | None, typer.Option(help="Load profile YAML (tasks, think time, SLO); --users/--spawn-rate override it.")
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=0, help="Locust worker processes (distributed mode).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, max=MAX_WORKERS, help="Locust worker processes (distributed mode).")
+    ] = None,
     tier: Annotated[str, typer.Option(help="Tier for the probes' verdicts.")] = "tier-1",
     out_dir: Annotated[Path, typer.Option("--out", help="Where the run directory is written.")] = Path("reports"),
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
@@ -343,24 +417,33 @@ def load_command(
     """
     from dataclasses import replace
 
-    from harness.load.profile import LoadProfile, load_profile
+    from harness.load.profile import LoadProfile, check_ramp, load_profile
     from harness.runner import run_scenario
-    from harness.scenario import Scenario
-    from harness.tiers import get_tier, load_tiers, parse_duration
+    from harness.scenario import MAX_DURATION, Scenario
+    from harness.tiers import get_tier, load_tiers
 
-    try:
-        seconds = parse_duration(duration)
-    except ValueError:
-        raise HarnessError(f"--duration: invalid duration {duration!r} (use e.g. 60s, 5m)") from None
+    seconds = duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)
+    if seconds <= 0:
+        raise HarnessError("--duration: must be longer than 0s")
+    if spawn_rate is not None and not (math.isfinite(spawn_rate) and MIN_SPAWN_RATE <= spawn_rate <= MAX_SPAWN_RATE):
+        span = f"{MIN_SPAWN_RATE:g} to {MAX_SPAWN_RATE:g}"
+        raise HarnessError(f"--spawn-rate: give users started per second from {span}, not {spawn_rate:g}")
     chosen = load_profile(profile) if profile else LoadProfile()
-    chosen = replace(chosen, users=users, spawn_rate=spawn_rate)
-    if workers is not None:
-        chosen = replace(chosen, workers=workers)
-    scenario = Scenario("load", f"{users} Locust users for {duration}", tier, seconds, 2.0, ("business-write",))
+    chosen = replace(
+        chosen,
+        users=chosen.users if users is None else users,
+        spawn_rate=chosen.spawn_rate if spawn_rate is None else spawn_rate,
+        workers=chosen.workers if workers is None else workers,
+    )
+    check_ramp(chosen.users, chosen.spawn_rate, "--users/--spawn-rate")
+    chosen_tier = get_tier(tier, load_tiers())
+    writable_directory(out_dir, "--out")
+    summary = f"{chosen.users} Locust users for {duration}"
+    scenario = Scenario("load", summary, tier, seconds, 2.0, ("business-write",))
     with _interruptible():
         outcome = run_scenario(
             scenario,
-            get_tier(tier, load_tiers()),
+            chosen_tier,
             out_dir,
             stack_config=StackConfig(odoo_image=odoo_image),
             progress=Progress(),
@@ -377,6 +460,18 @@ def load_command(
     if outcome.report.get("aborted_reason"):
         err.print(f"odoo-chaos: error: run aborted: {outcome.report['aborted_reason']}", markup=False)
     raise typer.Exit(outcome.exit_code)
+
+
+def _check_stop_file(stop_file: Path | None) -> None:
+    """The stop switch must be a path the drill can check (and not thrown already: it would stop at once)."""
+    if stop_file is None:
+        return
+    try:
+        thrown = stop_file.exists()
+    except OSError as exc:
+        raise HarnessError(f"--stop-file: cannot check {stop_file} ({exc.strerror or exc})") from None
+    if thrown:
+        raise HarnessError(f"--stop-file: {stop_file} exists already, so the drill would stop at once; remove it first")
 
 
 def _print_outcome(name: str, tier: str, verdict: str, report: dict[str, Any], run_dir: Path) -> None:
@@ -472,28 +567,47 @@ def keygen(
     out.print(f"public key  {public} (fingerprint {signing.fingerprint(key)})", markup=False)
 
 
-def _attached(run_id: str | None) -> Stack:
-    """The stack `odoo-chaos up` left running: the one given, or the only one there is."""
+def _attached(run_id: str | None, force: bool = False) -> Stack:
+    """The stack `odoo-chaos up` left running: the one given, or the only one there is.
+
+    A run another process owns (a drill under way) is refused unless `force`: a backup taken or
+    restored behind a drill's back changes what the drill measures. This process's own stack is fine.
+    """
+    if run_id is not None:
+        labels.require_run_id(run_id, "RUN_ID")
+    runs = cleanup.list_runs()
     if run_id is None:
-        running = [r.run_id for r in cleanup.list_runs() if r.detached and not r.owner_gone]
+        running = [r.run_id for r in runs if r.detached]
         if len(running) != 1:
             found = ", ".join(running) or "none"
             raise HarnessError(f"name the run: stacks left running by `odoo-chaos up`: {found}")
         run_id = running[0]
+    found_run = next((r for r in runs if r.run_id == run_id), None)
+    if found_run is not None and not found_run.detached and not found_run.mine:
+        what = "a run whose owner died (the next run sweeps it)" if found_run.owner_gone else "a live drill"
+        if not force:
+            raise HarnessError(
+                f"run {run_id} is {what}, owned by {found_run.owner}, not a stack `odoo-chaos up` left running; "
+                "--force acts on it anyway"
+            )
+        err.print(f"odoo-chaos: warning: acting on run {run_id}, {what} ({found_run.owner})", markup=False)
     return Stack.attach(run_id, progress=Progress())
 
 
 RunIdArgument = Annotated[
     str | None, typer.Argument(help="Run id of a stack `odoo-chaos up` left running (default: the only one).")
 ]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Act on a run another process still owns (a drill under way) anyway.")
+]
 
 
 @backup_app.command("list")
-def backup_list(run_id: RunIdArgument = None) -> None:
+def backup_list(run_id: RunIdArgument = None, force: ForceOption = False) -> None:
     """The repository's backups (type, when, age, size) and the WAL range it holds."""
     from harness.stack import backup
 
-    repository = backup.info(_attached(run_id))
+    repository = backup.info(_attached(run_id, force))
     now = datetime.now(UTC)
     out.print(f"repository: pgBackRest stanza odoo, status {repository.status}", markup=False)
     out.print(f"WAL archived: {repository.wal_min or '-'} .. {repository.wal_max or '-'}", markup=False)
@@ -519,18 +633,19 @@ def _age(seconds: float) -> str:
 def backup_run(
     run_id: RunIdArgument = None,
     type_: Annotated[str, typer.Option("--type", help="full, diff or incr.")] = "incr",
+    force: ForceOption = False,
 ) -> None:
     """Take a backup now (`pgbackrest backup` on the current primary)."""
     from harness.stack import backup
 
     if type_ not in ("full", "diff", "incr"):
-        raise HarnessError(f"--type: {type_!r} is not a backup type (full, diff, incr)")
-    taken = backup.take(_attached(run_id), type_)
+        raise HarnessError(f"--type: {type_[:40]!r} is not a backup type (full, diff, incr)")
+    taken = backup.take(_attached(run_id, force), type_)
     out.print(f"{taken.label} ({taken.kind}) finished {taken.stopped:%Y-%m-%d %H:%M:%S} UTC", markup=False)
 
 
 @backup_app.command("verify")
-def backup_verify(run_id: RunIdArgument = None) -> None:
+def backup_verify(run_id: RunIdArgument = None, force: ForceOption = False) -> None:
     """Restore the latest backup and every archived WAL file into a scratch PostgreSQL + Odoo, check it, remove it.
 
     The scratch pair has its own network and mounts the repository read-only; the copy is
@@ -539,7 +654,7 @@ def backup_verify(run_id: RunIdArgument = None) -> None:
     """
     from harness.stack import backup
 
-    stack = _attached(run_id)
+    stack = _attached(run_id, force)
     verified = backup.scratch_restore(stack, progress=Progress())
     for key, value in verified.as_value().items():
         out.print(f"{key:<18} {value}", markup=False)
@@ -553,8 +668,12 @@ def backup_retention(
     policy: Annotated[Path | None, typer.Option(help="Backup policy file (default: backup-policy.yaml).")] = None,
     simulate_days: Annotated[
         int | None,
-        typer.Option(help="Replay the policy's schedule and pgBackRest's expiry for N days (simulated dates)."),
+        typer.Option(
+            help=f"Replay the policy's schedule and pgBackRest's expiry for N days, 1 to {MAX_SIMULATED_DAYS} "
+            "(simulated dates)."
+        ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Would the repository keep the SLA's promise (7 daily, 4 weekly, 3 monthly full backups)?
 
@@ -564,18 +683,20 @@ def backup_retention(
     from harness import backup_retention as retention
     from harness.stack import backup
 
+    if simulate_days is not None and not 1 <= simulate_days <= MAX_SIMULATED_DAYS:
+        limit = MAX_SIMULATED_DAYS
+        raise HarnessError(f"--simulate-days: give a number of days from 1 to {limit}, not {simulate_days}")
     promise, repository = retention.load_policy(policy)
     if simulate_days is not None:
-        if simulate_days < 1:
-            raise HarnessError("--simulate-days: give a number of days >= 1")
         start = datetime.now(UTC) - timedelta(days=simulate_days)
         held = retention.simulate(repository, simulate_days, start)
         report = retention.check(promise, held, held[-1] if held else datetime.now(UTC))
     else:
-        fulls = [b.stopped for b in backup.info(_attached(run_id)).backups if b.kind == "full"]
+        fulls = [b.stopped for b in backup.info(_attached(run_id, force)).backups if b.kind == "full"]
         report = retention.check(promise, fulls, datetime.now(UTC))
     suggestion = None if report.satisfied else retention.settings_that_satisfy(promise)
-    for line in retention.render(report, simulated=simulate_days is not None, suggestion=suggestion):
+    lines = retention.render(report, simulated=simulate_days is not None, suggestion=suggestion, searched=True)
+    for line in lines:
         out.print(line, markup=False)
     raise typer.Exit(0 if report.satisfied else 1)
 
@@ -584,29 +705,36 @@ def backup_retention(
 def list_parts(
     scenarios_dir: Annotated[Path, typer.Option(help="Where scenario files live.")] = Path("scenarios"),
 ) -> None:
-    """Scenarios, faults, runbook actions, conditions, targets, probes, checkers and tiers, one line each."""
-    from harness.actions import describe as describe_actions
+    """Scenarios, faults, runbook actions (each with its params: type, range, default), conditions, targets,
+    probes, checkers and tiers, one line each. A scenario file that does not validate is listed with its error.
+    """
+    from harness.actions import ACTIONS
     from harness.checkers import checker_names
     from harness.conditions import describe as describe_conditions
-    from harness.faults.base import describe as describe_faults
+    from harness.faults import FAULTS
+    from harness.params import describe as describe_params
+    from harness.params import params_model
     from harness.probes import PROBES
     from harness.scenario import load_scenario
     from harness.stack import topology
     from harness.tiers import load_tiers
 
     out.print("scenarios:", markup=False)
-    for path in sorted(scenarios_dir.glob("*.yaml")):
+    if not scenarios_dir.is_dir():
+        out.print(f"  (none: {scenarios_dir} is not a directory)", markup=False)
+    for path in sorted(scenarios_dir.glob("*.yaml")) if scenarios_dir.is_dir() else []:
         try:
             summary = load_scenario(path).summary
         except HarnessError as exc:
             summary = f"INVALID: {exc}"
-        out.print(f"  {path}  {summary}", markup=False)
-    out.print("faults:", markup=False)
-    for name, summary in describe_faults().items():
-        out.print(f"  {name:<22} {summary}", markup=False)
-    out.print("actions:", markup=False)
-    for name, summary in describe_actions().items():
-        out.print(f"  {name:<22} {summary}", markup=False)
+        out.print(one_line(f"  {path}  {summary}"), markup=False)
+    parts: dict[str, dict[str, Any]] = {"faults:": dict(FAULTS), "actions:": dict(ACTIONS)}
+    for title, registered in parts.items():
+        out.print(title, markup=False)
+        for name, part in sorted(registered.items()):
+            out.print(f"  {name:<22} {part.summary}", markup=False)
+            for line in describe_params(params_model(part)):
+                out.print(f"  {'':<22}   param {line}", markup=False)
     out.print("conditions (steady_state, wait until):", markup=False)
     for name, summary in describe_conditions().items():
         out.print(f"  {name:<22} {summary}", markup=False)
@@ -643,7 +771,7 @@ def main() -> None:
     try:
         result = app(args=sys.argv[1:], prog_name="odoo-chaos", standalone_mode=False)
     except HarnessError as exc:
-        err.print(f"odoo-chaos: error: {exc}", markup=False)
+        err.print(f"odoo-chaos: error: {one_line(str(exc))}", markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("odoo-chaos: interrupted; what the command had started was torn down", markup=False)
@@ -652,7 +780,8 @@ def main() -> None:
         if _is(exc, "UsageError"):
             ctx = getattr(exc, "ctx", None)
             hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-            err.print(f"odoo-chaos: error: {exc.format_message()}{hint}", markup=False)  # type: ignore[attr-defined]
+            message = one_line(exc.format_message())  # type: ignore[attr-defined]
+            err.print(f"odoo-chaos: error: {message}{hint}", markup=False)
             sys.exit(2)
         if _is(exc, "Abort"):
             err.print("odoo-chaos: interrupted; what the command had started was torn down", markup=False)

@@ -29,6 +29,7 @@ from harness.actions import ACTIONS
 from harness.conditions import CONDITIONS
 from harness.faults import FAULTS
 from harness.history import Event, History
+from harness.params import record
 from harness.scenario import Guard, Scenario, Step
 from harness.stack import topology
 from harness.stack.stack import Stack
@@ -200,14 +201,15 @@ class Executor:
 
     def _action(self, step: Step) -> None:
         assert step.action is not None and step.target is not None
-        value: dict[str, Any] = {"action": step.action, "target": step.target, **step.params}
+        params = record(step.params)  # every value used, defaults included; step keys written last always win
+        value: dict[str, Any] = {**params, "action": step.action, "target": step.target}
         if getattr(ACTIONS[step.action], "is_change", False):  # a release: the incident starts with the change
             change = {
+                **params,
                 "fault": step.action,
                 "target": step.target,
-                **step.params,
                 "takes_effect": "start",
-                "damages_data": False,
+                "damages_data": False,  # a change to production can break journeys, not lose data
                 "may_lose_data": False,
             }
             self.history.invoke("fault", h.INJECT, change)
@@ -227,9 +229,9 @@ class Executor:
         fault = FAULTS[step.fault]
         damages = bool(getattr(fault, "damages_data", False))
         value = {
+            **record(step.params),  # the typed params, defaults included; the step keys below always win
             "fault": step.fault,
             "target": step.target,
-            **step.params,
             "takes_effect": getattr(fault, "takes_effect", "end"),
         }
         if action == "inject":  # what the checkers need to know of this fault (recorded: a recheck reads it)

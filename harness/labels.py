@@ -3,14 +3,22 @@
 Every container, network and volume the harness creates carries `odoo-chaos.run=<run id>`;
 containers also carry `odoo-chaos.service=<service>`. Teardown and sweeps select by these labels
 and nothing else, so objects without them are never touched.
+
+A run id has one shape (`RUN_ID`: `20261123-1802-3fa9c1`, or `seed-<8 hex>-<6 hex>` for the
+throwaway database that builds a snapshot). Ids are checked against it wherever they come in --
+a label read from Docker, a CLI argument -- because they become paths (`~/.cache/odoo-chaos/runs/
+<id>/`, removed with the run): a label `../../../../etc` must never reach `shutil.rmtree`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 from datetime import UTC, datetime
+
+from harness.errors import HarnessError
 
 RUN = "odoo-chaos.run"
 SERVICE = "odoo-chaos.service"
@@ -19,6 +27,25 @@ OWNER_HOST = "odoo-chaos.owner-host"
 CREATED = "odoo-chaos.created"
 IMAGE_HASH = "odoo-chaos.context-hash"
 SEED_KEY = "odoo-chaos.seed-key"
+
+
+RUN_ID = re.compile(r"(?:\d{8}-\d{4}|seed-[0-9a-f]{8})-[0-9a-f]{6}")
+RUN_ID_EXAMPLE = "20261123-1813-e436dd"
+
+
+def is_run_id(text: object) -> bool:
+    """True when `text` has the shape of a run id this harness makes (and so is safe as a file name)."""
+    return isinstance(text, str) and RUN_ID.fullmatch(text) is not None
+
+
+def require_run_id(text: str, where: str = "run id") -> str:
+    """`text` if it is a run id, else a one-line HarnessError."""
+    if not is_run_id(text):
+        shown = repr(text) if len(text) <= 60 else repr(text[:55]) + "..."
+        raise HarnessError(
+            f"{where}: {shown} is not a run id (they look like {RUN_ID_EXAMPLE}; `odoo-chaos status` lists them)"
+        )
+    return text
 
 
 def new_run_id(now: datetime | None = None) -> str:

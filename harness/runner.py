@@ -35,6 +35,7 @@ from harness.history import History
 from harness.judgement import applicable, judge_run
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
+from harness.params import record
 from harness.probes import PROBES, ProbeContext
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
@@ -92,10 +93,14 @@ def run_scenario(
     tier = with_checks(tier, scenario)
     owned = stack is None
     stack = stack or Stack(stack_config or StackConfig(), progress=progress)
-    run_dir = run_dir_for(out, scenario, stack.run_id)
+    try:
+        run_dir = run_dir_for(out, scenario, stack.run_id)
+    except OSError as exc:
+        raise HarnessError(f"cannot create a run directory in {out} ({exc.strerror or exc})") from None
     load_dir = tempfile.TemporaryDirectory(prefix="odoo-chaos-load-")  # Locust's files; its log becomes evidence
     started_at = h.iso(datetime.now(UTC))
     aborted: str | None = None
+    interrupted: BaseException | None = None
     with (run_dir / "history.jsonl").open("w") as stream:
         history = History(stream)
         ctx: ProbeContext | None = None
@@ -115,23 +120,65 @@ def run_scenario(
             aborted = f"{type(exc).__name__}: {exc}"
             progress(f"run aborted: {aborted}")
         finally:
+            # Teardown cannot be skipped: evidence is gathered in its own try, the stack goes down in that
+            # try's finally whatever gathering did (a RecursionError, a second Ctrl-C), and the report is
+            # written in a try of its own after that.
             if ctx is not None:
                 ctx.stop.set()
-            stack_info = _stack_info(stack)
-            evidence = _evidence(stack, scenario, tier) | (evidence_extra or {})
-            for path in sorted(Path(load_dir.name).glob("locust.log")):
-                evidence["load/locust.log"] = path.read_bytes()
-            load_dir.cleanup()
-            evidence["versions.json"] = json.dumps(stack_info, indent=2).encode()
-            if owned:
-                stack.down()
-            if aborted is not None:
-                history.record("runner", "info", h.ABORT, {"reason": aborted})
-            outcome = write_report(
-                run_dir, scenario, tier, history.events(), stack.run_id, started_at, stack_info, evidence, sign_key
-            )
-            progress(f"run directory: {outcome.run_dir} (verdict {outcome.verdict})")
+            stack_info: dict[str, Any] = {}
+            evidence: dict[str, bytes] = dict(evidence_extra or {}) | {"versions.json": b"{}\n"}
+            with contextlib.suppress(Exception):  # what `check` needs, even when gathering the rest fails
+                evidence |= scenario_evidence(scenario, tier)
+            try:
+                try:
+                    stack_info, evidence = _gather_evidence(
+                        stack, scenario, tier, evidence_extra, Path(load_dir.name), quick=aborted is not None
+                    )
+                except BaseException as exc:
+                    evidence["evidence-error.txt"] = f"{type(exc).__name__}: {exc}"[:2000].encode()
+                    progress(f"evidence incomplete: {type(exc).__name__}")
+                    if isinstance(exc, KeyboardInterrupt):
+                        aborted, interrupted = aborted or "interrupted (Ctrl-C or SIGTERM)", exc
+            finally:
+                load_dir.cleanup()
+                if owned:
+                    stack.down()
+            try:
+                if aborted is not None:
+                    history.record("runner", "info", h.ABORT, {"reason": aborted})
+                outcome = write_report(
+                    run_dir, scenario, tier, history.events(), stack.run_id, started_at, stack_info, evidence, sign_key
+                )
+                progress(f"run directory: {outcome.run_dir} (verdict {outcome.verdict})")
+            except Exception as exc:
+                progress(f"report not written: {type(exc).__name__}: {exc}")
+                reason = aborted or f"report not written: {type(exc).__name__}: {exc}"
+                outcome = RunOutcome(run_dir, "unknown", EXIT_CODES["unknown"], {"aborted_reason": reason})
+    if interrupted is not None:
+        raise interrupted
     return outcome
+
+
+def _gather_evidence(
+    stack: Stack,
+    scenario: Scenario,
+    tier: Tier,
+    extra: dict[str, bytes] | None,
+    load_dir: Path,
+    *,
+    quick: bool,
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Versions and evidence (logs, the scenario and tier as run, Locust's log) while the stack still runs.
+
+    `quick` (an aborted or interrupted run) skips asking every service its version: with a service
+    hung, each question waits for its timeout, and teardown must come first.
+    """
+    stack_info = {} if quick else _stack_info(stack)
+    evidence = _evidence(stack, scenario, tier) | (extra or {})
+    for path in sorted(load_dir.glob("locust.log")):
+        evidence["load/locust.log"] = path.read_bytes()
+    evidence["versions.json"] = json.dumps(stack_info, indent=2).encode()
+    return stack_info, evidence
 
 
 def _next_seq(stack: Stack) -> int:
@@ -328,12 +375,12 @@ def step_text(step: Step) -> str:
         if step.at is not None
         else (f"{step.after:g}s after the previous step" if step.after else "then")
     )
+    given = record(step.params) if step.kind != "wait" else {}
+    params = f" ({', '.join(f'{k}={v}' for k, v in sorted(given.items()))})" if given else ""
     if step.kind == "fault":
         lasts = f" for {step.duration:g}s" if step.duration is not None else " until the end"
-        params = f" ({', '.join(f'{k}={v}' for k, v in sorted(step.params.items()))})" if step.params else ""
         return f"{when}: fault {step.fault} on {step.target}{lasts}{params}"
     if step.kind == "action":
-        params = f" ({', '.join(f'{k}={v}' for k, v in sorted(step.params.items()))})" if step.params else ""
         return f"{when}: runbook {step.action} on {step.target}{params}"
     return f"{when}: wait until {step.wait} (timeout {step.timeout:g}s)"
 

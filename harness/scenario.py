@@ -26,7 +26,17 @@ Grammar (unknown keys are refused, not ignored):
       - after: 5s                    # detection delay
         action: promote-standby      # a runbook action; its target defaults per action
 
-Errors name the file, the field and the valid alternatives, as one line (`InvalidScenario`).
+Every value has its bounds, checked before anything starts: `duration` up to 24h, `settle` up to
+10m, at most 200 steps; a step starts before the end of the run, a fault's `for` ends by it, a
+wait's timeout is more than 0s; a fault may not hit a target (or a zone holding it) that another
+fault still holds; a guard's window is at least 5s (the probes' pace) and at most the run;
+`checks` have strict no looser than loose. Each step's `params` are validated against its fault's
+or action's own parameters (`harness.params`; `odoo-chaos list` shows them): unknown names,
+values of the wrong type and values out of range are refused, and a step key (`target`,
+`fault`, ...) can never be a parameter.
+
+Errors name the file, the field and the valid alternatives, as one line (`InvalidScenario`):
+`scenarios/x.yaml: field steps.2.params.percent: must be <= 100, not 5000`.
 """
 
 from __future__ import annotations
@@ -34,45 +44,66 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.actions import ACTIONS
 from harness.conditions import CONDITIONS
 from harness.errors import HarnessError
 from harness.faults import FAULTS
+from harness.params import InvalidParams, NoParams, validate_params
 from harness.probes import PROBES
 from harness.stack import topology
-from harness.tiers import parse_duration, parse_percent
-from harness.validation import duration_field, first_problem
+from harness.tiers import MAX_TARGET, format_duration, is_duration_text, parse_duration, parse_percent
+from harness.validation import duration_field, first_problem, load_yaml, one_line, shown, slug
 
-GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d+(?:\.\d+)?)\s*%\s+for\s+(?P<window>\S+)")
+GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d{1,3}(?:\.\d{1,6})?)\s*%\s+for\s+(?P<window>\S+)")
 WAIT = re.compile(r"until\s+(?P<condition>[a-z0-9-]+)\s+timeout\s+(?P<timeout>\S+)")
 CHECKABLE = ("rto", "rpo", "availability")  # targets that replace the tier's
 CHECK_KEYS = (*CHECKABLE, "rto_stable", "lost_writes")
 EXPECTATIONS = ("self-healing",)
 DEFAULT_STABLE_FOR = 5.0  # seconds a journey must stay up after its first success to count as recovered
+MAX_DURATION = 86400.0  # 24h: a soak test is a day, not a year
+MAX_SETTLE = 600.0
+MAX_WAIT = 3600.0
+MAX_STEPS = 200
+MIN_GUARD_WINDOW = 5.0  # a shorter window holds too few business writes (10 Hz, 2 s timeout) and trips on a healthy run
+MAX_LOST_WRITES = 1_000_000
+
+Short = Annotated[str, Field(max_length=64)]
 
 
 class InvalidScenario(HarnessError):
     """A scenario file that cannot run; the message names the file and the field."""
 
 
+def _owner(fault: str | None, action: str | None) -> object | None:
+    return FAULTS.get(fault) if fault else ACTIONS.get(action) if action else None
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One step: a fault (healed after `duration`), a runbook action, or a wait for a condition."""
+    """One step: a fault (healed after `duration`), a runbook action, or a wait for a condition.
+
+    `params` is the fault's or action's typed parameters (`harness.params`); a mapping given here
+    (a Step built in code) is validated into them.
+    """
 
     at: float | None  # offset from the start of the probes; None: `after` the previous step
     fault: str | None = None
     target: str | None = None
     duration: float | None = None  # faults: None means healed at the end of the run
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Any = field(default_factory=NoParams)
     action: str | None = None
     wait: str | None = None  # a condition name
     timeout: float | None = None  # waits only
     after: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, NoParams) or self.fault or self.action:
+            owner = _owner(self.fault, self.action)
+            object.__setattr__(self, "params", validate_params(owner, self.params))
 
     @property
     def kind(self) -> Literal["fault", "action", "wait"]:
@@ -112,19 +143,26 @@ class Scenario:
 
 def _one_of(value: str, known: dict[str, Any] | tuple[str, ...], what: str) -> str:
     if value not in known:
-        raise ValueError(f"unknown {what} {value!r}; {what}s are {', '.join(sorted(known))}")
+        raise ValueError(f"unknown {what} {shown(value)}; {what}s are {', '.join(sorted(known))}")
     return value
+
+
+def _unique(values: list[str], what: str) -> list[str]:
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise ValueError(f"{what} {twice[0]!r} is listed twice")
+    return values
 
 
 class _StepModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    at: str | None = None
-    after: str | None = None
-    fault: str | None = None
-    action: str | None = None
-    wait: str | None = None
-    target: str | None = None
-    for_: str | None = Field(default=None, alias="for")
+    at: Short | None = None
+    after: Short | None = None
+    fault: Short | None = None
+    action: Short | None = None
+    wait: Annotated[str, Field(max_length=200)] | None = None
+    target: Short | None = None
+    for_: Short | None = Field(default=None, alias="for")
     params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("fault")
@@ -141,7 +179,7 @@ class _StepModel(BaseModel):
     @classmethod
     def _known_target(cls, value: str | None) -> str | None:
         if value is not None and value not in topology.TARGET_NAMES:
-            raise ValueError(f"unknown target {value!r}; targets are {', '.join(topology.TARGET_NAMES)}")
+            raise ValueError(f"unknown target {shown(value)}; targets are {', '.join(topology.TARGET_NAMES)}")
         return value
 
     @field_validator("wait")
@@ -151,7 +189,7 @@ class _StepModel(BaseModel):
             return None
         match = WAIT.fullmatch(value.strip())
         if not match:
-            raise ValueError(f"wait {value!r} must read 'until <condition> timeout <duration>'")
+            raise ValueError(f"wait {shown(value)} must read 'until <condition> timeout <duration>'")
         _one_of(match["condition"], CONDITIONS, "condition")
         return value
 
@@ -177,150 +215,224 @@ class _StepModel(BaseModel):
             if target not in action.targets:
                 valid = ", ".join(action.targets)
                 raise ValueError(f"action {self.action!r} cannot act on {target!r}; targets are {valid}")
-            check_params = getattr(action, "check_params", None)  # optional: actions that take params
-            if check_params is not None:
-                check_params(self.params)
         return self
 
 
 class _ScenarioModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
-    summary: str
-    tier: str = "tier-1"
-    duration: str = "60s"
-    settle: str = "5s"
+    summary: Annotated[str, Field(min_length=1, max_length=500)]
+    tier: Annotated[str, AfterValidator(slug("tier"))] = "tier-1"
+    duration: Short = "60s"
+    settle: Short = "5s"
     probes: list[str] | None = None
     steady_state: list[str] = Field(default_factory=list)
     checks: dict[str, Any] = Field(default_factory=dict)
-    guard: str | None = None
+    guard: Annotated[str, Field(max_length=200)] | None = None
     expect: str | None = None
-    steps: list[_StepModel] = Field(default_factory=list)
+    steps: Annotated[list[_StepModel], Field(max_length=MAX_STEPS)] = Field(default_factory=list)
 
     @field_validator("expect")
     @classmethod
     def _known_expectation(cls, value: str | None) -> str | None:
         if value is not None and value not in EXPECTATIONS:
-            raise ValueError(f"unknown expectation {value!r}; expectations are {', '.join(EXPECTATIONS)}")
+            raise ValueError(f"unknown expectation {shown(value)}; expectations are {', '.join(EXPECTATIONS)}")
         return value
 
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
-            raise ValueError(f"name {value!r} must be lower-case letters, digits and dashes")
-        return value
+        return slug("name")(value)
 
     @field_validator("probes")
     @classmethod
     def _known_probes(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("list at least one probe, or leave probes out for all of them")
         for name in value or []:
             _one_of(name, PROBES, "probe")
-        return value
+        return value if value is None else _unique(value, "probe")
 
     @field_validator("steady_state")
     @classmethod
     def _known_conditions(cls, value: list[str]) -> list[str]:
         for name in value:
             _one_of(name, CONDITIONS, "condition")
-        return value
+        return _unique(value, "condition")
 
     @field_validator("checks")
     @classmethod
     def _known_checks(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:
             if name not in CHECK_KEYS:
-                raise ValueError(f"unknown check {name!r}; checks are {', '.join(CHECK_KEYS)}")
+                raise ValueError(f"unknown check {shown(name)}; checks are {', '.join(CHECK_KEYS)}")
         return value
 
 
-def _seconds(text: str, where: str, source: str) -> float:
-    return duration_field(text, where, source, InvalidScenario)
+def _seconds(text: str, where: str, source: str, *, low: float = 0.0, high: float | None = None) -> float:
+    return duration_field(text, f"field {where}", source, InvalidScenario, low=low, high=high)
 
 
 def _check_value(name: str, value: Any, source: str) -> tuple[float, float]:
-    where = f"{source}: checks.{name}"
+    where = f"{source}: field checks.{name}"
     if isinstance(value, dict):
         if set(value) != {"strict", "loose"}:
             raise InvalidScenario(f"{where}: give one value or a mapping with strict and loose")
         strict, loose = value["strict"], value["loose"]
     else:
         strict = loose = value
+    hint = "a percentage such as 99.9%" if name == "availability" else "a duration such as 30s or 15m"
     try:
+        if not isinstance(strict, str) or not isinstance(loose, str):
+            raise ValueError("not text")
         if name == "availability":
-            return parse_percent(str(strict)), parse_percent(str(loose))
-        return parse_duration(str(strict)), parse_duration(str(loose))
+            pair = parse_percent(strict), parse_percent(loose)
+        else:
+            pair = parse_duration(strict), parse_duration(loose)
     except (ValueError, HarnessError):
-        hint = "a percentage such as 99.9%" if name == "availability" else "a duration such as 30s or 15m"
-        raise InvalidScenario(f"{where}: invalid value {value!r} (use {hint})") from None
+        if name != "availability" and (is_duration_text(strict) and is_duration_text(loose)):
+            raise InvalidScenario(f"{where}: at most {format_duration(MAX_TARGET)}, not {shown(value)}") from None
+        raise InvalidScenario(f"{where}: invalid value {shown(value)} (use {hint})") from None
+    if name != "availability" and pair[1] > MAX_TARGET:
+        raise InvalidScenario(f"{where}: at most {format_duration(MAX_TARGET)}, not {shown(value)}")
+    if name == "availability" and pair[0] < pair[1]:
+        raise InvalidScenario(f"{where}: strict ({strict}) must not be lower than loose ({loose})")
+    if name != "availability" and pair[0] > pair[1]:
+        raise InvalidScenario(f"{where}: strict ({strict}) must not be longer than loose ({loose})")
+    return pair
 
 
 def _stable_for(value: Any, source: str) -> float:
-    where = f"{source}: checks.rto_stable"
+    where = f"{source}: field checks.rto_stable"
     try:
         seconds = parse_duration(str(value)) if isinstance(value, str) else None
     except ValueError:
         seconds = None
     if seconds is None or not 0 < seconds <= 600:
-        raise InvalidScenario(f"{where}: invalid value {value!r} (a duration from 1s to 10m, such as 10s)")
+        raise InvalidScenario(f"{where}: invalid value {shown(value)} (a duration from 1s to 10m, such as 10s)")
     return seconds
 
 
 def _lost_writes(value: Any, source: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidScenario(f"{source}: checks.lost_writes: invalid value {value!r} (a count of writes, such as 0)")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LOST_WRITES:
+        raise InvalidScenario(
+            f"{source}: field checks.lost_writes: invalid value {shown(value)} "
+            f"(a count of writes from 0 to {MAX_LOST_WRITES}, such as 0)"
+        )
     return value
 
 
-def _guard(text: str | None, source: str) -> Guard | None:
+def _guard(text: str | None, source: str, duration: float, run: str) -> Guard | None:
     if text is None:
         return None
     match = GUARD.fullmatch(text.strip())
     if not match:
-        raise InvalidScenario(f"{source}: guard: {text!r} must read 'availability < <percent>% for <duration>'")
+        raise InvalidScenario(
+            f"{source}: field guard: {shown(text)} must read 'availability < <percent>% for <duration>'"
+        )
     threshold = float(match["percent"]) / 100
     if not 0 < threshold <= 1:
-        raise InvalidScenario(f"{source}: guard: the percentage must be in (0, 100]")
-    return Guard(threshold, _seconds(match["window"], "guard", source), text.strip())
+        raise InvalidScenario(f"{source}: field guard: the percentage must be in (0, 100]")
+    window = _seconds(match["window"], "guard", source)
+    if window < MIN_GUARD_WINDOW:
+        raise InvalidScenario(
+            f"{source}: field guard: the window {match['window']} is shorter than {format_duration(MIN_GUARD_WINDOW)}: "
+            "it holds too few business writes and would trip on a healthy run"
+        )
+    if window > duration:
+        raise InvalidScenario(
+            f"{source}: field guard: the window {match['window']} is longer than the run ({run}), "
+            "so it would never be checked"
+        )
+    return Guard(threshold, window, text.strip())
 
 
-def _step(i: int, model: _StepModel, source: str) -> Step:
+def _step_params(i: int, model: _StepModel, source: str) -> Any:
+    owner = _owner(model.fault, model.action)
+    try:
+        return validate_params(owner, model.params)
+    except InvalidParams as exc:
+        where = f"steps.{i}.params" + (f".{exc.field}" if exc.field else "")
+        raise InvalidScenario(one_line(f"{source}: field {where}: {exc.message}")) from None
+
+
+def _step(i: int, model: _StepModel, source: str, duration: float, run: str) -> Step:
     where = f"steps.{i}"
     at = _seconds(model.at, f"{where}.at", source) if model.at is not None else None
     after = _seconds(model.after, f"{where}.after", source) if model.after is not None else 0.0
-    lasts = _seconds(model.for_, f"{where}.for", source) if model.for_ else None
+    lasts = _seconds(model.for_, f"{where}.for", source) if model.for_ is not None else None
+    if lasts is not None and lasts > duration:
+        raise InvalidScenario(f"{source}: field {where}.for: {model.for_} is longer than the run ({run})")
+    if lasts is not None and lasts <= 0:
+        raise InvalidScenario(
+            f"{source}: field {where}.for: must be longer than 0s (or leave it out: healed at the end)"
+        )
     if model.wait:
         match = WAIT.fullmatch(model.wait.strip())
         assert match is not None  # checked by the model
-        timeout = _seconds(match["timeout"], f"{where}.wait timeout", source)
+        timeout = _seconds(match["timeout"], f"{where}.wait", source, high=MAX_WAIT)
+        if timeout <= 0:
+            raise InvalidScenario(f"{source}: field {where}.wait: the timeout must be longer than 0s")
         return Step(at, wait=match["condition"], timeout=timeout, after=after)
+    typed = _step_params(i, model, source)
     if model.action:
         target = model.target or ACTIONS[model.action].default_target
-        return Step(at, target=target, params=dict(model.params), action=model.action, after=after)
-    return Step(at, model.fault, model.target, lasts, dict(model.params), after=after)
+        return Step(at, target=target, params=typed, action=model.action, after=after)
+    return Step(at, model.fault, model.target, lasts, typed, after=after)
 
 
-def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+def _overlap(step: Step, i: int, start: float, held: list[tuple[int, Step, float]], source: str) -> None:
+    """Refuse a fault on a target a fault still in force holds (the same service, or a zone holding it)."""
+    assert step.target is not None
+    members = set(topology.members(step.target))
+    for j, other, until in held:
+        assert other.target is not None
+        if start < until and members & set(topology.members(other.target)):
+            raise InvalidScenario(
+                f"{source}: field steps.{i}: {step.fault} on {step.target} while {other.fault} on {other.target} "
+                f"(steps.{j}) is still in force; give steps.{j} a `for` that ends first, or another target"
+            )
+
+
+def _plan(model: _ScenarioModel, source: str, duration: float, run: str) -> tuple[Step, ...]:
+    steps: list[Step] = []
+    held: list[tuple[int, Step, float]] = []  # faults in force: (index, step, earliest end)
+    earliest = 0.0  # the soonest each step can start: `at` steps are fixed, `after` adds to the previous
+    for i, model_step in enumerate(model.steps):
+        step = _step(i, model_step, source, duration, run)
+        earliest = step.at if step.at is not None else earliest + step.after
+        if earliest >= duration:
+            when = model_step.at if model_step.at is not None else f"{earliest:g}s (counting the `after`s)"
+            raise InvalidScenario(f"{source}: field steps.{i}.at: {when} is past the end of the run ({run})")
+        if step.kind == "fault":
+            if step.duration is not None and earliest + step.duration > duration:
+                raise InvalidScenario(
+                    f"{source}: field steps.{i}.for: {model_step.for_} from {earliest:g}s ends past the end of the "
+                    f"run ({run}); shorten it, or leave it out to heal at the end"
+                )
+            _overlap(step, i, earliest, held, source)
+            if not getattr(FAULTS[step.name], "one_shot", False):
+                held.append((i, step, duration if step.duration is None else earliest + step.duration))
+        steps.append(step)
+    return tuple(steps)
+
+
+def parse_scenario(data: Any, source: str = "<scenario>", *, duration: str | None = None) -> Scenario:
+    """Validate a parsed scenario; `duration` (the CLI's --duration) replaces the file's before any check."""
     if not isinstance(data, dict):
         raise InvalidScenario(f"{source}: a scenario is a mapping with name, summary, duration, steps")
+    if duration is not None:
+        data = {**data, "duration": duration}
     try:
         model = _ScenarioModel.model_validate(data)
     except ValidationError as exc:
         raise InvalidScenario(first_problem(exc, source)) from None
-    duration = _seconds(model.duration, "field duration", source)
-    settle = _seconds(model.settle, "field settle", source)
-    if duration <= 0:
+    run = f"duration {model.duration}" + (" from --duration" if duration is not None else "")
+    seconds = _seconds(model.duration, "duration", source, high=MAX_DURATION)
+    settle = _seconds(model.settle, "settle", source, high=MAX_SETTLE)
+    if seconds <= 0:
         raise InvalidScenario(f"{source}: field duration: must be longer than 0s")
-    steps = []
-    earliest = 0.0  # the soonest each step can start: `at` steps are fixed, `after` adds to the previous
-    for i, model_step in enumerate(model.steps):
-        step = _step(i, model_step, source)
-        earliest = step.at if step.at is not None else earliest + step.after
-        if earliest >= duration:
-            when = model_step.at if model_step.at is not None else f"{earliest:g}s (counting the `after`s)"
-            end = f"duration {model.duration}"
-            raise InvalidScenario(f"{source}: steps.{i}.at: {when} is past the end of the run ({end})")
-        steps.append(step)
+    steps = _plan(model, source, seconds, run)
     probes = tuple(model.probes) if model.probes is not None else tuple(sorted(PROBES))
     checks = {name: _check_value(name, value, source) for name, value in model.checks.items() if name in CHECKABLE}
     stable_for = _stable_for(model.checks["rto_stable"], source) if "rto_stable" in model.checks else None
@@ -329,30 +441,24 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         model.name,
         model.summary,
         model.tier,
-        duration,
+        seconds,
         settle,
         probes,
-        tuple(steps),
+        steps,
         source,
         tuple(model.steady_state),
         checks,
-        _guard(model.guard, source),
+        _guard(model.guard, source, seconds, run),
         model.expect,
         DEFAULT_STABLE_FOR if stable_for is None else stable_for,
         lost_allowed,
     )
 
 
-def load_scenario(path: Path) -> Scenario:
-    if not path.is_file():
-        raise InvalidScenario(f"{path}: no such scenario file (scenarios live in scenarios/*.yaml)")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InvalidScenario(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_scenario(data, str(path))
+def load_scenario(path: Path, *, duration: str | None = None) -> Scenario:
+    """Read and validate a scenario file (see `harness.validation.load_yaml` for what reading refuses)."""
+    data = load_yaml(path, "scenario file", InvalidScenario, hint="(scenarios live in scenarios/*.yaml)")
+    return parse_scenario(data, str(path), duration=duration)
 
 
 def scenario_from_record(data: Any) -> Scenario:

@@ -3,6 +3,10 @@
 `<cache>/odoo-chaos/runs/<run id>/` holds `ca.pem`, `endpoints.json` (mode 0600: it holds the
 run's passwords, like a kubeconfig) and, for stacks that `odoo-chaos up` leaves running on
 purpose, a `detached` marker that keeps the start-of-run sweep away from them.
+
+The run id must have its one shape (`labels.RUN_ID`) before it becomes a path, and `forget`
+removes a directory only once it has resolved it inside `runs/` (a symlink planted there is
+unlinked, never followed).
 """
 
 from __future__ import annotations
@@ -13,11 +17,17 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.images import cache_dir
+from harness.labels import require_run_id
+
+
+def runs_root() -> Path:
+    return cache_dir() / "runs"
 
 
 def run_dir(run_id: str) -> Path:
-    return cache_dir() / "runs" / run_id
+    return runs_root() / require_run_id(run_id)
 
 
 def save(run_id: str, name: str, content: bytes, *, private: bool = False) -> Path:
@@ -53,4 +63,14 @@ def is_detached(run_id: str) -> bool:
 
 
 def forget(run_id: str) -> None:
-    shutil.rmtree(run_dir(run_id), ignore_errors=True)
+    """Remove the run's state directory; refuses anything that does not resolve inside `runs/`."""
+    root = runs_root().resolve()
+    path = run_dir(run_id)
+    if path.is_symlink():
+        path.unlink()  # whatever it points at stays untouched
+        return
+    if not path.exists():
+        return
+    if path.resolve().parent != root:
+        raise HarnessError(f"refusing to remove {path}: it resolves to {path.resolve()}, outside {root}")
+    shutil.rmtree(path, ignore_errors=True)

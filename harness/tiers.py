@@ -10,15 +10,16 @@ and the field.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.errors import HarnessError
-from harness.validation import load_yaml
+from harness.validation import load_yaml, one_line, problem_text, shown
 
 Status = Literal["pass", "warn", "fail", "unknown"]
 
@@ -29,6 +30,9 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+")
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _DURATION_HINT = "use e.g. 90s, 15m, 4h"
+MAX_DURATION = 3650 * 86400.0  # ten years: no target, drill or wait a user writes comes near it
+MAX_TIERS = 100
+MAX_TARGET = 365 * 86400.0  # an RTO or RPO target of more than a year judges nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +55,37 @@ class Tier:
 
 def parse_duration(text: str) -> float:
     """ "90s", "15m", "1m30s", "500ms", "1.5h", "2d" -> seconds. Raises ValueError otherwise."""
-    compact = "".join(text.split()) if isinstance(text, str) else ""
+    compact = "".join(text.split()) if isinstance(text, str) and len(text) <= 64 else ""
+    given = f'"{text}"' if len(str(text)) <= 40 else shown(text)
     if not _DURATION.fullmatch(compact):
-        raise ValueError(f'invalid duration "{text}" ({_DURATION_HINT})')
-    return sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(compact))
+        raise ValueError(f"invalid duration {given} ({_DURATION_HINT})")
+    seconds = sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(compact))
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:
+        raise ValueError(f"invalid duration {given} (at most {format_duration(MAX_DURATION)})")
+    return seconds
+
+
+def is_duration_text(text: object) -> bool:
+    """True when `text` is written like a duration (whatever its size)."""
+    return isinstance(text, str) and len(text) <= 64 and _DURATION.fullmatch("".join(text.split())) is not None
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as the shortest exact duration text: 86400 -> "1d", 90 -> "90s", 0.5 -> "500ms"."""
+    if seconds == 0:
+        return "0s"
+    for unit in ("d", "h", "m", "s"):
+        if seconds >= _UNITS[unit] and (seconds / _UNITS[unit]).is_integer():
+            return f"{seconds / _UNITS[unit]:g}{unit}"
+    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
 
 
 def parse_percent(text: str) -> float:
     """ "99.95%" -> 0.9995. Raises ValueError for anything that is not a percentage in [0, 100]."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", text) if isinstance(text, str) else None
+    match = re.fullmatch(r"\s*(\d{1,3}(?:\.\d{1,12})?)\s*%\s*", text) if isinstance(text, str) else None
     if match is None or float(match[1]) > 100:
-        raise ValueError(f'invalid availability "{text}" (use a percentage such as "99.9%")')
+        given = f'"{text}"' if len(str(text)) <= 40 else shown(text)
+        raise ValueError(f'invalid availability {given} (use a percentage such as "99.9%")')
     return round(float(match[1]) / 100, 12)
 
 
@@ -94,8 +118,12 @@ class _DurationTarget(BaseModel):
     @classmethod
     def _duration(cls, value: Any) -> float:
         if not isinstance(value, str):
-            raise ValueError(f'invalid duration "{value}" ({_DURATION_HINT})')
-        return parse_duration(value)
+            given = f'"{value}"' if len(str(value)) <= 40 else shown(value)
+            raise ValueError(f"invalid duration {given} ({_DURATION_HINT})")
+        seconds = parse_duration(value)
+        if seconds > MAX_TARGET:
+            raise ValueError(f'invalid duration "{value}" (a target is at most {format_duration(MAX_TARGET)})')
+        return seconds
 
     @model_validator(mode="after")
     def _ordered(self) -> _DurationTarget:
@@ -123,8 +151,8 @@ class _AvailabilityTarget(BaseModel):
 
 class _TierModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str
-    description: str = ""
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
     availability: _AvailabilityTarget
     rto: _DurationTarget
     rpo: _DurationTarget
@@ -139,9 +167,12 @@ class _TiersFile(BaseModel):
     def _names(cls, value: dict[str, _TierModel]) -> dict[str, _TierModel]:
         if not value:
             raise ValueError("no tiers defined")
+        if len(value) > MAX_TIERS:
+            raise ValueError(f"{len(value)} tiers; a tiers file may define at most {MAX_TIERS}")
         for name in value:
-            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-                raise ValueError(f'tier name "{name}" must be lower-case letters, digits and dashes')
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", name):
+                given = f'"{name}"' if len(name) <= 40 else shown(name)
+                raise ValueError(f"tier name {given} must be lower-case letters, digits and dashes (at most 64)")
         return value
 
 
@@ -155,8 +186,8 @@ _VALID_KEYS: dict[int, str] = {
 def _one_line(source: str, exc: ValidationError) -> str:
     """The first validation error as `file: tier "x" field a.b: problem`."""
     error = exc.errors()[0]
-    loc = [str(part) for part in error["loc"]]
-    message = str(error["msg"]).removeprefix("Value error, ")
+    loc = [str(part) if len(str(part)) <= 40 else f"{str(part)[:35]}..." for part in error["loc"]]
+    message = problem_text(error)
     if error["type"] == "extra_forbidden":
         message = f"unknown key (valid: {_VALID_KEYS.get(len(loc) - 1, '?')})"
     elif error["type"] == "missing":
@@ -166,7 +197,7 @@ def _one_line(source: str, exc: ValidationError) -> str:
         where = f'tier "{loc[1]}"' + (f" field {field}" if field else "")
     else:
         where = "field " + (".".join(loc) or "(top level)")
-    return f"{source}: {where}: {message}"
+    return one_line(f"{source}: {where}: {message}")
 
 
 def parse_tiers(data: Any, source: str = "<tiers>") -> dict[str, Tier]:

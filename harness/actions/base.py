@@ -5,11 +5,12 @@ rejoin the old primary, restart or replace a node). Unlike a fault it has nothin
 recorded as an operation of process `runbook` (`f = "action"`) whose `ok` value carries what it
 measured (for example how long the old primary took to stream again).
 
-Two optional capabilities, read with `getattr`: `check_params(params)` is called when a scenario is
-validated and raises `ValueError` for params the action cannot run with (so a typo stops the file
-before anything starts); `is_change = True` marks a change to production (a release): the executor
-records the action's start as the drill's injection (`inject` of process `fault`, taking effect at
-its start), so the checkers judge the drill as the incident a bad change causes.
+Two optional capabilities, read with `getattr`: `params_model`, the `harness.params` dataclass the
+step's `params:` are validated into when the scenario loads (default `NoParams`: none taken; a typo
+or a value out of range stops the file before anything starts), whose typed instance `run` gets;
+`is_change = True` marks a change to production (a release): the executor records the action's
+start as the drill's injection (`inject` of process `fault`, taking effect at its start), so the
+checkers judge the drill as the incident a bad change causes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Action(Protocol):
     @property
     def targets(self) -> tuple[str, ...]: ...
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]: ...
+    def run(self, stack: Stack, target: str, params: Any) -> dict[str, Any]: ...
 
 
 ACTIONS: dict[str, Action] = {}

@@ -23,23 +23,56 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
 
 from harness.actions.base import register
 from harness.errors import HarnessError
 from harness.faults.data import CORRUPTION_STARTED
+from harness.params import NoParams, Number, params
 from harness.stack import backup, db, topology
 from harness.stack.stack import DATA_VOLUMES, Stack
 
 REGION_SERVICES_AFTER_PG = (topology.REDIS, topology.PG_STANDBY, *topology.ODOO_NODES)
+DEFAULT_MARGIN = 1.0
+EPOCH_2000, EPOCH_2100 = 946_684_800, 4_102_444_800
 
 
-def _target_epoch(stack: Stack, params: dict[str, Any]) -> float:
-    if "target_epoch" in params:
-        return float(params["target_epoch"])
+@params
+class PitrParams:
+    margin_seconds: (
+        Annotated[Number, Field(ge=0, le=3600, description="restore to this long before the bad-delete began (1)")]
+        | None
+    ) = None
+    target_epoch: (
+        Annotated[Number, Field(ge=EPOCH_2000, le=EPOCH_2100, description="restore to this Unix time instead")] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> PitrParams:
+        if self.margin_seconds is not None and self.target_epoch is not None:
+            raise ValueError("give margin_seconds or target_epoch, not both")
+        return self
+
+
+def _target_epoch(stack: Stack, params: PitrParams) -> float:
+    if params.target_epoch is not None:
+        return params.target_epoch
     if CORRUPTION_STARTED not in stack.marks:
         raise HarnessError("pitr-restore: no target: give target_epoch, or run it after a bad-delete fault")
-    return float(stack.marks[CORRUPTION_STARTED]) - float(params.get("margin_seconds", 1.0))
+    margin = DEFAULT_MARGIN if params.margin_seconds is None else params.margin_seconds
+    return float(stack.marks[CORRUPTION_STARTED]) - margin
+
+
+@params
+class FenceParams:
+    grace_seconds: Annotated[Number, Field(ge=0, le=300, description="fast shutdown, then SIGKILL after this")] = 5.0
+
+
+@params
+class BackupParams:
+    type: Annotated[Literal["full", "diff", "incr"], Field(description="pgBackRest backup type")] = "incr"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +81,9 @@ class PitrRestore:
     summary: str = "restore the database to just before the destructive statement (pgBackRest, point in time)"
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = (topology.PG_PRIMARY,)
+    params_model: type[Any] = PitrParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: PitrParams) -> dict[str, Any]:
         epoch = _target_epoch(stack, params)
         restored = backup.restore_in_place(stack, datetime.fromtimestamp(epoch, UTC))
         return {"restore_target_epoch": epoch, "corruption_started_at": stack.marks.get(CORRUPTION_STARTED)} | (
@@ -63,10 +97,11 @@ class FenceNode:
     summary: str = "stop a PostgreSQL node so it takes no more writes (fast shutdown, SIGKILL after 5 s)"
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = db.PG_NODES
+    params_model: type[Any] = FenceParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: FenceParams) -> dict[str, Any]:
         container = stack.service_container(target)
-        db.fast_shutdown(container, timeout=float(params.get("grace_seconds", 5)))
+        db.fast_shutdown(container, timeout=params.grace_seconds)
         return {"fenced": target, "status": container.status}
 
 
@@ -76,8 +111,9 @@ class RestoreRegion:
     summary: str = "rebuild the lost region from the backup repository (latest backup + archived WAL)"
     default_target: str | None = topology.REGION
     targets: tuple[str, ...] = (topology.REGION,)
+    params_model: type[Any] = NoParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
         started = time.monotonic()
         for role in DATA_VOLUMES:
             stack.recreate_volume(role)
@@ -97,13 +133,11 @@ class TakeBackup:
     summary: str = "take a pgBackRest backup (type full, diff or incr) on the primary"
     default_target: str | None = topology.BACKUP
     targets: tuple[str, ...] = (topology.BACKUP,)
+    params_model: type[Any] = BackupParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
-        kind = str(params.get("type", "incr"))
-        if kind not in ("full", "diff", "incr"):
-            raise HarnessError(f"take-backup: type must be full, diff or incr, not {kind!r}")
+    def run(self, stack: Stack, target: str, params: BackupParams) -> dict[str, Any]:
         started = time.monotonic()
-        taken = backup.take(stack, kind)
+        taken = backup.take(stack, params.type)
         return {"label": taken.label, "type": taken.kind, "seconds": round(time.monotonic() - started, 3)}
 
 
@@ -113,8 +147,9 @@ class VerifyBackup:
     summary: str = "restore the latest backup into a scratch PostgreSQL + Odoo, check ledger and a business read"
     default_target: str | None = topology.BACKUP
     targets: tuple[str, ...] = (topology.BACKUP,)
+    params_model: type[Any] = NoParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
         live = stack.service_container(db.sole_primary(stack, "verify-backup: no live ledger to compare with"))
         rows_at_switch, _ = backup.ledger(live)  # all committed before the switch ...
         backup.wal_switch(stack)  # ... so all of them are in the archive the scratch copy replays

@@ -32,58 +32,46 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
 
 from harness.actions.base import register
 from harness.errors import HarnessError
+from harness.params import Duration, Text, Whole, params
 from harness.stack import releases, topology
 from harness.stack.stack import Stack
-from harness.tiers import parse_duration
 
 SERVES_HTTP = "serves-http"
 CANARY_WRITES = "canary-writes"
 CANARY_WRITER = "release-canary"
 ROLLBACK_TIMEOUT = 120.0  # the previous release started before; this is a generous bound, not a gate
-PARAMS = ("release", "canary_writes", "start_timeout")
 
 
-@dataclass(frozen=True, slots=True)
-class ReleasePlan:
-    """A rollout's validated parameters; `release` None rolls out the shipped addons (`previous`)."""
+def _known_release(name: str) -> str:
+    try:
+        releases.resolve(name)
+    except HarnessError as exc:
+        raise ValueError(str(exc)) from None
+    return name
 
-    release: str | None
-    canary_writes: int = 3
-    start_timeout: float = 60.0
+
+@params
+class ReleaseParams:
+    """A rollout's parameters; `release: previous` rolls out the shipped addons."""
+
+    release: Annotated[
+        Text, AfterValidator(_known_release), Field(description="a directory of compose/releases/, or previous")
+    ]
+    canary_writes: Annotated[Whole, Field(ge=0, le=100, description="ledger writes on each node as its gate")] = 3
+    start_timeout: Annotated[
+        float, Duration(0.0, 600.0, inclusive_low=False), Field(description="how long a node may take to serve")
+    ] = 60.0
 
     @property
-    def name(self) -> str:
-        return self.release or releases.PREVIOUS
-
-
-def plan_release(params: dict[str, Any]) -> ReleasePlan:
-    """Validate `rolling-release` params (ValueError names the param and the valid values)."""
-    unknown = sorted(set(params) - set(PARAMS))
-    if unknown:
-        raise ValueError(f"rolling-release: unknown param {unknown[0]!r}; params are {', '.join(PARAMS)}")
-    known = ", ".join((*releases.available(), releases.PREVIOUS))
-    name = params.get("release")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"rolling-release needs params.release, one of {known}")
-    try:
-        release = releases.resolve(name)
-    except HarnessError as exc:
-        raise ValueError(f"rolling-release: {exc}") from None
-    writes = params.get("canary_writes", 3)
-    if isinstance(writes, bool) or not isinstance(writes, int) or not 0 <= writes <= 100:
-        raise ValueError(f"rolling-release: canary_writes must be a whole number from 0 to 100, not {writes!r}")
-    timeout = params.get("start_timeout", 60)
-    try:
-        seconds = parse_duration(timeout) if isinstance(timeout, str) else float(timeout)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if isinstance(timeout, bool) or not seconds > 0:
-        raise ValueError(f"rolling-release: start_timeout must be a duration such as 60s, not {timeout!r}")
-    return ReleasePlan(release, writes, seconds)
+    def resolved(self) -> str | None:
+        """The release a node records: None for the shipped addons (`previous`)."""
+        return releases.resolve(self.release)
 
 
 def rollout_order(first: str) -> tuple[str, ...]:
@@ -160,12 +148,10 @@ class RollingRelease:
     default_target: str | None = topology.ODOO_1  # the first node of the rollout
     targets: tuple[str, ...] = topology.ODOO_NODES
     is_change: bool = True  # a change to production: the executor records its start as the injection
+    params_model: type[Any] = ReleaseParams
 
-    def check_params(self, params: dict[str, Any]) -> None:
-        plan_release(params)
-
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
-        plan = plan_release(params)
+    def run(self, stack: Stack, target: str, params: ReleaseParams) -> dict[str, Any]:
+        plan = params
         previous = {node: stack.releases.get(node) for node in topology.ODOO_NODES}
         rolled: list[str] = []
         serve_seconds: dict[str, float] = {}
@@ -174,7 +160,7 @@ class RollingRelease:
             rolled.append(node)
             failed_gate, reason = SERVES_HTTP, ""
             try:
-                stack.replace_odoo_node(node, timeout=plan.start_timeout, release=plan.release)
+                stack.replace_odoo_node(node, timeout=plan.start_timeout, release=plan.resolved)
             except HarnessError as exc:
                 reason = str(exc)
             else:
@@ -187,7 +173,7 @@ class RollingRelease:
                 detected = time.monotonic()
                 rollback = self._roll_back(stack, rolled, previous)
                 return {
-                    "release": plan.name,
+                    "release": plan.release,
                     "outcome": "rolled-back",
                     "nodes_rolled": rolled,
                     "failed_node": node,
@@ -198,12 +184,12 @@ class RollingRelease:
                     "rollback_seconds": round(rollback, 3),
                     "serve_seconds": serve_seconds,
                     "summary": (
-                        f"{plan.name} rolled back: {node} failed {failed_gate} after {detected - started:.1f}s; "
+                        f"{plan.release} rolled back: {node} failed {failed_gate} after {detected - started:.1f}s; "
                         f"{', '.join(reversed(rolled))} back on the previous release in {rollback:.1f}s"
                     ),
                 }
         return {
-            "release": plan.name,
+            "release": plan.release,
             "outcome": "rolled-out",
             "nodes_rolled": rolled,
             "failed_node": None,
@@ -213,7 +199,7 @@ class RollingRelease:
             "rolled_back": [],
             "rollback_seconds": None,
             "serve_seconds": serve_seconds,
-            "summary": f"{plan.name} rolled out to {', '.join(rolled)}; every gate passed",
+            "summary": f"{plan.release} rolled out to {', '.join(rolled)}; every gate passed",
         }
 
     @staticmethod

@@ -16,10 +16,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from harness.actions.base import register
 from harness.errors import HarnessError
+from harness.faults.container import Grace
+from harness.params import NoParams, params
 from harness.stack import db, topology
 from harness.stack.stack import Stack
 
@@ -30,11 +34,20 @@ class PromoteStandby:
     summary: str = "promote the standby (pg_promote); Odoo finds it through its read-write host list"
     default_target: str | None = topology.PG_STANDBY
     targets: tuple[str, ...] = db.PG_NODES
+    params_model: type[Any] = NoParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
         before = db.role(stack, target)
         db.promote(stack, target)
         return {"promoted": target, "was": before}
+
+
+@params
+class RejoinParams:
+    method: Annotated[
+        Literal["pg_rewind", "re-clone"],
+        Field(description="re-clone copies the whole node (needed after block corruption)"),
+    ] = "pg_rewind"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +56,13 @@ class RejoinOldPrimary:
     summary: str = "fence the old primary, pg_rewind it (or re-clone) and stream it from the new primary"
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = db.PG_NODES
+    params_model: type[Any] = RejoinParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: RejoinParams) -> dict[str, Any]:
         source = db.other(target)
         if db.role(stack, source) != "primary":
             raise HarnessError(f"rejoin-old-primary: {source} is not a primary; promote it first (promote-standby)")
-        method = str(params.get("method", "pg_rewind"))
-        if method not in ("pg_rewind", "re-clone"):
-            raise HarnessError(f"rejoin-old-primary: method must be pg_rewind or re-clone, not {method!r}")
-        rejoin = db.follow(stack, target, source, reclone=method == "re-clone")
+        rejoin = db.follow(stack, target, source, reclone=params.method == "re-clone")
         measured = {"node": rejoin.node, "source": rejoin.source, "method": rejoin.method, "seconds": rejoin.seconds}
         return measured | ({"rewind_error": rejoin.note} if rejoin.note else {})
 
@@ -62,12 +73,13 @@ class RestartService:
     summary: str = "restart a service (docker restart) and wait until it runs"
     default_target: str | None = None
     targets: tuple[str, ...] = topology.SERVICE_NAMES
+    params_model: type[Any] = Grace
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: Grace) -> dict[str, Any]:
         container = stack.service_container(target)
         if container.status == "paused":
             container.unpause()
-        container.restart(timeout=int(params.get("grace_seconds", 10)))
+        container.restart(timeout=params.grace_seconds)
         return {"status": stack.service_container(target).status}
 
 
@@ -77,8 +89,9 @@ class ReplaceNode:
     summary: str = "replace an Odoo node with a fresh container (same image and config) and wait until it serves"
     default_target: str | None = None
     targets: tuple[str, ...] = topology.ODOO_NODES
+    params_model: type[Any] = NoParams
 
-    def run(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
         old = stack.service_container(target).short_id
         stack.replace_odoo_node(target, release=stack.releases.get(target))  # same release too
         return {"replaced": old, "new": stack.service_container(target).short_id}

@@ -1,4 +1,11 @@
-"""The fault protocol and registry."""
+"""The fault protocol and registry.
+
+A fault's `params_model` (optional, default `harness.params.NoParams`) is the `params` dataclass
+its step's `params:` are validated into when the scenario loads; `inject` and `heal` get that
+typed instance. `one_shot = True` marks a fault that is over when its call returns (a restart,
+data damage): another fault may hit the same target after it, which the scenario refuses for a
+fault still in force.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +21,11 @@ class Fault(Protocol):
     @property
     def summary(self) -> str: ...
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        """Do the damage; may return what it did (recorded in the inject's `ok` value)."""
+    def inject(self, stack: Stack, target: str, params: Any) -> dict[str, Any] | None:
+        """Do the damage with the step's typed params; may return what it did (recorded in the inject's `ok` value)."""
         ...
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None: ...
+    def heal(self, stack: Stack, target: str, params: Any) -> None: ...
 
 
 FAULTS: dict[str, Fault] = {}

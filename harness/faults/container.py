@@ -17,11 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from harness.faults.base import register
+from harness.params import NoParams, Whole, params
 from harness.stack import db, topology
 from harness.stack.stack import Stack
+
+
+@params
+class Grace:
+    grace_seconds: Annotated[Whole, Field(ge=0, le=300, description="seconds between SIGTERM and SIGKILL")] = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +37,13 @@ class Pause:
     takes_effect: str = "end"  # frozen once the call returns
     name: str = "pause"
     summary: str = "freeze a service (docker pause) until heal (docker unpause): a hung node"
+    params_model: type[Any] = NoParams
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def inject(self, stack: Stack, target: str, params: NoParams) -> None:
         for service in topology.members(target):
             stack.service_container(service).pause()
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
         for service in topology.members(target):
             container = stack.service_container(service)
             if container.status == "paused":
@@ -52,24 +61,22 @@ def _ensure_running(stack: Stack, service: str) -> None:
             container.start()
 
 
-def _grace(params: dict[str, Any]) -> int:
-    return int(params.get("grace_seconds", 10))
-
-
 @dataclass(frozen=True, slots=True)
 class Signal:
     """A fault that signals the container as the call begins; heal starts it again if it is down."""
 
     name: str
     summary: str
-    act: Callable[[Any, dict[str, Any]], None]
+    act: Callable[[Any, Any], None]
     takes_effect: str = "start"
+    params_model: type[Any] = NoParams
+    one_shot: bool = False  # over when the call returns: another fault may hit the target right after
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def inject(self, stack: Stack, target: str, params: Any) -> None:
         for service in topology.members(target):
             self.act(stack.service_container(service), params)
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: Any) -> None:
         for service in topology.members(target):
             _ensure_running(stack, service)
 
@@ -80,8 +87,15 @@ for _fault in (
     Signal(
         "stop",
         "stop a service gracefully (SIGTERM, 10 s grace); heal starts it again",
-        lambda c, p: c.stop(timeout=_grace(p)),
+        lambda c, p: c.stop(timeout=p.grace_seconds),
+        params_model=Grace,
     ),
-    Signal("restart", "restart a service (SIGTERM, then start); one-shot", lambda c, p: c.restart(timeout=_grace(p))),
+    Signal(
+        "restart",
+        "restart a service (SIGTERM, then start); one-shot",
+        lambda c, p: c.restart(timeout=p.grace_seconds),
+        params_model=Grace,
+        one_shot=True,
+    ),
 ):
     register(_fault)

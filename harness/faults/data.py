@@ -10,7 +10,11 @@
   way a failing disk or controller does: the node is stopped cleanly (so no buffered page hides
   the damage), random bytes are written into the files, `pg_checksums --check` is run (data
   checksums are on: initdb --data-checksums), and the node is started again. Reads and writes
-  that touch those blocks then fail with "invalid page in block ...".
+  that touch those blocks then fail with "invalid page in block ...". The relations must be the
+  ledger table or one of its indexes, and the block must exist: the node is asked, with a
+  query that holds no user text, which relations the ledger has, their files and their sizes
+  (the scenario's names never reach SQL; a superuser's `psql` is one `COPY ... TO PROGRAM`
+  away from a shell in the container).
 - `destroy-region`: remove a target's containers *and* their data volumes for good (the target
   `region` is every service placed in a zone: both PostgreSQL nodes, Redis and both Odoo nodes).
   The backup repository and Traefik (the global front door) are not in any zone and survive.
@@ -21,21 +25,37 @@ None of them heals (`reversible = False`): data damage stays until the runbook r
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
 
 from harness import labels
 from harness.errors import HarnessError
 from harness.faults.base import register
 from harness.images import POSTGRES
+from harness.params import NoParams, Text, Whole, params
 from harness.stack import db, topology
 from harness.stack.containers import exec_checked, run_once
 from harness.stack.stack import Stack
+from harness.validation import slug
 
 LEDGER_TABLE = "chaos_ledger_entry"
 CORRUPTION_STARTED = "corruption_started_at"  # stack.marks key: server epoch seconds before the bad statement
+PAGE = 8192
+SEGMENT_PAGES = 131072  # 1 GiB segment files: block N of the first file is N < 131072
+
+# The ledger's relations, their files and sizes in blocks: a fixed query, no user text in it.
+_LEDGER_RELATIONS = f"""SELECT 'rel=' || c.relname || ' ' || pg_relation_filepath(c.oid) || ' '
+       || (pg_relation_size(c.oid) / {PAGE})
+FROM pg_class c
+WHERE c.oid = '{LEDGER_TABLE}'::regclass
+   OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = '{LEDGER_TABLE}'::regclass)
+ORDER BY c.relname
+"""
 
 _BAD_DELETE = f"""SELECT 'started=' || extract(epoch FROM clock_timestamp());
 BEGIN;
@@ -45,9 +65,39 @@ SELECT 'committed=' || extract(epoch FROM clock_timestamp());
 """
 
 
-def _psql_values(container: Any, sql: str, dbname: str = topology.DB_NAME) -> dict[str, str]:
+def _psql_lines(container: Any, sql: str, dbname: str = topology.DB_NAME) -> list[str]:
     output = exec_checked(container, ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-c", sql], "psql")
-    return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+    return output.splitlines()
+
+
+def _psql_values(container: Any, sql: str, dbname: str = topology.DB_NAME) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in _psql_lines(container, sql, dbname) if "=" in line)
+
+
+def ledger_relations(container: Any) -> dict[str, tuple[str, int]]:
+    """The ledger table and its indexes on a node: name -> (file path under the data directory, blocks)."""
+    found = {}
+    for line in _psql_lines(container, _LEDGER_RELATIONS):
+        if line.startswith("rel="):
+            name, path, blocks = line.removeprefix("rel=").rsplit(" ", 2)
+            found[name] = (path, int(blocks))
+    return found
+
+
+def pick_relations(found: dict[str, tuple[str, int]], wanted: tuple[str, ...], block: int, node: str) -> list[str]:
+    """The files of `wanted`, each a ledger relation with block `block`; else a HarnessError naming the valid ones."""
+    paths = []
+    for name in wanted:
+        if name not in found:
+            valid = ", ".join(sorted(found)) or "none"
+            raise HarnessError(
+                f"corrupt-relation: {name!r} is not a relation of the ledger on {node}; relations are {valid}"
+            )
+        path, blocks = found[name]
+        if block >= blocks:
+            raise HarnessError(f"corrupt-relation: {name} has {blocks} blocks on {node}: block {block} does not exist")
+        paths.append(path)
+    return paths
 
 
 def _the_primary(stack: Stack, target: str) -> str:
@@ -67,20 +117,21 @@ class BadDelete:
     name: str = "bad-delete"
     summary: str = "DELETE every ledger row on the primary (a cleanup without WHERE): logical corruption"
     takes_effect: str = "end"
+    one_shot: bool = True
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def inject(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
         node = _the_primary(stack, target)
         values = _psql_values(stack.service_container(node), _BAD_DELETE)
         started, committed = float(values["started"]), float(values["committed"])
         stack.marks[CORRUPTION_STARTED] = started
         return {"node": node, "rows_deleted": int(values["deleted"]), "started_at": started, "committed_at": committed}
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
         return None
 
 
 def _corrupt_script(paths: list[str], block: int) -> str:
-    offset = block * 8192 + 64  # past the page header's LSN and checksum: the checksum now disagrees
+    offset = block * PAGE + 64  # past the page header's LSN and checksum: the checksum now disagrees
     lines = ["set -u"]
     for path in paths:
         full = shlex.quote(f"{db.DATA_DIR}/{path}")
@@ -90,6 +141,19 @@ def _corrupt_script(paths: list[str], block: int) -> str:
     return "\n".join(lines)
 
 
+RELATION = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+RelationName = Annotated[Text, AfterValidator(slug("relation", RELATION, "lower-case letters, digits and _", 63))]
+
+
+@params
+class CorruptParams:
+    relations: Annotated[
+        tuple[RelationName, ...],
+        Field(min_length=1, max_length=8, description="the ledger table and/or its indexes, by name"),
+    ] = (LEDGER_TABLE, f"{LEDGER_TABLE}_pkey")
+    block: Annotated[Whole, Field(ge=0, lt=SEGMENT_PAGES, description="which 8 KiB block of each relation")] = 0
+
+
 @dataclass(frozen=True, slots=True)
 class CorruptRelation:
     reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
@@ -97,19 +161,15 @@ class CorruptRelation:
     name: str = "corrupt-relation"
     summary: str = "overwrite bytes of relation blocks on a PostgreSQL node; data checksums detect it"
     takes_effect: str = "end"
-    default_relations: tuple[str, ...] = field(default=(LEDGER_TABLE, f"{LEDGER_TABLE}_pkey"))
+    params_model: type[Any] = CorruptParams
+    one_shot: bool = True  # done when the call returns; the damage stays
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def inject(self, stack: Stack, target: str, params: CorruptParams) -> dict[str, Any]:
         if target not in db.PG_NODES:
             raise HarnessError(f"corrupt-relation works on {', '.join(db.PG_NODES)}, not {target!r}")
-        relations = [str(r) for r in params.get("relations", self.default_relations)]
-        block = int(params.get("block", 0))
+        relations, block = list(params.relations), params.block
         container = stack.service_container(target)
-        quoted = ", ".join(f"pg_relation_filepath('{r}')" for r in relations)
-        row = _psql_values(container, f"SELECT 'paths=' || concat_ws(' ', {quoted})")
-        paths = row["paths"].split()
-        if len(paths) != len(relations):
-            raise HarnessError(f"corrupt-relation: not every relation of {relations} exists on {target}")
+        paths = pick_relations(ledger_relations(container), params.relations, block, target)
         db.fast_shutdown(container)  # every dirty page is written first, so nothing buffered hides the damage
         _, output = run_once(
             POSTGRES.tag,
@@ -125,7 +185,7 @@ class CorruptRelation:
         container.start()
         return {"node": target, "relations": relations, "files": paths, "block": block, "pg_checksums": found[:6]}
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: CorruptParams) -> None:
         return None
 
 
@@ -136,15 +196,16 @@ class DestroyRegion:
     name: str = "destroy-region"
     summary: str = "remove services' containers and data volumes for good (target `region`: every zone)"
     takes_effect: str = "start"
+    one_shot: bool = True
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def inject(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
         services = tuple(s for s in topology.members(target) if s in stack.containers)
         if topology.BACKUP in services:
             raise HarnessError("destroy-region never destroys the backup repository: it lives in another region")
         volumes = stack.destroy(services)
         return {"destroyed": list(services), "volumes": volumes}
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
         return None
 
 

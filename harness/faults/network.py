@@ -8,7 +8,7 @@
   Connections that were open stay half-open: nothing sends a reset, exactly as in a real cut.
   `edge` is never cut: it carries only the harness's observer traffic to the ports published on
   127.0.0.1 (the probes keep seeing an isolated primary).
-- `loss` (param `percent`, default 30): each packet in or out of the target's interfaces (all
+- `loss` (param `percent`, default 30, in (0, 100]): each packet in or out of the target's interfaces (all
   but `edge`) is dropped with that probability, by iptables rules (`-m statistic --mode random`)
   in a chain of our own inside the container's network namespace; heal removes the chain.
 - `latency` (params `delay`, default 200ms; `jitter`, default 0ms): a `tc netem` qdisc on the
@@ -26,13 +26,15 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from harness.errors import HarnessError
 from harness.faults.base import register
+from harness.params import Duration, NoParams, Percent, params
 from harness.stack import db, topology
 from harness.stack.stack import Stack
-from harness.tiers import parse_duration
 
 
 def partition_cuts(target: str) -> list[tuple[str, str]]:
@@ -58,12 +60,13 @@ class Partition:
     takes_effect: str = "end"
     name: str = "partition"
     summary: str = "cut a zone or a service off the stack's networks (docker network disconnect) until heal"
+    params_model: type[Any] = NoParams
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def inject(self, stack: Stack, target: str, params: NoParams) -> None:
         for service, network in partition_cuts(target):
             stack.disconnect(service, network)
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
         for service in sorted({service for service, _ in partition_cuts(target)}):
             if service in db.PG_NODES and db.roles(stack) == {service: "primary", db.other(service): "primary"}:
                 db.follow(stack, service, db.other(service))  # promoted meanwhile: never bring back a second primary
@@ -117,21 +120,27 @@ def _namespaces(stack: Stack, target: str, running_only: bool = False) -> Iterat
         yield service, pid, names
 
 
+@params
+class LatencyParams:
+    delay: Annotated[float, Duration(0.0, 60.0, inclusive_low=False), Field(description="added to every packet")] = 0.2
+    jitter: Annotated[float, Duration(0.0, 60.0), Field(description="random variation of the delay")] = 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class Latency:
     name: str = "latency"
     summary: str = "add delay to a service's or zone's links (tc netem; params delay, jitter) until heal"
     takes_effect: str = "end"
+    params_model: type[Any] = LatencyParams
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
-        delay = parse_duration(str(params.get("delay", "200ms")))
-        jitter = parse_duration(str(params.get("jitter", "0ms")))
+    def inject(self, stack: Stack, target: str, params: LatencyParams) -> None:
+        delay, jitter = params.delay, params.jitter
         args = ["delay", f"{delay * 1000:g}ms"] + ([f"{jitter * 1000:g}ms"] if jitter else [])
         for service, pid, names in _namespaces(stack, target):
             for interface in names:
                 _run(pid, service, "tc", "qdisc", "replace", "dev", interface, "root", "netem", *args)
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: LatencyParams) -> None:
         for _, pid, names in _namespaces(stack, target, running_only=True):
             for interface in names:
                 _nsenter(pid, "tc", "qdisc", "del", "dev", interface, "root")  # absent already: fine
@@ -140,11 +149,13 @@ class Latency:
 LOSS_CHAINS = {"INPUT": ("ODOO-CHAOS-LOSS-IN", "-i"), "OUTPUT": ("ODOO-CHAOS-LOSS-OUT", "-o")}
 
 
-def loss_probability(params: dict[str, Any]) -> float:
-    percent = float(str(params.get("percent", 30)).rstrip("%"))
-    if not 0 < percent <= 100:
-        raise HarnessError(f"loss percent must be in (0, 100], not {percent:g}")
-    return percent / 100
+@params
+class LossParams:
+    percent: Annotated[Percent, Field(gt=0, le=100, description='share of packets dropped (30 or "30%")')] = 30.0
+
+
+def loss_probability(params: LossParams) -> float:
+    return params.percent / 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +163,9 @@ class Loss:
     name: str = "loss"
     summary: str = "drop a share of a service's or zone's packets (iptables statistic; param percent) until heal"
     takes_effect: str = "end"
+    params_model: type[Any] = LossParams
 
-    def inject(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def inject(self, stack: Stack, target: str, params: LossParams) -> None:
         probability = f"{loss_probability(params):.4f}"
         for service, pid, names in _namespaces(stack, target):
             self._remove(pid)
@@ -164,7 +176,7 @@ class Loss:
                     _run(pid, service, "iptables", "-A", chain, *match, "-j", "DROP")
                 _run(pid, service, "iptables", "-I", hook, "-j", chain)
 
-    def heal(self, stack: Stack, target: str, params: dict[str, Any]) -> None:
+    def heal(self, stack: Stack, target: str, params: LossParams) -> None:
         for _, pid, _ in _namespaces(stack, target, running_only=True):
             self._remove(pid)
 

@@ -1,13 +1,19 @@
 """Find and remove a run's Docker objects by label, and nothing else.
 
 Every query filters on `odoo-chaos.run`; an object without that label is invisible here and so
-can never be removed by the harness. Removal order: containers, then networks, then volumes.
+can never be removed by the harness. A label whose value is not a run id (`labels.RUN_ID`) was
+not written by the harness: such objects are left alone too (their value would become a path).
+Removal order: containers (side by side), then networks, then volumes.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from docker.errors import APIError, NotFound
 
@@ -23,29 +29,48 @@ class RunObjects:
     volumes: tuple[str, ...]
     owner_gone: bool
     detached: bool
+    owner: str = ""  # "pid N on HOST" of the process that created it
+
+    @property
+    def live(self) -> bool:
+        """Owned by a process that is still running (a drill, `smoke`, a `up` still starting): not leftovers."""
+        return not self.owner_gone and not self.detached
+
+    @property
+    def mine(self) -> bool:
+        """Created by this very process (a test session's own stack, say)."""
+        return self.owner == _owner_text({labels.OWNER_PID: str(os.getpid()), labels.OWNER_HOST: socket.gethostname()})
 
 
 def _filter(run_id: str | None) -> dict[str, str]:
+    if run_id is not None:
+        labels.require_run_id(run_id)
     return {"label": f"{labels.RUN}={run_id}" if run_id else labels.RUN}
 
 
+def _labels_of(obj: Any, kind: str) -> dict[str, str]:
+    found = obj.labels if kind == "containers" else obj.attrs.get("Labels")
+    return dict(found or {})
+
+
 def list_runs() -> list[RunObjects]:
-    """Every run that has at least one labelled object on this engine."""
+    """Every run that has at least one labelled object on this engine (labels that are no run id: skipped)."""
     client = docker_client()
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     owner: dict[str, dict[str, str]] = {}
-    for container in client.containers.list(all=True, filters=_filter(None)):
-        run = container.labels[labels.RUN]
-        found[run]["containers"].append(container.name)
-        owner.setdefault(run, container.labels)
-    for network in client.networks.list(filters=_filter(None)):
-        run = network.attrs["Labels"][labels.RUN]
-        found[run]["networks"].append(network.name)
-        owner.setdefault(run, network.attrs["Labels"])
-    for volume in client.volumes.list(filters=_filter(None)):
-        run = volume.attrs["Labels"][labels.RUN]
-        found[run]["volumes"].append(volume.name)
-        owner.setdefault(run, volume.attrs["Labels"] or {})
+    listings = {
+        "containers": client.containers.list(all=True, filters=_filter(None)),
+        "networks": client.networks.list(filters=_filter(None)),
+        "volumes": client.volumes.list(filters=_filter(None)),
+    }
+    for kind, objects in listings.items():
+        for obj in objects:
+            tags = _labels_of(obj, kind)
+            run = tags.get(labels.RUN, "")
+            if not labels.is_run_id(run):
+                continue  # not the harness's: its label would become a path
+            found[run][kind].append(obj.name)
+            owner.setdefault(run, tags)
     return [
         RunObjects(
             run_id=run,
@@ -54,21 +79,34 @@ def list_runs() -> list[RunObjects]:
             volumes=tuple(sorted(objs["volumes"])),
             owner_gone=labels.owner_is_gone(owner.get(run, {})),
             detached=state.is_detached(run),
+            owner=_owner_text(owner.get(run, {})),
         )
         for run, objs in sorted(found.items())
     ]
 
 
+def _owner_text(tags: dict[str, str]) -> str:
+    return f"pid {tags.get(labels.OWNER_PID, '?')} on {tags.get(labels.OWNER_HOST, '?')}"
+
+
+def _remove_container(container: Any) -> int:
+    try:
+        container.remove(force=True, v=True)
+    except NotFound:
+        return 0
+    except APIError as exc:
+        if exc.status_code == 409:  # another teardown of the same run got there first ("already in progress")
+            return 0
+        raise
+    return 1
+
+
 def remove_run(run_id: str) -> int:
     """Remove every container, network and volume labelled with `run_id`; returns how many."""
     client = docker_client()
-    removed = 0
-    for container in client.containers.list(all=True, filters=_filter(run_id)):
-        try:
-            container.remove(force=True, v=True)
-            removed += 1
-        except NotFound:
-            pass
+    containers = client.containers.list(all=True, filters=_filter(run_id))
+    with ThreadPoolExecutor(max_workers=8) as pool:  # side by side: a SIGTERM'd run has seconds, not minutes
+        removed = sum(pool.map(_remove_container, containers))
     for network in client.networks.list(filters=_filter(run_id)):
         try:
             network.remove()
@@ -79,7 +117,7 @@ def remove_run(run_id: str) -> int:
         try:
             volume.remove(force=True)
             removed += 1
-        except NotFound:
+        except (NotFound, APIError):  # still in use by a container another teardown is removing: its turn next
             pass
     return removed
 

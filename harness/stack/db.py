@@ -99,8 +99,16 @@ def promote(stack: Stack, node: str) -> None:
         raise HarnessError(f"pg_promote on {node} did not finish within 30 s")
 
 
+def _pg_node(name: str) -> str:
+    """`name` if it is one of the PostgreSQL nodes: only these names are ever written into SQL here."""
+    if name not in PG_NODES:
+        raise HarnessError(f"{name!r} is not a PostgreSQL node; nodes are {', '.join(PG_NODES)}")
+    return name
+
+
 def streaming_to(stack: Stack, source: str, follower: str) -> bool:
-    sql = f"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{follower}' AND state = 'streaming'"
+    name = _pg_node(follower)
+    sql = f"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{name}' AND state = 'streaming'"
     try:
         return _psql(stack, source, sql) == "1"
     except HarnessError:
@@ -144,7 +152,7 @@ def slot_name(node: str) -> str:
 
 def ensure_slot(stack: Stack, source: str, follower: str) -> None:
     """Create the follower's slot on the primary if it is missing (the source keeps WAL until it streams)."""
-    slot = slot_name(follower)
+    slot = slot_name(_pg_node(follower))
     _psql(
         stack,
         source,

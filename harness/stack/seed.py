@@ -18,7 +18,7 @@ from pathlib import Path
 
 from docker.errors import ImageNotFound, NotFound
 
-from harness import labels
+from harness import labels, watchdog
 from harness.clock import poll_until
 from harness.credentials import Credentials
 from harness.docker_env import docker_client
@@ -62,11 +62,13 @@ def ensure_seed(odoo_image: str, postgres_image: str, progress: Progress) -> str
     progress(f"initialising the Odoo database for {odoo_image} (once per image, ~30 s)")
     started = time.monotonic()
     run_id = f"seed-{key[:8]}-{labels.new_run_id()[-6:]}"
+    watchdog.claim(run_id)
     try:
         data = _initialise(run_id, odoo_image, postgres_image, progress)
         _bake(tag, key, postgres_image, odoo_image, data)
     finally:
         cleanup.remove_run(run_id)
+        watchdog.release(run_id)
     progress(f"database snapshot {tag} ready in {time.monotonic() - started:.0f}s")
     return tag
 

@@ -19,10 +19,10 @@ from types import TracebackType
 from typing import Any
 
 import psycopg
-from docker.errors import ImageNotFound
+from docker.errors import ImageNotFound, NotFound
 from docker.models.networks import Network
 
-from harness import labels, state
+from harness import labels, state, watchdog
 from harness.clock import poll_until
 from harness.credentials import Credentials, pbkdf2_sha512_hash
 from harness.docker_env import LOOPBACK, docker_client
@@ -129,6 +129,7 @@ class Stack:
         Credentials come back from the PostgreSQL containers' environment and the endpoints file;
         nothing is created. Tearing it down stays with `odoo-chaos down`.
         """
+        labels.require_run_id(run_id)
         require_run(run_id)
         endpoints = Endpoints.load(run_id)
         if endpoints is None:
@@ -143,8 +144,10 @@ class Stack:
                 handle._container = container
                 stack.containers[service] = handle
         for name in topology.NETWORKS:
-            stack.networks[name] = client.networks.get(labels.object_name(run_id, name))
+            stack.networks[name] = _labelled(client.networks.get(labels.object_name(run_id, name)), run_id)
         for name in (*DATA_VOLUMES, BACKUP_VOLUME):
+            with contextlib.suppress(NotFound):  # a destroyed region's volumes may be gone: nothing to check
+                _labelled(client.volumes.get(labels.object_name(run_id, name)), run_id)
             stack.volumes[name] = labels.object_name(run_id, name)
         env = {}
         for service in (topology.BACKUP, topology.PG_PRIMARY, topology.PG_STANDBY):  # all carry the passwords
@@ -168,6 +171,7 @@ class Stack:
     def start(self) -> Endpoints:
         started = time.monotonic()
         docker_client()  # no engine: fail here, before anything exists that would need tearing down
+        watchdog.claim(self.run_id)  # from here on, objects of this run may exist
         try:
             swept = cleanup.sweep_dead_runs()
             if swept:
@@ -196,6 +200,7 @@ class Stack:
         self.containers.clear()
         cleanup.remove_run(self.run_id)
         state.forget(self.run_id)
+        watchdog.release(self.run_id)
         self.timings["down"] = time.monotonic() - started
         return self.timings["down"]
 
@@ -496,6 +501,13 @@ class Stack:
                 last = wrapped.logs(tail=3).decode(errors="replace").strip().splitlines()
                 return f"{message}; {service} is {wrapped.status}: {last[-1] if last else 'no output'}"
         return message
+
+
+def _labelled(obj: Any, run_id: str) -> Any:
+    """`obj` (a network or volume found by name) if it carries the run's label; a name alone proves nothing."""
+    if (obj.attrs.get("Labels") or {}).get(labels.RUN) != run_id:
+        raise HarnessError(f"{obj.name} does not carry {labels.RUN}={run_id}: not this run's, refusing to use it")
+    return obj
 
 
 def require_run(run_id: str) -> cleanup.RunObjects:

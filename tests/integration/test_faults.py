@@ -14,6 +14,7 @@ from harness.actions import ACTIONS
 from harness.clock import poll_until
 from harness.errors import HarnessError
 from harness.faults import FAULTS
+from harness.params import validate_params
 from harness.stack import Stack, db, topology
 
 TARGET = topology.ODOO_2
@@ -72,15 +73,16 @@ def test_only_data_damage_is_irreversible() -> None:
 @pytest.mark.parametrize("name", REVERSIBLE)
 def test_fault_is_reversible(stack: Stack, name: str) -> None:
     fault = FAULTS[name]
+    params = validate_params(fault, {"percent": 100} if name == "loss" else {})  # typed, as a scenario gives them
     if name == "latency" and not _kernel_has_netem(stack):
         with pytest.raises(
             HarnessError, match=r"^this kernel has no sch_netem \(tc netem\): the latency fault cannot run here$"
         ):
-            fault.inject(stack, TARGET, {})
-        fault.heal(stack, TARGET, {})
+            fault.inject(stack, TARGET, params)
+        fault.heal(stack, TARGET, params)
         assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
         return
-    fault.inject(stack, TARGET, {"percent": 100} if name == "loss" else {})
+    fault.inject(stack, TARGET, params)
     try:
         container = stack.service_container(TARGET)
         if name in ("kill", "stop"):
@@ -96,8 +98,8 @@ def test_fault_is_reversible(stack: Stack, name: str) -> None:
             shown = subprocess.run(["nsenter", "-t", pid, "-n", "tc", "qdisc"], capture_output=True, text=True)
             assert "netem" in shown.stdout
     finally:
-        fault.heal(stack, TARGET, {})
-        fault.heal(stack, TARGET, {})  # heal twice: must be harmless
+        fault.heal(stack, TARGET, params)
+        fault.heal(stack, TARGET, params)  # heal twice: must be harmless
     assert stack.service_container(TARGET).status == "running"
     assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
     assert "ODOO-CHAOS" not in _loss_rules(stack, TARGET)
@@ -124,7 +126,8 @@ def test_zone_partition_keeps_the_business_path_and_heals_back_to_redundancy(sta
 
 def test_restart_and_replace_node_actions_bring_the_node_back(stack: Stack) -> None:
     before = stack.service_container(TARGET).id
-    assert ACTIONS["restart-service"].run(stack, TARGET, {}) == {"status": "running"}
+    restart = ACTIONS["restart-service"]
+    assert restart.run(stack, TARGET, validate_params(restart, {})) == {"status": "running"}
     result = ACTIONS["replace-node"].run(stack, TARGET, {})
     assert stack.service_container(TARGET).id != before and result["new"] != result["replaced"]
     assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}

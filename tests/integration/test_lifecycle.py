@@ -113,16 +113,22 @@ def test_dead_runs_are_swept_and_unlabelled_objects_are_never_touched() -> None:
     client = docker_client()
     dead = subprocess.Popen(["true"])
     dead.wait()
-    leftover_labels = {**labels.run_labels("dead-run-test"), labels.OWNER_PID: str(dead.pid)}
-    leftover = client.networks.create("oc-dead-run-test-zone-a", labels=leftover_labels, internal=True)
+    run_id = labels.new_run_id()
+    leftover_labels = {**labels.run_labels(run_id), labels.OWNER_PID: str(dead.pid)}
+    leftover = client.networks.create(labels.object_name(run_id, "zone-a"), labels=leftover_labels, internal=True)
     foreign = client.networks.create(f"not-ours-{os.getpid()}", internal=True)
+    # A label that is no run id was not written by the harness: its value must never become a path.
+    hostile_labels = {**leftover_labels, labels.RUN: "../../../../etc"}
+    hostile = client.networks.create(f"not-ours-hostile-{os.getpid()}", labels=hostile_labels, internal=True)
     try:
         swept = cleanup.sweep_dead_runs()
-        assert "dead-run-test" in swept
+        assert run_id in swept and "../../../../etc" not in swept
         assert not client.networks.list(names=[leftover.name])
-        assert client.networks.list(names=[foreign.name])
+        assert client.networks.list(names=[foreign.name]) and client.networks.list(names=[hostile.name])
+        assert Path("/etc/passwd").exists()
     finally:
         foreign.remove()
+        hostile.remove()
 
 
 def test_a_failing_image_build_names_the_image_and_the_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,8 @@ def test_malformed_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_two_runs_share_one_stack_with_a_warm_reset_and_a_campaign_summary(tmp_path: Path) -> None:
     scenario = ROOT / "scenarios" / "app-node-kill.yaml"
-    result = cli("run", str(scenario), "--repeat", "2", "--duration", "20s", "--out", str(tmp_path))
+    # --duration is checked like the file's own: the kill lasts from 10s to 25s, so the run is 25s at least
+    result = cli("run", str(scenario), "--repeat", "2", "--duration", "25s", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     (campaign,) = list(tmp_path.iterdir())
     summary = json.loads((campaign / "summary.json").read_text())

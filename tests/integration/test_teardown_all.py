@@ -1,4 +1,5 @@
-"""`down --all`, last of the suite (file order): it removes every run, the shared stack included."""
+"""`down --all`, last of the suite (file order): it removes what no live process owns, then with --force
+the shared stack too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from tests.integration.conftest import cli
 
 
 def test_down_all_removes_every_run(stack: Stack) -> None:
-    """Runs last (file order): it also removes the session's shared stack, as `--all` promises.
+    """Runs last (file order): `--all` removes the `up` stack and keeps the session's shared stack (this
+    pytest process owns it and is alive), listing both first; `--all --force` removes that one too.
 
     On a developer's machine with stacks of their own, it refuses to remove them (skips); in CI
     there are none, and a skip there would hide the test, so it fails instead.
@@ -25,10 +27,17 @@ def test_down_all_removes_every_run(stack: Stack) -> None:
         pytest.skip(message)
     up = cli("up", timeout=900)
     assert up.returncode == 0, up.stderr
+    (detached,) = [r.run_id for r in cleanup.list_runs() if r.run_id != stack.run_id]
     foreign = docker_client().networks.create(f"not-ours-{os.getpid()}", internal=True)
     try:
         result = cli("down", "--all")
         assert result.returncode == 0, result.stderr
+        assert f"will remove: run {detached}, detached (odoo-chaos up)" in result.stdout
+        assert f"keeping (--force removes it): run {stack.run_id}, owner running" in result.stdout
+        assert [r.run_id for r in cleanup.list_runs()] == [stack.run_id]
+        forced = cli("down", "--all", "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert f"will remove: run {stack.run_id}, owner running" in forced.stdout
         assert cleanup.list_runs() == []
         assert docker_client().networks.list(names=[foreign.name]), "an unlabelled network was touched"
     finally:

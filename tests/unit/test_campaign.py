@@ -12,8 +12,10 @@ from harness.checkers.base import CheckContext
 from harness.checkers.latency import nearest_rank
 from harness.checkers.redundancy import check_redundancy
 from harness.errors import HarnessError
+from harness.faults import FAULTS
 from harness.faults.network import loss_probability, partition_cuts
 from harness.history import make
+from harness.params import InvalidParams, validate_params
 from harness.runner import RunOutcome
 from harness.stack import topology
 from harness.tiers import load_tiers
@@ -64,10 +66,11 @@ def test_a_zone_partition_keeps_the_zone_together_and_cuts_it_off() -> None:
 
 
 def test_loss_percent_is_checked() -> None:
-    assert loss_probability({}) == 0.3
-    assert loss_probability({"percent": "50%"}) == 0.5
-    with pytest.raises(HarnessError, match=r"loss percent must be in \(0, 100\], not 150"):
-        loss_probability({"percent": 150})
+    loss = FAULTS["loss"]
+    assert loss_probability(validate_params(loss, {})) == 0.3
+    assert loss_probability(validate_params(loss, {"percent": "50%"})) == 0.5
+    with pytest.raises(InvalidParams, match=r"must be <= 100, not 150"):
+        validate_params(loss, {"percent": 150})
 
 
 def lag(t: float, standbys: int | None) -> list[tuple[str, h.Kind, str, float, dict[str, object]]]:

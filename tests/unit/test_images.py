@@ -37,3 +37,34 @@ def test_context_hash_changes_with_artifact_pins() -> None:
 def test_every_image_has_a_compose_folder_with_a_dockerfile() -> None:
     for spec in images.ALL_IMAGES:
         assert (images.COMPOSE / spec.context / "Dockerfile").is_file(), spec
+
+
+def test_every_wheel_is_pinned_by_hash() -> None:
+    for spec in images.ALL_IMAGES:
+        for wheel in spec.artifacts:
+            assert wheel.sha256 and all(len(h) == 64 for h in wheel.sha256), wheel
+
+
+def test_a_cached_wheel_with_another_hash_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    wheels = tmp_path / "odoo-chaos" / "wheels"
+    wheels.mkdir(parents=True)
+    planted = wheels / "werkzeug-0.16.1-py2.py3-none-any.whl"
+    planted.write_bytes(b"not the real wheel")
+    (werkzeug,) = [w for w in images.ODOO11.artifacts if w.requirement.startswith("werkzeug")]
+    with pytest.raises(images.ImageBuildFailed) as error:
+        images.fetch_wheel(werkzeug, lambda _: None)
+    message = str(error.value)
+    assert "\n" not in message and f"rm {planted}" in message and "not the pinned 1e0dedc2" in message
+
+
+def test_a_cached_wheel_with_its_pinned_hash_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    wheels = tmp_path / "odoo-chaos" / "wheels"
+    wheels.mkdir(parents=True)
+    content = b"a wheel"
+    wheel = images.Wheel("demo==1.0", sha256=(hashlib.sha256(content).hexdigest(),))
+    (wheels / "demo-1.0-py3-none-any.whl").write_bytes(content)
+    assert images.fetch_wheel(wheel, lambda _: None).name == "demo-1.0-py3-none-any.whl"

@@ -49,19 +49,19 @@ def test_a_full_profile_becomes_seconds_and_shares() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"users": 0}, "p: field users: Input should be greater than or equal to 1"),
+        ({"users": 0}, "p: field users: must be >= 1, not 0"),
         (
             {"tasks": {"dance": 1}},
             "p: field tasks: unknown task 'dance'; tasks are browse-partners, search-partners, open-partner, create-partner, update-partner",
         ),
         ({"tasks": {"browse-partners": 0}}, "p: field tasks: at least one task needs a weight above 0"),
-        ({"think_time": {"min": "3s", "max": "1s"}}, "p: think_time: min 3s is above max 1s"),
+        ({"think_time": {"min": "3s", "max": "1s"}}, "p: field think_time: min 3s is above max 1s"),
         (
             {"think_time": {"min": "soon", "max": "1s"}},
-            "p: think_time.min: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)",
+            "p: field think_time.min: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)",
         ),
-        ({"capacity": {"within": "ten"}}, "p: capacity.within: 'ten' is not a percentage such as 10%"),
-        ({"user_class": "slow"}, "p: field user_class: Input should be 'fast' or 'http'"),
+        ({"capacity": {"within": "ten"}}, "p: field capacity.within: 'ten' is not a percentage such as 10%"),
+        ({"user_class": "slow"}, "p: field user_class: must be 'fast' or 'http', not 'slow'"),
         ({"colour": 1}, "p: field colour: unknown field (remove it or check its spelling)"),
         ([1], "p: a load profile is a mapping with users, spawn_rate, tasks, ..."),
     ],

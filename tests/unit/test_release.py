@@ -14,13 +14,14 @@ import pytest
 
 from harness import history as h
 from harness.actions import ACTIONS
-from harness.actions.release import CANARY_WRITER, ReleasePlan, RollingRelease, plan_release, rollout_order
+from harness.actions.release import CANARY_WRITER, ReleaseParams, RollingRelease, rollout_order
 from harness.checkers import run_checkers
 from harness.checkers.base import CheckContext
 from harness.errors import HarnessError
 from harness.executor import Executor
 from harness.history import History
 from harness.images import COMPOSE
+from harness.params import InvalidParams, validate_params
 from harness.scenario import InvalidScenario, Scenario, Step, parse_scenario
 from harness.stack import releases, topology
 from harness.tiers import load_tiers
@@ -62,45 +63,46 @@ def test_previous_and_none_are_the_shipped_addons() -> None:
         releases.directory("previous")
 
 
+def plan_release(params: dict[str, Any]) -> ReleaseParams:
+    plan: ReleaseParams = validate_params(RollingRelease(), params)
+    return plan
+
+
 def test_params_are_validated_with_defaults() -> None:
-    assert plan_release({"release": "broken-write"}) == ReleasePlan("broken-write", 3, 60.0)
-    assert plan_release({"release": "previous", "canary_writes": 0, "start_timeout": "2m"}) == ReleasePlan(
-        None, 0, 120.0
-    )
+    assert plan_release({"release": "broken-write"}) == ReleaseParams("broken-write", 3, 60.0)
+    previous = plan_release({"release": "previous", "canary_writes": 0, "start_timeout": "2m"})
+    assert previous == ReleaseParams("previous", 0, 120.0) and previous.resolved is None
     assert plan_release({"release": "broken-start", "start_timeout": 30}).start_timeout == 30.0
 
 
 @pytest.mark.parametrize(
-    ("params", "message"),
+    ("params", "field", "message"),
     [
-        ({}, "rolling-release needs params.release, one of broken-start, broken-write, previous"),
-        ({"release": "v2"}, "rolling-release: unknown release 'v2'; releases are broken-start, broken-write, previous"),
+        ({}, "release", "missing required field"),
+        ({"release": "v2"}, "release", "unknown release 'v2'; releases are broken-start, broken-write, previous"),
         (
             {"release": "broken-write", "canary": 3},
-            "rolling-release: unknown param 'canary'; params are release, canary_writes, start_timeout",
+            "canary",
+            "unknown param (rolling-release takes release, canary_writes, start_timeout)",
         ),
-        (
-            {"release": "broken-write", "canary_writes": True},
-            "rolling-release: canary_writes must be a whole number from 0 to 100, not True",
-        ),
-        (
-            {"release": "broken-write", "canary_writes": -1},
-            "rolling-release: canary_writes must be a whole number from 0 to 100, not -1",
-        ),
+        ({"release": "broken-write", "canary_writes": True}, "canary_writes", "must be a whole number, not True"),
+        ({"release": "broken-write", "canary_writes": -1}, "canary_writes", "must be >= 0, not -1"),
         (
             {"release": "broken-write", "start_timeout": "soon"},
-            "rolling-release: start_timeout must be a duration such as 60s, not 'soon'",
+            "start_timeout",
+            "must be a duration such as 200ms or 30s (from more than 0s to 10m), not 'soon'",
         ),
         (
             {"release": "broken-write", "start_timeout": 0},
-            "rolling-release: start_timeout must be a duration such as 60s, not 0",
+            "start_timeout",
+            "must be a duration from more than 0s to 10m, not 0",
         ),
     ],
 )
-def test_bad_params_name_the_param_and_the_valid_values(params: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError) as error:
+def test_bad_params_name_the_param_and_the_valid_values(params: dict[str, Any], field: str, message: str) -> None:
+    with pytest.raises(InvalidParams) as error:
         plan_release(params)
-    assert str(error.value) == message
+    assert (error.value.field, error.value.message) == (field, message)
 
 
 def test_a_scenario_with_an_unknown_release_is_refused_before_anything_starts() -> None:
@@ -112,7 +114,7 @@ def test_a_scenario_with_an_unknown_release_is_refused_before_anything_starts() 
     with pytest.raises(InvalidScenario) as error:
         parse_scenario(data, "f")
     assert str(error.value) == (
-        "f: field steps.0: rolling-release: unknown release 'v2'; releases are broken-start, broken-write, previous"
+        "f: field steps.0.params.release: unknown release 'v2'; releases are broken-start, broken-write, previous"
     )
 
 
@@ -159,7 +161,7 @@ class FakeStack:
 
 def test_a_release_that_cannot_start_is_rolled_back_at_its_first_node() -> None:
     stack = FakeStack()
-    result = RollingRelease().run(stack, "odoo-1", {"release": "broken-start"})  # type: ignore[arg-type]
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-start"}))  # type: ignore[arg-type]
     assert stack.calls == [("replace", "odoo-1=broken-start"), ("replace", "odoo-1=None")]
     assert stack.releases == {"odoo-1": None, "odoo-2": None}
     assert result["outcome"] == "rolled-back" and result["release"] == "broken-start"
@@ -172,7 +174,7 @@ def test_a_release_that_cannot_start_is_rolled_back_at_its_first_node() -> None:
 
 def test_a_release_that_breaks_writes_fails_the_canary_and_is_rolled_back() -> None:
     stack = FakeStack()
-    result = RollingRelease().run(stack, "odoo-2", {"release": "broken-write"})  # type: ignore[arg-type]
+    result = RollingRelease().run(stack, "odoo-2", plan_release({"release": "broken-write"}))  # type: ignore[arg-type]
     assert stack.calls == [("replace", "odoo-2=broken-write"), ("canary", "odoo-2"), ("replace", "odoo-2=None")]
     assert (result["failed_node"], result["failed_gate"]) == ("odoo-2", "canary-writes")
     assert result["reason"] == "canary write 1 of 3 failed: odoo.exceptions.ValidationError: the ledger is locked"
@@ -181,7 +183,7 @@ def test_a_release_that_breaks_writes_fails_the_canary_and_is_rolled_back() -> N
 
 def test_a_good_release_rolls_out_to_every_node_and_the_rollback_goes_newest_first() -> None:
     stack = FakeStack()
-    result = RollingRelease().run(stack, "odoo-1", {"release": "previous"})  # type: ignore[arg-type]
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "previous"}))  # type: ignore[arg-type]
     assert result["outcome"] == "rolled-out" and result["nodes_rolled"] == ["odoo-1", "odoo-2"]
     assert result["failed_gate"] is None and result["rolled_back"] == []
 
@@ -194,7 +196,7 @@ def test_a_good_release_rolls_out_to_every_node_and_the_rollback_goes_newest_fir
         original(node, timeout, "broken-start" if starts == ["odoo-1", "odoo-2"] else release)
 
     stack.replace_odoo_node = second_node_never_starts  # type: ignore[method-assign]
-    result = RollingRelease().run(stack, "odoo-1", {"release": "previous"})  # type: ignore[arg-type]
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "previous"}))  # type: ignore[arg-type]
     assert result["failed_node"] == "odoo-2"
     assert result["rolled_back"] == ["odoo-2", "odoo-1"]
     assert [c for c in stack.calls if c[0] == "replace"][-2:] == [
@@ -212,7 +214,7 @@ def test_a_failed_rollback_fails_the_action() -> None:
 
     stack.replace_odoo_node = never_back  # type: ignore[method-assign]
     with pytest.raises(HarnessError, match="rollback of odoo-1 to previous failed: fresh odoo-1 exited"):
-        RollingRelease().run(stack, "odoo-1", {"release": "broken-start"})  # type: ignore[arg-type]
+        RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-start"}))  # type: ignore[arg-type]
 
 
 def test_the_executor_records_a_release_as_the_injection_at_its_start(tmp_path: Path) -> None:
@@ -239,6 +241,8 @@ def test_the_executor_records_a_release_as_the_injection_at_its_start(tmp_path: 
         "fault": "rolling-release",
         "target": "odoo-1",
         "release": "broken-write",
+        "canary_writes": 3,
+        "start_timeout": 60.0,
         "takes_effect": "start",
         "damages_data": False,  # a change to production: it can break users' journeys, not their data
         "may_lose_data": False,
@@ -256,6 +260,6 @@ def test_a_node_that_dies_after_it_served_fails_the_canary_gate() -> None:
 
     stack = FakeStack()
     stack.service_container = lambda node: Gone(stack, node)  # type: ignore[method-assign]
-    result = RollingRelease().run(stack, "odoo-1", {"release": "broken-write"})  # type: ignore[arg-type]
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-write"}))  # type: ignore[arg-type]
     assert result["failed_gate"] == "canary-writes"
     assert result["reason"] == "canary write 1 of 3 failed: RuntimeError: container is not running"

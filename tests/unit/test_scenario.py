@@ -51,7 +51,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "Bad Name", "summary": "s"},
-            "f: field name: name 'Bad Name' must be lower-case letters, digits and dashes",
+            "f: field name: name 'Bad Name' must be lower-case letters, digits and dashes (at most 64)",
         ),
         (
             {"name": "x", "summary": "s", "duration": "soon"},
@@ -80,7 +80,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             _with_steps({"at": "20s", "fault": "pause", "target": "redis"}, duration="10s"),
-            "f: steps.0.at: 20s is past the end of the run (duration 10s)",
+            "f: field steps.0.at: 20s is past the end of the run (duration 10s)",
         ),
         (
             _with_steps(
@@ -89,7 +89,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
                 {"after": "2s", "action": "restart-service", "target": "redis"},
                 duration="10s",
             ),
-            "f: steps.2.at: 11s (counting the `after`s) is past the end of the run (duration 10s)",
+            "f: field steps.2.at: 11s (counting the `after`s) is past the end of the run (duration 10s)",
         ),
         (
             _with_steps({"at": "5s", "target": "redis"}),
@@ -129,7 +129,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             _with_steps({"wait": "until writes-ok timeout soon"}),
-            "f: steps.0.wait timeout: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)",
+            "f: field steps.0.wait: invalid duration 'soon' (use e.g. 500ms, 30s, 2m)",
         ),
         (
             _with_steps({"wait": "until writes-ok timeout 5s", "target": "redis"}),
@@ -137,7 +137,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             _with_steps({"at": "5s", "fault": "kill", "target": "redis", "for": "a while"}),
-            "f: steps.0.for: invalid duration 'a while' (use e.g. 500ms, 30s, 2m)",
+            "f: field steps.0.for: invalid duration 'a while' (use e.g. 500ms, 30s, 2m)",
         ),
         (
             {"name": "x", "summary": "s", "steady_state": ["healthy"]},
@@ -149,19 +149,19 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "x", "summary": "s", "checks": {"rto": "quick"}},
-            "f: checks.rto: invalid value 'quick' (use a duration such as 30s or 15m)",
+            "f: field checks.rto: invalid value 'quick' (use a duration such as 30s or 15m)",
         ),
         (
             {"name": "x", "summary": "s", "checks": {"availability": {"strict": "99%"}}},
-            "f: checks.availability: give one value or a mapping with strict and loose",
+            "f: field checks.availability: give one value or a mapping with strict and loose",
         ),
         (
             {"name": "x", "summary": "s", "guard": "abort when bad"},
-            "f: guard: 'abort when bad' must read 'availability < <percent>% for <duration>'",
+            "f: field guard: 'abort when bad' must read 'availability < <percent>% for <duration>'",
         ),
         (
             {"name": "x", "summary": "s", "guard": "availability < 50% for ever"},
-            "f: guard: invalid duration 'ever' (use e.g. 500ms, 30s, 2m)",
+            "f: field guard: invalid duration 'ever' (use e.g. 500ms, 30s, 2m)",
         ),
         ([1, 2], "f: a scenario is a mapping with name, summary, duration, steps"),
     ],
@@ -177,7 +177,7 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         load_scenario(tmp_path / "nope.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [unclosed\n")
-    with pytest.raises(InvalidScenario, match=r"broken.yaml: line 2 is not valid YAML"):
+    with pytest.raises(InvalidScenario, match=r"broken.yaml: not valid YAML at line 2"):
         load_scenario(broken)
 
 
@@ -195,7 +195,7 @@ def test_full_grammar_becomes_a_plan() -> None:
                 {"wait": "until writes-failing timeout 30s"},
                 {"after": "5s", "action": "promote-standby"},
                 {"after": "10s", "action": "rejoin-old-primary"},
-                {"at": "60s", "fault": "partition", "target": "zone-a", "for": "5s"},
+                {"at": "60s", "fault": "partition", "target": "zone-b", "for": "5s"},
             ],
         }
     )
@@ -204,7 +204,7 @@ def test_full_grammar_becomes_a_plan() -> None:
     assert (wait.kind, wait.wait, wait.timeout, wait.at) == ("wait", "writes-failing", 30.0, None)
     assert (promote.kind, promote.target, promote.after) == ("action", "pg-standby", 5.0)
     assert (rejoin.target, rejoin.after) == ("pg-primary", 10.0)
-    assert (cut.target, cut.duration) == ("zone-a", 5.0)
+    assert (cut.target, cut.duration) == ("zone-b", 5.0)
     assert scenario.steady_state == ("writes-ok", "replication-streaming")
     assert scenario.checks == {"rto": (120.0, 120.0), "availability": (0.999, 0.99)}
     assert scenario.guard == Guard(0.5, 60.0, "availability < 50% for 60s")
@@ -231,6 +231,83 @@ def test_expectations_and_verdict_checks() -> None:
     assert (plain.expect, plain.stable_for, plain.lost_writes_allowed) == (None, 5.0, None)
 
 
+# --- typed params, bounds and cross-checks (issue 12) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        (
+            {"at": "5s", "fault": "loss", "target": "redis", "params": {"percent": 5000}},
+            "f: field steps.0.params.percent: must be <= 100, not 5000",
+        ),
+        (
+            {"at": "5s", "fault": "loss", "target": "redis", "params": {"prcent": 90}},
+            "f: field steps.0.params.prcent: unknown param (loss takes percent)",
+        ),
+        (
+            {"at": "5s", "fault": "latency", "target": "redis", "params": {"delay": "banana"}},
+            "f: field steps.0.params.delay: must be a duration such as 200ms or 30s (from more than 0s to 1m), not 'banana'",
+        ),
+        (
+            {"at": "5s", "fault": "corrupt-relation", "target": "pg-primary", "params": {"block": -5}},
+            "f: field steps.0.params.block: must be >= 0, not -5",
+        ),
+        (
+            {"at": "5s", "action": "rejoin-old-primary", "params": {"method": "bogus"}},
+            "f: field steps.0.params.method: must be 'pg_rewind' or 're-clone', not 'bogus'",
+        ),
+        (
+            {"at": "5s", "action": "take-backup", "params": {"type": "bogus"}},
+            "f: field steps.0.params.type: must be 'full', 'diff' or 'incr', not 'bogus'",
+        ),
+        (
+            {"at": "5s", "action": "pitr-restore", "params": {"target_epoch": 1e300}},
+            "f: field steps.0.params.target_epoch: must be <= 4102444800, not 1e+300",
+        ),
+        (
+            {"at": "5s", "fault": "pause", "target": "redis", "params": {"fault": "kill", "target": "pg-primary"}},
+            "f: field steps.0.params.fault: 'fault' is a step key, not a parameter: write it beside 'pause', outside params",
+        ),
+        (
+            {"at": "5s", "fault": "pause", "target": "redis", "params": {"seconds": 5}},
+            "f: field steps.0.params.seconds: unknown param (pause takes no params)",
+        ),
+        (
+            {"at": "5s", "fault": "corrupt-relation", "target": "pg-primary", "params": {"relations": ["x'); --"]}},
+            'f: field steps.0.params.relations.0: relation "x\'); --" must be lower-case letters, digits and _ (at most 63)',
+        ),
+    ],
+)
+def test_params_are_typed_per_fault_and_action(step: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidScenario) as error:
+        parse_scenario(_with_steps(step), "f")
+    assert str(error.value) == message
+
+
+def test_params_come_out_typed_with_defaults() -> None:
+    scenario = parse_scenario(
+        _with_steps(
+            {"at": "5s", "fault": "latency", "target": "redis", "params": {"delay": "1s"}, "for": "5s"},
+            {"at": "20s", "fault": "loss", "target": "redis", "params": {"percent": "50%"}, "for": "5s"},
+            {"at": "30s", "action": "rejoin-old-primary"},
+        ),
+        "f",
+    )
+    latency, loss, rejoin = (step.params for step in scenario.steps)
+    assert (latency.delay, latency.jitter, loss.percent, rejoin.method) == (1.0, 0.0, 50.0, "pg_rewind")
+
+
+def test_no_params_model_declares_a_step_key() -> None:
+    from dataclasses import fields
+
+    from harness.params import RESERVED, params_model
+
+    for owner in [*FAULTS.values(), *ACTIONS.values()]:
+        names = {f.name for f in fields(params_model(owner))}
+        assert not names & set(RESERVED), owner.name
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -240,15 +317,15 @@ def test_expectations_and_verdict_checks() -> None:
         ),
         (
             {"name": "x", "summary": "s", "checks": {"rto_stable": "0s"}},
-            "f: checks.rto_stable: invalid value '0s' (a duration from 1s to 10m, such as 10s)",
+            "f: field checks.rto_stable: invalid value '0s' (a duration from 1s to 10m, such as 10s)",
         ),
         (
             {"name": "x", "summary": "s", "checks": {"lost_writes": -1}},
-            "f: checks.lost_writes: invalid value -1 (a count of writes, such as 0)",
+            "f: field checks.lost_writes: invalid value -1 (a count of writes from 0 to 1000000, such as 0)",
         ),
         (
             {"name": "x", "summary": "s", "checks": {"lost_writes": "none"}},
-            "f: checks.lost_writes: invalid value 'none' (a count of writes, such as 0)",
+            "f: field checks.lost_writes: invalid value 'none' (a count of writes from 0 to 1000000, such as 0)",
         ),
     ],
 )
@@ -268,3 +345,97 @@ def test_a_recorded_scenario_reads_back_the_same() -> None:
         scenario = load_scenario(path)
         record = json.loads(json.dumps(asdict(scenario), default=str))
         assert scenario_from_record(record) == scenario, path
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            _with_steps({"at": "10s", "fault": "pause", "target": "redis", "for": "90s"}, duration="60s"),
+            "f: field steps.0.for: 90s is longer than the run (duration 60s)",
+        ),
+        (
+            _with_steps({"at": "50s", "fault": "pause", "target": "redis", "for": "20s"}, duration="60s"),
+            "f: field steps.0.for: 20s from 50s ends past the end of the run (duration 60s); shorten it, or leave it out to heal at the end",
+        ),
+        (
+            _with_steps(
+                {"at": "10s", "fault": "pause", "target": "redis", "for": "20s"},
+                {"at": "15s", "fault": "kill", "target": "zone-a"},
+            ),
+            "f: field steps.1: kill on zone-a while pause on redis (steps.0) is still in force; give steps.0 a `for` that ends first, or another target",
+        ),
+        (
+            _with_steps({"wait": "until writes-ok timeout 0s"}),
+            "f: field steps.0.wait: the timeout must be longer than 0s",
+        ),
+        (
+            {"name": "x", "summary": "s", "guard": "availability < 50% for 100ms"},
+            "f: field guard: the window 100ms is shorter than 5s: it holds too few business writes and would trip on a healthy run",
+        ),
+        (
+            {"name": "x", "summary": "s", "duration": "30s", "guard": "availability < 50% for 1m"},
+            "f: field guard: the window 1m is longer than the run (duration 30s), so it would never be checked",
+        ),
+        (
+            {"name": "x", "summary": "s", "checks": {"rto": {"strict": "10m", "loose": "1m"}}},
+            "f: field checks.rto: strict (10m) must not be longer than loose (1m)",
+        ),
+        (
+            {"name": "x", "summary": "s", "checks": {"availability": {"strict": "99%", "loose": "99.9%"}}},
+            "f: field checks.availability: strict (99%) must not be lower than loose (99.9%)",
+        ),
+        (
+            {"name": "x", "summary": "s", "duration": "9" * 30 + "d"},
+            f"f: field duration: must be at most 1d, not {'9' * 30}d",
+        ),
+        ({"name": "x", "summary": "s", "settle": "1h"}, "f: field settle: must be at most 10m, not 1h"),
+        (
+            {"name": "a" * 65, "summary": "s"},
+            f"f: field name: name '{'a' * 54}...a' must be lower-case letters, digits and dashes (at most 64)",
+        ),
+        (
+            {"name": "x", "summary": "s", "probes": ["heartbeat", "heartbeat"]},
+            "f: field probes: probe 'heartbeat' is listed twice",
+        ),
+        (
+            {"name": "x", "summary": "s", "steps": [{"at": f"{i}s", "action": "take-backup"} for i in range(201)]},
+            "f: field steps: may have at most 200 items",
+        ),
+    ],
+)
+def test_cross_checks_and_bounds(data: object, message: str) -> None:
+    with pytest.raises(InvalidScenario) as error:
+        parse_scenario(data, "f")
+    assert str(error.value) == message
+
+
+def test_a_one_shot_fault_does_not_hold_its_target() -> None:
+    scenario = parse_scenario(
+        _with_steps(
+            {"at": "5s", "fault": "restart", "target": "redis"},
+            {"at": "10s", "fault": "kill", "target": "redis", "for": "5s"},
+            {"at": "20s", "fault": "pause", "target": "redis", "for": "5s"},
+        ),
+        "f",
+    )
+    assert [step.fault for step in scenario.steps] == ["restart", "kill", "pause"]
+
+
+def test_duration_override_is_checked_like_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\nsummary: s\nsteps:\n  - {at: 10s, fault: pause, target: redis}\n")
+    assert load_scenario(path, duration="30s").duration == 30.0
+    with pytest.raises(InvalidScenario) as error:
+        load_scenario(path, duration="5s")
+    assert str(error.value) == f"{path}: field steps.0.at: 10s is past the end of the run (duration 5s from --duration)"
+
+
+def test_a_step_built_in_code_gets_typed_params() -> None:
+    from harness.faults.network import LossParams
+    from harness.params import InvalidParams
+    from harness.scenario import Step
+
+    assert Step(1.0, "loss", "redis", params={"percent": 10}).params == LossParams(10.0)
+    with pytest.raises(InvalidParams):
+        Step(1.0, "loss", "redis", params={"percent": 500})
