@@ -14,7 +14,8 @@ import argparse
 import statistics
 import time
 
-from harness.stack import Stack, StackConfig, topology
+from harness.stack import topology
+from harness.stack.stack import Stack, StackConfig
 
 
 def one_failover() -> tuple[float, int, int]:

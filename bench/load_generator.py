@@ -30,8 +30,8 @@ from pathlib import Path
 from harness.history import History
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
-from harness.stack import Stack, StackConfig
 from harness.stack.containers import free_port
+from harness.stack.stack import Stack, StackConfig
 
 TRIVIAL_LOCUSTFILE = textwrap.dedent(
     """

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import psycopg
 
 from harness import labels
-from harness.docker_env import docker_client
+from harness.engine import client as docker_client
 from harness.images import POSTGRES
 from harness.stack import Stack, StackConfig, backup, db, topology
 

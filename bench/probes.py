@@ -23,7 +23,8 @@ from pathlib import Path
 from harness.history import HEAL, INJECT, load, pair
 from harness.runner import run_scenario
 from harness.scenario import Scenario, Step
-from harness.stack import Stack, StackConfig, topology
+from harness.stack import topology
+from harness.stack.stack import Stack, StackConfig
 from harness.tiers import get_tier, load_tiers
 
 PROBES = ("business-write", "business-read", "heartbeat", "replication-lag", "user-sessions")

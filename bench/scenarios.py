@@ -19,10 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness.campaign import warm_reset
+from harness.reset import warm_reset
 from harness.runner import run_scenario
 from harness.scenario import load_scenario
-from harness.stack import Stack, StackConfig
+from harness.stack.stack import Stack, StackConfig
 from harness.tiers import get_tier, load_tiers
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,9 +15,9 @@ import sys
 import time
 
 from harness import images
-from harness.docker_env import docker_client
-from harness.stack import Stack, StackConfig
+from harness.engine import client as docker_client
 from harness.stack.seed import SEED_REPOSITORY
+from harness.stack.stack import Stack, StackConfig
 
 
 def remove_images() -> None:

@@ -14,6 +14,7 @@ from tenacity import (
     RetryError,
     Retrying,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     retry_if_result,
     stop_after_delay,
     wait_fixed,
@@ -43,20 +44,29 @@ def poll_until(
     what: str,
     on_timeout: Callable[[str], Exception],
     period: float = POLL_SECONDS,
+    give_up_on: tuple[type[Exception], ...] = (),
 ) -> T:
     """Call `check` every `period` seconds until it returns something other than None/False.
 
-    Exceptions from `check` count as "not yet"; the last one is named in the timeout error.
+    Exceptions from `check` count as "not yet" (the last one is named in the timeout error), except
+    those of the types in `give_up_on`: they end the wait at once and propagate.
     """
     scaled = timeout * time_scale()
+    retry = (
+        retry_if_exception_type(Exception) & retry_if_not_exception_type(give_up_on)
+        if give_up_on
+        else (retry_if_exception_type(Exception))
+    )
     retrying = Retrying(
         stop=stop_after_delay(scaled),
         wait=wait_fixed(period),
-        retry=retry_if_exception_type(Exception) | retry_if_result(lambda r: r is None or r is False),
+        retry=retry | retry_if_result(lambda r: r is None or r is False),
         reraise=False,
     )
     try:
         result = retrying(check)
+    except give_up_on:
+        raise
     except RetryError as exc:
         last = exc.last_attempt
         failure = last.exception() if last.failed else None

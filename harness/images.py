@@ -20,23 +20,18 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docker
-from docker.errors import APIError, BuildError, ImageNotFound
-
-from harness import labels
-from harness.docker_env import docker_client
+from harness import engine, labels
 from harness.errors import ImageBuildFailed
+from harness.progress import Progress
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "compose"
 DEBIAN_MIRROR = os.environ.get("ODOO_CHAOS_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-
-Progress = Callable[[str], None]
 
 
 def cache_dir() -> Path:
@@ -109,16 +104,15 @@ DEFAULT_ODOO_IMAGE = ODOO11.tag
 
 
 def _label(tag: str) -> str | None:
-    try:
-        image = docker_client().images.get(tag)
-    except ImageNotFound:
-        return None
-    value: str | None = (image.labels or {}).get(labels.IMAGE_HASH)
-    return value
+    found = engine.image(tag)
+    return None if found is None else found.labels.get(labels.IMAGE_HASH)
 
 
 def image_id(tag: str) -> str:
-    return str(docker_client().images.get(tag).id)
+    found = engine.image(tag)
+    if found is None:
+        raise ImageBuildFailed(f"image {tag} is not in the local Docker engine; run `odoo-chaos images build`")
+    return found.id
 
 
 def ensure_base(base: BaseImage, progress: Progress) -> str:
@@ -149,11 +143,8 @@ def ensure_base(base: BaseImage, progress: Progress) -> str:
         progress(f"importing {base.tag}")
         tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
         assert tar.stdout is not None
-        docker.from_env(timeout=600).api.import_image_from_stream(  # own client: may run in a thread
-            tar.stdout,
-            repository=base.tag.split(":")[0],
-            tag=base.tag.split(":")[1],
-            changes=[f"LABEL {labels.IMAGE_HASH}={recipe}"],
+        engine.import_image(
+            tar.stdout, base.tag.split(":")[0], base.tag.split(":")[1], [f"LABEL {labels.IMAGE_HASH}={recipe}"]
         )
         tar.wait()
     return image_id(base.tag)
@@ -267,27 +258,17 @@ def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False)
     progress(f"building {spec.tag}")
     with tempfile.TemporaryDirectory(prefix="odoo-chaos-build-", dir=cache_dir()) as staged:
         _stage(spec, Path(staged), progress)
+
+        def step(line: str) -> None:
+            if line.startswith("Step "):
+                progress(f"building {spec.tag}: {line[:100]}")
+
         try:
-            _, logs = docker_client().images.build(
-                path=staged,
-                tag=spec.tag,
-                rm=True,
-                forcerm=True,
-                buildargs={"BASE": spec.base.tag},
-                labels={labels.IMAGE_HASH: wanted},
+            engine.build_image(
+                staged, spec.tag, buildargs={"BASE": spec.base.tag}, labels={labels.IMAGE_HASH: wanted}, on_line=step
             )
-            for chunk in logs:
-                line = str(chunk.get("stream", "")).strip()
-                if line.startswith("Step "):
-                    progress(f"building {spec.tag}: {line[:100]}")
-        except BuildError as exc:
-            tail = [str(c.get("stream", c.get("error", ""))).strip() for c in exc.build_log][-3:]
-            raise ImageBuildFailed(
-                f"building {spec.tag} from compose/{spec.context} failed: {exc.msg}; "
-                f"last output: {' | '.join(t for t in tail if t)[:300]}"
-            ) from None
-        except APIError as exc:
-            raise ImageBuildFailed(f"building {spec.tag} failed: {exc.explanation}") from None
+        except ImageBuildFailed as exc:
+            raise ImageBuildFailed(f"compose/{spec.context}: {exc}") from None
     progress(f"built {spec.tag} in {time.monotonic() - started:.0f}s")
     return image_id(spec.tag)
 

@@ -1,5 +1,1 @@
-"""The system under test: the reference HA Odoo stack as one context manager (see stack.py)."""
-
-from harness.stack.stack import Endpoints, Stack, StackConfig
-
-__all__ = ["Endpoints", "Stack", "StackConfig"]
+"""The system under test: the seam every stack implements (handle.py) and the reference stack (stack.py)."""

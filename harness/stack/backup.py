@@ -21,25 +21,22 @@ servers are switched off, so a restored copy never sends mail or runs jobs twice
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import shlex
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from harness import labels
-from harness.docker_env import docker_client
+from harness import engine, labels
+from harness.clock import poll_until
 from harness.errors import HarnessError
 from harness.images import COMPOSE, POSTGRES
+from harness.progress import Progress, quiet
 from harness.stack import db, topology
-from harness.stack.containers import exec_checked, run_once
-
-if TYPE_CHECKING:
-    from harness.stack.stack import Stack
+from harness.stack.containers import exec_checked
+from harness.stack.handle import ServiceHandle, StackHandle, Task
 
 STANZA = "odoo"
 REPO_MOUNT = "/backup"
@@ -75,12 +72,6 @@ SCRATCH_SETTINGS = [
     *("-c", "max_wal_senders=10", "-c", "max_replication_slots=10", "-c", "shared_buffers=128MB"),
 ]
 _STOP_LINE = re.compile(r"(recovery stopping (?:before|after) .*|last completed transaction was at log time .*)")
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,15 +146,15 @@ def parse_info(text: str) -> RepositoryInfo:
     return RepositoryInfo(status, backups, wal_min, wal_max)
 
 
-def info(stack: Stack) -> RepositoryInfo:
+def info(stack: StackHandle) -> RepositoryInfo:
     """The repository's backups and WAL range, read on the backup service."""
     command = ["pgbackrest", f"--stanza={STANZA}", "--output=json", "info"]
-    return parse_info(exec_checked(stack.service_container(topology.BACKUP), command, "pgbackrest info"))
+    return parse_info(exec_checked(stack.service(topology.BACKUP), command, "pgbackrest info"))
 
 
-def take(stack: Stack, kind: str = "full") -> BackupSet:
+def take(stack: StackHandle, kind: str = "full") -> BackupSet:
     """`pgbackrest backup` on the current primary; returns the new backup."""
-    container = stack.service_container(db.sole_primary(stack, "cannot take a backup"))
+    container = stack.service(db.sole_primary(stack, "cannot take a backup"))
     exec_checked(
         container, ["pgbackrest", f"--stanza={STANZA}", f"--type={kind}", "backup"], f"pgbackrest backup {kind}"
     )
@@ -173,22 +164,28 @@ def take(stack: Stack, kind: str = "full") -> BackupSet:
     return backups[-1]
 
 
-def wal_switch(stack: Stack, timeout: float = 30.0) -> str | None:
+def wal_switch(stack: StackHandle, timeout: float = 30.0) -> str | None:
     """Close the current WAL segment and wait until it is archived: everything committed so far is
     then in the repository (what a DBA does before a restore). The segment's name, or None when no
     primary is running (its unarchived WAL is then lost to any restore: that is the RPO)."""
     primaries = db.primaries(stack)
     if not primaries:
         return None
-    container = stack.service_container(primaries[0])
+    container = stack.service(primaries[0])
     segment = exec_checked(container, ["psql", "-XAtc", "SELECT pg_walfile_name(pg_switch_wal())"], "pg_switch_wal")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def archived() -> bool:
         done = exec_checked(container, ["psql", "-XAtc", ARCHIVED_SQL], "reading pg_stat_archiver")
-        if done and done[-16:] >= segment[-16:]:
-            return segment
-        time.sleep(0.1)
-    raise HarnessError(f"WAL segment {segment} was not archived within {timeout:.0f}s (see archive_command)")
+        return bool(done) and done[-16:] >= segment[-16:]
+
+    poll_until(
+        archived,
+        timeout=timeout,
+        what=f"WAL segment {segment} archived (see archive_command)",
+        on_timeout=HarnessError,
+        period=0.1,
+    )
+    return segment
 
 
 def restore_script(target: str | None, *, delta: bool, archive: bool) -> str:
@@ -246,26 +243,25 @@ def parse_restore_output(volume: str, target: str | None, output: str) -> Restor
     )
 
 
-def _mounts(stack: Stack, volume: str, archive: bool) -> dict[str, dict[str, str]]:
+def _mounts(stack: StackHandle, volume: str, archive: bool) -> dict[str, tuple[str, str]]:
     """The data volume read-write; the repository read-write only when the restored node archives into it."""
-    repo = stack.volumes["backup-repo"]
-    return {volume: {"bind": db.DATA_DIR, "mode": "rw"}, repo: {"bind": REPO_MOUNT, "mode": "rw" if archive else "ro"}}
+    repo = stack.volume_name("backup-repo")
+    return {volume: (db.DATA_DIR, "rw"), repo: (REPO_MOUNT, "rw" if archive else "ro")}
 
 
 def restore_into(
-    stack: Stack, volume: str, target: datetime | None, *, delta: bool, archive: bool, timeout: float = 900.0
+    stack: StackHandle, volume: str, target: datetime | None, *, delta: bool, archive: bool, timeout: float = 900.0
 ) -> Restore:
     """Restore the repository into `volume` (to `target`, or to the end of the archived WAL), replay, neutralise."""
     stamp = target.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00") if target else None
-    code, output = run_once(
-        POSTGRES.tag,
-        restore_script(stamp, delta=delta, archive=archive),
-        timeout=timeout,
-        name=labels.object_name(stack.run_id, f"restore-{time.monotonic_ns()}"),
-        labels=labels.service_labels(stack.run_id, "restore"),
-        volumes=_mounts(stack, volume, archive),
-        user="postgres",
-        network_disabled=True,
+    code, output = stack.run_task(
+        Task(
+            name="restore",
+            image=POSTGRES.tag,
+            script=restore_script(stamp, delta=delta, archive=archive),
+            timeout=timeout,
+            volumes=_mounts(stack, volume, archive),
+        )
     )
     if code != 0:
         lines = output.strip().splitlines()
@@ -274,37 +270,53 @@ def restore_into(
     return parse_restore_output(volume, stamp, output)
 
 
-def wait_writable(container: Any, timeout: float = PROMOTE_TIMEOUT) -> float:
-    """Seconds until a started PostgreSQL container accepts writes; a container that stops fails at once."""
+class _Stopped(Exception):
+    """The node exited while it was waited for: no point waiting longer."""
+
+
+def wait_writable(node: ServiceHandle, timeout: float = PROMOTE_TIMEOUT) -> float:
+    """Seconds until a started PostgreSQL node accepts writes; a node that stops fails at once."""
     started = time.monotonic()
-    while True:
-        container.reload()
-        if container.status == "running" and db.role_of(container) == "primary":
-            return time.monotonic() - started
-        if container.status not in ("running", "created"):
-            lines = container.logs(tail=30).decode(errors="replace").strip().splitlines()
+
+    def writable() -> bool:
+        status = node.status
+        if status == "running" and db.role_of(node) == "primary":
+            return True
+        if status not in ("running", "created"):
+            lines = node.last_lines(30)
             last = [line for line in lines if "FATAL" in line or "PANIC" in line] or lines or ["no output"]
-            raise HarnessError(f"restored PostgreSQL stopped: {last[-1]}")
-        if time.monotonic() - started > timeout:
-            raise HarnessError(f"restored PostgreSQL does not accept writes after {timeout:.0f}s")
-        time.sleep(0.1)
+            raise _Stopped(last[-1])
+        return False
+
+    try:
+        poll_until(
+            writable,
+            timeout=timeout,
+            what="restored PostgreSQL accepting writes",
+            on_timeout=HarnessError,
+            period=0.1,
+            give_up_on=(_Stopped,),
+        )
+    except _Stopped as exc:
+        raise HarnessError(f"restored PostgreSQL stopped: {exc}") from None
+    return time.monotonic() - started
 
 
-def attachments(container: Any, dbname: str = topology.DB_NAME) -> dict[str, int]:
+def attachments(container: ServiceHandle, dbname: str = topology.DB_NAME) -> dict[str, int]:
     """Attachments on a restored copy: how many, how many in the database, how many in a filestore."""
     command = ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", ATTACHMENTS_SQL]
     total, on_disk, in_db = (int(x) for x in exec_checked(container, command, "counting attachments").split()[:3])
     return {"attachments": total, "attachments_in_database": in_db, "attachments_in_a_filestore": on_disk}
 
 
-def ledger(container: Any, dbname: str = topology.DB_NAME) -> tuple[int, int]:
+def ledger(container: ServiceHandle, dbname: str = topology.DB_NAME) -> tuple[int, int]:
     """(rows, highest seq) of the business ledger, read with psql inside a PostgreSQL container."""
     output = exec_checked(container, ["psql", "-XAt", "-F", " ", "-d", dbname, "-c", LEDGER_SQL], "reading the ledger")
     rows, top = (int(x) for x in output.split()[:2])
     return rows, top
 
 
-def restore_in_place(stack: Stack, target: datetime | None, progress: Progress = _quiet) -> Restore:
+def restore_in_place(stack: StackHandle, target: datetime | None, progress: Progress = quiet) -> Restore:
     """Point-in-time recovery of the stack's database onto pg-primary.
 
     The current WAL segment is closed and archived (the target lies in it), both nodes are stopped
@@ -316,10 +328,10 @@ def restore_in_place(stack: Stack, target: datetime | None, progress: Progress =
     """
     wal_switch(stack)
     for node in reversed(db.PG_NODES):
-        db.fast_shutdown(stack.service_container(node))
+        db.fast_shutdown(stack.service(node))
     progress(f"pgbackrest restore --delta to {target.isoformat() if target else 'the end of the archive'}")
-    restored = restore_into(stack, stack.volumes["pg-primary-data"], target, delta=True, archive=True)
-    primary = stack.service_container(topology.PG_PRIMARY)
+    restored = restore_into(stack, stack.volume_name("pg-primary-data"), target, delta=True, archive=True)
+    primary = stack.service(topology.PG_PRIMARY)
     stack.reconnect(topology.PG_PRIMARY)
     primary.start()
     wait_writable(primary)
@@ -366,7 +378,7 @@ print(models.execute_kw(db, uid, password, "chaos.ledger.entry", "search_count",
 """
 
 
-def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str | None = None) -> Verification:
+def scratch_restore(stack: StackHandle, progress: Progress = quiet, odoo_image: str | None = None) -> Verification:
     """Restore the latest backup (and all archived WAL) into a scratch PostgreSQL + Odoo and verify it.
 
     The scratch pair sits on its own internal network (it cannot reach the live stack's Redis or
@@ -374,33 +386,32 @@ def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str |
     afterwards, whatever happened.
     """
     started = time.monotonic()
-    client = docker_client()
     run_labels = labels.run_labels(stack.run_id)
     suffix = str(time.monotonic_ns())[-6:]
     backups = info(stack).backups
     if not backups:
         raise HarnessError("the repository holds no backup to restore; take one with `odoo-chaos backup run`")
-    network = client.networks.create(
-        labels.object_name(stack.run_id, f"scratch-{suffix}"), driver="bridge", internal=True, labels=run_labels
+    network = engine.create_network(
+        labels.object_name(stack.run_id, f"scratch-{suffix}"), internal=True, labels=run_labels
     )
-    volume = client.volumes.create(labels.object_name(stack.run_id, f"scratch-data-{suffix}"), labels=run_labels).name
-    created: list[Any] = []
+    volume = engine.create_volume(labels.object_name(stack.run_id, f"scratch-data-{suffix}"), labels=run_labels).name
+    created: list[engine.Container] = []
     try:
         progress(f"restoring backup {backups[-1].label} and the archived WAL into a scratch volume")
         restored = restore_into(stack, volume, None, delta=False, archive=False)
-        pg = client.containers.create(
-            POSTGRES.tag,
-            entrypoint=["postgres"],
-            command=["-D", db.DATA_DIR, *SCRATCH_SETTINGS],
-            name=labels.object_name(stack.run_id, f"scratch-pg-{suffix}"),
-            labels=labels.service_labels(stack.run_id, "scratch-pg"),
-            volumes=_mounts(stack, volume, archive=False),
-            network=network.name,
-            networking_config={network.name: client.api.create_endpoint_config(aliases=["scratch-pg"])},
-            user="postgres",
+        pg = engine.create_container(
+            engine.ContainerSpec(
+                image=POSTGRES.tag,
+                name=labels.object_name(stack.run_id, f"scratch-pg-{suffix}"),
+                labels=labels.service_labels(stack.run_id, "scratch-pg"),
+                networks=((network, ("scratch-pg",)),),
+                entrypoint=("postgres",),
+                command=("-D", db.DATA_DIR, *SCRATCH_SETTINGS),
+                volumes=_mounts(stack, volume, archive=False),
+                user="postgres",
+            )
         )
         created.append(pg)
-        pg.start()
         wait_writable(pg)
         rows, top = ledger(pg)
         files = attachments(pg)
@@ -409,23 +420,25 @@ def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str |
         profile = topology.OdooProfile.for_image(odoo_image or stack.config.odoo_image)
         dropped = ("--db_host", "--workers", "--load", "--max-cron")
         args = [a for a in topology.odoo_server_args(profile) if not a.startswith(dropped)]
-        odoo = client.containers.create(
-            profile.image,
-            entrypoint=["odoo"],
-            command=[*args, "--db_host=scratch-pg", "--workers=0", "--max-cron-threads=0", "--load=base,web"],
-            environment={"PGPASSWORD": stack.credentials.odoo_db_password, "PGCONNECT_TIMEOUT": "2"},
-            name=labels.object_name(stack.run_id, f"scratch-odoo-{suffix}"),
-            labels=labels.service_labels(stack.run_id, "scratch-odoo"),
-            volumes={str(COMPOSE / "addons"): {"bind": topology.ADDONS_MOUNT, "mode": "ro"}},
-            network=network.name,
+        odoo = engine.create_container(
+            engine.ContainerSpec(
+                image=profile.image,
+                name=labels.object_name(stack.run_id, f"scratch-odoo-{suffix}"),
+                labels=labels.service_labels(stack.run_id, "scratch-odoo"),
+                networks=((network, ()),),
+                entrypoint=("odoo",),
+                command=(*args, "--db_host=scratch-pg", "--workers=0", "--max-cron-threads=0", "--load=base,web"),
+                environment={"PGPASSWORD": stack.credentials.odoo_db_password, "PGCONNECT_TIMEOUT": "2"},
+                volumes={str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro")},
+                fast_resolver=False,
+            )
         )
         created.append(odoo)
-        odoo.start()
         assert stack.endpoints is not None
-        result = odoo.exec_run(
+        result = odoo.exec(
             ["python3", "-c", _BUSINESS_READ, topology.DB_NAME, stack.endpoints.login, stack.endpoints.password]
         )
-        output = str(result.output.decode(errors="replace")).strip()
+        output = result.output.strip()
         if result.exit_code != 0:
             last = output.splitlines()[-1] if output else "no output"
             raise HarnessError(f"business read on the restored copy failed: {last}")
@@ -433,9 +446,9 @@ def scratch_restore(stack: Stack, progress: Progress = _quiet, odoo_image: str |
         return Verification(backups[-1].label, restored, rows, top, read, time.monotonic() - started, files)
     finally:
         for container in created:
-            with contextlib.suppress(Exception):
-                container.remove(force=True, v=True)
-        with contextlib.suppress(Exception):
+            with engine.quietly():
+                container.remove()
+        with engine.quietly():
             network.remove()
-        with contextlib.suppress(Exception):
-            client.volumes.get(volume).remove(force=True)
+        with engine.quietly():
+            engine.volume(volume).remove()

@@ -13,12 +13,9 @@ import socket
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
-from docker.errors import APIError, NotFound
-
+from harness import engine as docker
 from harness import labels, state
-from harness.docker_env import docker_client
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,30 +39,24 @@ class RunObjects:
         return self.owner == _owner_text({labels.OWNER_PID: str(os.getpid()), labels.OWNER_HOST: socket.gethostname()})
 
 
-def _filter(run_id: str | None) -> dict[str, str]:
+def _filter(run_id: str | None) -> str:
     if run_id is not None:
         labels.require_run_id(run_id)
-    return {"label": f"{labels.RUN}={run_id}" if run_id else labels.RUN}
-
-
-def _labels_of(obj: Any, kind: str) -> dict[str, str]:
-    found = obj.labels if kind == "containers" else obj.attrs.get("Labels")
-    return dict(found or {})
+    return f"{labels.RUN}={run_id}" if run_id else labels.RUN
 
 
 def list_runs() -> list[RunObjects]:
     """Every run that has at least one labelled object on this engine (labels that are no run id: skipped)."""
-    client = docker_client()
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     owner: dict[str, dict[str, str]] = {}
-    listings = {
-        "containers": client.containers.list(all=True, filters=_filter(None)),
-        "networks": client.networks.list(filters=_filter(None)),
-        "volumes": client.volumes.list(filters=_filter(None)),
+    listings: dict[str, list[docker.Container] | list[docker.Network] | list[docker.Volume]] = {
+        "containers": docker.containers(_filter(None)),
+        "networks": docker.networks(_filter(None)),
+        "volumes": docker.volumes(_filter(None)),
     }
     for kind, objects in listings.items():
         for obj in objects:
-            tags = _labels_of(obj, kind)
+            tags = obj.labels
             run = tags.get(labels.RUN, "")
             if not labels.is_run_id(run):
                 continue  # not the harness's: its label would become a path
@@ -89,36 +80,13 @@ def _owner_text(tags: dict[str, str]) -> str:
     return f"pid {tags.get(labels.OWNER_PID, '?')} on {tags.get(labels.OWNER_HOST, '?')}"
 
 
-def _remove_container(container: Any) -> int:
-    try:
-        container.remove(force=True, v=True)
-    except NotFound:
-        return 0
-    except APIError as exc:
-        if exc.status_code == 409:  # another teardown of the same run got there first ("already in progress")
-            return 0
-        raise
-    return 1
-
-
 def remove_run(run_id: str) -> int:
     """Remove every container, network and volume labelled with `run_id`; returns how many."""
-    client = docker_client()
-    containers = client.containers.list(all=True, filters=_filter(run_id))
+    containers = docker.containers(_filter(run_id))
     with ThreadPoolExecutor(max_workers=8) as pool:  # side by side: a SIGTERM'd run has seconds, not minutes
-        removed = sum(pool.map(_remove_container, containers))
-    for network in client.networks.list(filters=_filter(run_id)):
-        try:
-            network.remove()
-            removed += 1
-        except (NotFound, APIError):
-            pass
-    for volume in client.volumes.list(filters=_filter(run_id)):
-        try:
-            volume.remove(force=True)
-            removed += 1
-        except (NotFound, APIError):  # still in use by a container another teardown is removing: its turn next
-            pass
+        removed = sum(pool.map(lambda container: int(container.remove()), containers))
+    removed += sum(int(network.remove()) for network in docker.networks(_filter(run_id)))
+    removed += sum(int(volume.remove()) for volume in docker.volumes(_filter(run_id)))
     return removed
 
 

@@ -22,17 +22,14 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
-from harness import labels
 from harness.clock import poll_until
 from harness.errors import HarnessError
 from harness.images import POSTGRES
 from harness.stack import topology
-from harness.stack.containers import exec_checked, run_once
-
-if TYPE_CHECKING:
-    from harness.stack.stack import Stack
+from harness.stack.containers import exec_checked
+from harness.stack.handle import ServiceHandle, StackHandle, Task
 
 Role = Literal["primary", "standby", "down"]
 PG_NODES: tuple[str, ...] = (topology.PG_PRIMARY, topology.PG_STANDBY)
@@ -50,21 +47,21 @@ class Rejoin:
     note: str = ""  # why pg_rewind could not be used, when it was not
 
 
-def role_of(container: Any) -> Role:
-    """A PostgreSQL container's role, asked with psql inside it (works while it is cut off)."""
-    if container.status != "running":
+def role_of(node: ServiceHandle) -> Role:
+    """A PostgreSQL node's role, asked with psql inside it (works while it is cut off)."""
+    if node.status != "running":
         return "down"
-    result = container.exec_run(["psql", "-XAtc", "SELECT pg_is_in_recovery()"])
+    result = node.exec(["psql", "-XAtc", "SELECT pg_is_in_recovery()"], user="postgres")
     if result.exit_code != 0:
         return "down"
-    return "standby" if result.output.decode().strip() == "t" else "primary"
+    return "standby" if result.output.strip() == "t" else "primary"
 
 
-def role(stack: Stack, node: str) -> Role:
-    return role_of(stack.service_container(node))
+def role(stack: StackHandle, node: str) -> Role:
+    return role_of(stack.service(node))
 
 
-def roles(stack: Stack) -> dict[str, Role]:
+def roles(stack: StackHandle) -> dict[str, Role]:
     return {node: role(stack, node) for node in PG_NODES}
 
 
@@ -72,11 +69,11 @@ def other(node: str) -> str:
     return topology.PG_STANDBY if node == topology.PG_PRIMARY else topology.PG_PRIMARY
 
 
-def primaries(stack: Stack) -> list[str]:
+def primaries(stack: StackHandle) -> list[str]:
     return [node for node, current in roles(stack).items() if current == "primary"]
 
 
-def sole_primary(stack: Stack, purpose: str) -> str:
+def sole_primary(stack: StackHandle, purpose: str) -> str:
     """The one PostgreSQL node accepting writes; HarnessError `<purpose>: ...` when there are none or two."""
     found = primaries(stack)
     if len(found) != 1:
@@ -84,11 +81,11 @@ def sole_primary(stack: Stack, purpose: str) -> str:
     return found[0]
 
 
-def _psql(stack: Stack, node: str, sql: str) -> str:
-    return exec_checked(stack.service_container(node), ["psql", "-XAtc", sql], f"{node}: {sql!r}")
+def _psql(stack: StackHandle, node: str, sql: str) -> str:
+    return exec_checked(stack.service(node), ["psql", "-XAtc", sql], f"{node}: {sql!r}")
 
 
-def promote(stack: Stack, node: str) -> None:
+def promote(stack: StackHandle, node: str) -> None:
     """Promote a standby; returns once it accepts writes (pg_promote waits up to 30 s)."""
     current = role(stack, node)
     if current == "primary":
@@ -106,7 +103,7 @@ def _pg_node(name: str) -> str:
     return name
 
 
-def streaming_to(stack: Stack, source: str, follower: str) -> bool:
+def streaming_to(stack: StackHandle, source: str, follower: str) -> bool:
     name = _pg_node(follower)
     sql = f"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{name}' AND state = 'streaming'"
     try:
@@ -115,34 +112,25 @@ def streaming_to(stack: Stack, source: str, follower: str) -> bool:
         return False
 
 
-def data_volume(container: Any) -> str:
-    for mount in container.attrs.get("Mounts", []):
-        if mount.get("Destination") == DATA_DIR and mount.get("Name"):
-            return str(mount["Name"])
-    raise HarnessError(f"{container.name} has no data volume at {DATA_DIR}")
+def data_volume(node: ServiceHandle) -> str:
+    found = node.volume_at(DATA_DIR)
+    if not found:
+        raise HarnessError(f"{node.name} has no data volume at {DATA_DIR}")
+    return found
 
 
-def _backup_volume(container: Any) -> str | None:
-    for mount in container.attrs.get("Mounts", []):
-        if mount.get("Destination") == "/backup" and mount.get("Name"):
-            return str(mount["Name"])
-    return None
-
-
-def fast_shutdown(container: Any, timeout: float = 15.0) -> None:
+def fast_shutdown(node: ServiceHandle, timeout: float = 15.0) -> None:
     """SIGINT (PostgreSQL's fast shutdown: roll back sessions, checkpoint, exit); SIGKILL if it hangs."""
-    container.reload()
-    if container.status == "paused":
-        container.unpause()
-    if container.status in ("running", "paused"):
+    if node.status == "paused":
+        node.unpause()
+    if node.status in ("running", "paused"):
         with contextlib.suppress(Exception):
-            container.kill(signal="SIGINT")
+            node.kill(signal="SIGINT")
         try:
-            container.wait(timeout=timeout)
+            node.wait(timeout=timeout)
         except Exception:
-            container.kill()
-            container.wait(timeout=timeout)
-    container.reload()
+            node.kill()
+            node.wait(timeout=timeout)
 
 
 def slot_name(node: str) -> str:
@@ -150,7 +138,7 @@ def slot_name(node: str) -> str:
     return node.replace("-", "_")
 
 
-def ensure_slot(stack: Stack, source: str, follower: str) -> None:
+def ensure_slot(stack: StackHandle, source: str, follower: str) -> None:
     """Create the follower's slot on the primary if it is missing (the source keeps WAL until it streams)."""
     slot = slot_name(_pg_node(follower))
     _psql(
@@ -192,25 +180,26 @@ echo "method=$method"
 """
 
 
-def _prepare(stack: Stack, container: Any, node: str, source: str, reclone: bool, timeout: float) -> str:
-    """Rewind (or re-clone) the stopped node's data volume in a one-off labelled container; its output."""
+def _prepare(
+    stack: StackHandle, container: ServiceHandle, node: str, source: str, reclone: bool, timeout: float
+) -> str:
+    """Rewind (or re-clone) the stopped node's data volume in a one-off labelled task; its output."""
     env = stack.credentials.postgres_env()
-    volumes = {data_volume(container): {"bind": DATA_DIR, "mode": "rw"}}
-    backup = _backup_volume(container)
+    volumes = {data_volume(container): (DATA_DIR, "rw")}
+    backup = container.volume_at("/backup")
     if backup:
-        volumes[backup] = {"bind": "/backup", "mode": "ro"}
-    code, output = run_once(
-        POSTGRES.tag,
-        _rewind_script(node, source),
-        timeout=timeout,
-        name=labels.object_name(stack.run_id, f"{node}-rejoin-{time.monotonic_ns()}"),
-        labels=labels.service_labels(stack.run_id, f"{node}-rejoin"),
-        environment={key: env[key] for key in ("POSTGRES_PASSWORD", "REPLICATION_PASSWORD")}
-        | ({"FORCE_RECLONE": "1"} if reclone else {}),
-        volumes=volumes,
-        network=stack.networks[topology.INTERZONE].name,
-        user="postgres",
-        dns_opt=["timeout:1", "attempts:1", "ndots:0"],
+        volumes[backup] = ("/backup", "ro")
+    code, output = stack.run_task(
+        Task(
+            name=f"{node}-rejoin",
+            image=POSTGRES.tag,
+            script=_rewind_script(node, source),
+            timeout=timeout,
+            volumes=volumes,
+            environment={key: env[key] for key in ("POSTGRES_PASSWORD", "REPLICATION_PASSWORD")}
+            | ({"FORCE_RECLONE": "1"} if reclone else {}),
+            network=topology.INTERZONE,
+        )
     )
     if code != 0:
         last = output.strip().splitlines()[-1] if output.strip() else "no output"
@@ -219,7 +208,7 @@ def _prepare(stack: Stack, container: Any, node: str, source: str, reclone: bool
 
 
 def follow(
-    stack: Stack,
+    stack: StackHandle,
     node: str,
     source: str,
     timeout: float = 120.0,
@@ -237,7 +226,7 @@ def follow(
     started = time.monotonic()
     if role(stack, source) != "primary":
         raise HarnessError(f"cannot rejoin {node} to {source}: {source} is not a running primary")
-    container = stack.service_container(node)
+    container = stack.service(node)
     fast_shutdown(container, timeout=fence_timeout)  # the fence: an isolated old primary stops writing here
     stack.reconnect(node)
     ensure_slot(stack, source, node)
@@ -259,14 +248,14 @@ def follow(
         except HarnessError:
             if method == "re-clone":
                 raise
-            lines = container.logs(tail=20).decode(errors="replace").strip().splitlines()
+            lines = container.last_lines(20)
             last = [line for line in lines if "FATAL" in line] or lines or ["no output"]
             note = f"rewound node did not stream: {last[-1]}"
             fast_shutdown(container)
     raise AssertionError("unreachable")
 
 
-def switch_back(stack: Stack) -> Rejoin | None:
+def switch_back(stack: StackHandle) -> Rejoin | None:
     """Give pg-primary its role back after a drill (a warm reset's controlled switchover).
 
     pg-standby primary, pg-primary its standby: fast shutdown of pg-standby (its walsender sends
@@ -276,7 +265,7 @@ def switch_back(stack: Stack) -> Rejoin | None:
     current = roles(stack)
     primary, standby = topology.PG_PRIMARY, topology.PG_STANDBY
     if current[primary] == "standby" and current[standby] == "primary":
-        fast_shutdown(stack.service_container(standby))
+        fast_shutdown(stack.service(standby))
         promote(stack, primary)
     elif current[primary] != "primary":
         raise HarnessError(f"cannot reset the database roles: {current}")

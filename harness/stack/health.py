@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import labels
-from harness.docker_env import docker_client
+from harness import engine, labels
 from harness.stack import db, topology
+from harness.stack.handle import ServiceHandle
 
 
-def _exec(container: Any, command: list[str]) -> tuple[bool, str]:
-    result = container.exec_run(command)
-    return result.exit_code == 0, result.output.decode(errors="replace").strip()
+def _exec(container: ServiceHandle, command: list[str]) -> tuple[bool, str]:
+    result = container.exec(command)
+    return result.exit_code == 0, result.output.strip()
 
 
-def check(service: str, container: Any) -> tuple[bool, str]:
+def check(service: str, container: ServiceHandle) -> tuple[bool, str]:
     if service in db.PG_NODES:
         current = db.role_of(container)
         if current == "down":
@@ -56,17 +56,17 @@ raise SystemExit(1)
 
 
 def service_health(run_id: str) -> list[dict[str, Any]]:
-    client = docker_client()
     rows = []
-    for container in client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"}):
+    for container in engine.containers(f"{labels.RUN}={run_id}"):
         service = container.labels.get(labels.SERVICE, "?")
-        if container.status != "running":
-            rows.append({"service": service, "state": container.status, "healthy": False, "detail": ""})
+        state = container.status
+        if state != "running":
+            rows.append({"service": service, "state": state, "healthy": False, "detail": ""})
             continue
         try:
             healthy, detail = check(service, container)
         except Exception as exc:  # a check that cannot run says so instead of crashing status
             healthy, detail = False, f"check failed: {exc}"
-        rows.append({"service": service, "state": container.status, "healthy": healthy, "detail": detail})
+        rows.append({"service": service, "state": state, "healthy": healthy, "detail": detail})
     order = {name: i for i, name in enumerate(topology.SERVICE_NAMES)}
     return sorted(rows, key=lambda r: order.get(str(r["service"]), 99))

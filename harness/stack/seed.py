@@ -16,16 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from docker.errors import ImageNotFound, NotFound
-
-from harness import labels, watchdog
+from harness import engine, labels, watchdog
 from harness.clock import poll_until
 from harness.credentials import Credentials
-from harness.docker_env import docker_client
-from harness.errors import StackNotReady
-from harness.images import COMPOSE, Progress, image_id
+from harness.errors import ImageBuildFailed, StackNotReady
+from harness.images import COMPOSE, image_id
+from harness.progress import Progress
 from harness.stack import cleanup, topology
-from harness.stack.containers import ServiceContainer
 
 SEED_RECIPE = "2"  # bump when the way seeds are made changes
 SEED_REPOSITORY = "odoo-chaos/pg-seed"
@@ -54,11 +51,8 @@ def ensure_seed(odoo_image: str, postgres_image: str, progress: Progress) -> str
     """Return the tag of the snapshot image for this Odoo image, building it the first time."""
     key = seed_key(image_id(odoo_image), image_id(postgres_image))
     tag = seed_tag(key)
-    try:
-        docker_client().images.get(tag)
+    if engine.image(tag) is not None:
         return tag
-    except ImageNotFound:
-        pass
     progress(f"initialising the Odoo database for {odoo_image} (once per image, ~30 s)")
     started = time.monotonic()
     run_id = f"seed-{key[:8]}-{labels.new_run_id()[-6:]}"
@@ -74,50 +68,47 @@ def ensure_seed(odoo_image: str, postgres_image: str, progress: Progress) -> str
 
 
 def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Progress) -> bytes:
-    client = docker_client()
     run_labels = labels.run_labels(run_id)
-    network = client.networks.create(
-        labels.object_name(run_id, "seed"), driver="bridge", internal=True, labels=run_labels
-    )
+    network = engine.create_network(labels.object_name(run_id, "seed"), internal=True, labels=run_labels)
     creds = Credentials()
-    pg = (
-        ServiceContainer(
-            postgres_image, labels.object_name(run_id, "pg-seed"), labels.service_labels(run_id, "pg-seed")
+    pg = engine.create_container(
+        engine.ContainerSpec(
+            image=postgres_image,
+            name=labels.object_name(run_id, "pg-seed"),
+            labels=labels.service_labels(run_id, "pg-seed"),
+            networks=((network, ("pg-seed",)),),
+            environment={"PG_ROLE": "seed", **creds.postgres_env()},
         )
-        .on_network(network, ["pg-seed"])
-        .with_envs(PG_ROLE="seed", **creds.postgres_env())
     )
-    pg.start()
     poll_until(
-        lambda: pg.get_wrapped_container().exec_run(["pg_isready", "-q"]).exit_code == 0,
+        lambda: pg.exec(["pg_isready", "-q"]).exit_code == 0,
         timeout=60,
         what="seed PostgreSQL",
         on_timeout=StackNotReady,
     )
     for step, modules in enumerate(topology.SEED_MODULES, start=1):
         progress(f"odoo -i {modules} ({step}/{len(topology.SEED_MODULES)})")
-        odoo = (
-            ServiceContainer(
-                odoo_image, labels.object_name(run_id, f"odoo-seed-{step}"), labels.service_labels(run_id, "odoo-seed")
+        odoo = engine.create_container(
+            engine.ContainerSpec(
+                image=odoo_image,
+                name=labels.object_name(run_id, f"odoo-seed-{step}"),
+                labels=labels.service_labels(run_id, "odoo-seed"),
+                networks=((network, ()),),
+                environment={"PGPASSWORD": creds.odoo_db_password},
+                command=tuple(topology.odoo_seed_args(modules, "pg-seed")),
+                entrypoint=("odoo",),
+                volumes={str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro")},
             )
-            .on_network(network, [])
-            .with_env("PGPASSWORD", creds.odoo_db_password)
-            .with_command(topology.odoo_seed_args(modules, "pg-seed"))
-            .with_volume_mapping(str(COMPOSE / "addons"), topology.ADDONS_MOUNT, "ro")
-            .with_options(entrypoint=["odoo"])
         )
-        odoo.start()
-        status = odoo.get_wrapped_container().wait(timeout=600)
-        if status.get("StatusCode", 1) != 0:
-            tail = odoo.get_wrapped_container().logs(tail=5).decode(errors="replace").strip()
+        code = odoo.wait(timeout=600)
+        if code != 0:
+            tail = odoo.last_lines(5)
             raise StackNotReady(
                 f"initialising the database with {odoo_image} failed (odoo -i {modules} exited "
-                f"{status.get('StatusCode')}): {tail.splitlines()[-1] if tail else 'no output'}"
+                f"{code}): {tail[-1] if tail else 'no output'}"
             )
-    container = pg.get_wrapped_container()
-    container.stop(timeout=60)  # clean shutdown: the snapshot needs no crash recovery
-    stream, _ = container.get_archive("/seed")
-    return b"".join(stream)
+    pg.stop(timeout=60)  # clean shutdown: the snapshot needs no crash recovery
+    return pg.get_archive("/seed")
 
 
 def _bake(tag: str, key: str, postgres_image: str, odoo_image: str, seed_tar: bytes) -> None:
@@ -132,6 +123,6 @@ def _bake(tag: str, key: str, postgres_image: str, odoo_image: str, seed_tar: by
         with tarfile.open(fileobj=io.BytesIO(seed_tar)) as archive:
             archive.extractall(root, filter="tar")  # yields root/seed/...
         try:
-            docker_client().images.build(path=staged, tag=tag, rm=True, forcerm=True)
-        except NotFound:  # pragma: no cover - raced with a prune
-            raise StackNotReady(f"the PostgreSQL image {postgres_image} vanished while baking {tag}") from None
+            engine.build_image(staged, tag)
+        except ImageBuildFailed as exc:
+            raise StackNotReady(f"baking the database snapshot {tag} from {postgres_image}: {exc}") from None

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from harness import labels
-from harness.docker_env import docker_client
-from harness.stack import Stack
+from harness.engine import client as docker_client
+from harness.stack.stack import Stack
 
 pytestmark = pytest.mark.docker
 

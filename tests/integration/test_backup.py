@@ -13,7 +13,8 @@ import psycopg
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.stack import Stack, backup, db, topology
+from harness.stack import backup, db, topology
+from harness.stack.stack import Stack
 
 MARKERS = 40
 

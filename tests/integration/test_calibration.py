@@ -17,7 +17,8 @@ from harness import history as h
 from harness.history import History
 from harness.runner import RunOutcome, run_scenario
 from harness.scenario import Scenario, Step
-from harness.stack import Stack, topology
+from harness.stack import topology
+from harness.stack.stack import Stack
 from harness.tiers import get_tier, load_tiers
 
 PERIOD = 0.1

@@ -15,7 +15,8 @@ from harness.clock import poll_until
 from harness.errors import HarnessError
 from harness.faults import FAULTS
 from harness.params import validate_params
-from harness.stack import Stack, db, topology
+from harness.stack import db, topology
+from harness.stack.stack import Stack
 
 TARGET = topology.ODOO_2
 _SEQ = itertools.count(1_000_000 + secrets.randbelow(10_000) * 10_000)  # unique ledger seqs for this session

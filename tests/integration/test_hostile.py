@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from harness import labels
-from harness.docker_env import docker_client
+from harness.engine import client as docker_client
 
 TEARDOWN_BOUND = 15.0
 

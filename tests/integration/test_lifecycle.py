@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import images, labels
-from harness.docker_env import docker_client
+from harness.engine import client as docker_client
 from harness.errors import ImageBuildFailed
 from harness.stack import cleanup
 from tests.integration.conftest import cli, labelled

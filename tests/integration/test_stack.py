@@ -13,9 +13,10 @@ import psycopg
 import pytest
 
 from harness import labels
-from harness.docker_env import docker_client
+from harness.engine import client as docker_client
 from harness.odoo_api import WebSession, tls_context
-from harness.stack import Stack, backup, topology
+from harness.stack import backup, topology
+from harness.stack.stack import Stack
 from tests.integration.conftest import cli
 
 

@@ -7,8 +7,9 @@ import os
 
 import pytest
 
-from harness.docker_env import docker_client
-from harness.stack import Stack, cleanup
+from harness.engine import client as docker_client
+from harness.stack import cleanup
+from harness.stack.stack import Stack
 from tests.integration.conftest import cli
 
 

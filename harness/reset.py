@@ -1,0 +1,45 @@
+"""Warm reset: put a used stack back in its reference state between drills, instead of rebuilding it.
+
+1. every fault's heal on every service (unpause, start, reconnect networks, drop netem qdiscs and
+   loss rules); a PostgreSQL node that comes back while the other is primary rejoins as standby,
+   never as a second primary;
+2. an Odoo node left on a release (`rolling-release`) is replaced by one on the shipped addons;
+3. `db.switch_back`: pg-primary primary again, pg-standby streaming from it;
+4. wait until the stack serves (both Odoo nodes, a business read through the front door).
+
+It takes the `StackHandle` seam only, so it runs on any stack that implements it (and on the
+unit tests' `FakeStack`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from harness.clock import poll_until
+from harness.errors import StackNotReady
+from harness.faults import FAULTS
+from harness.params import params_model
+from harness.progress import Progress
+from harness.stack import db, topology
+from harness.stack.handle import StackHandle
+
+
+def warm_reset(stack: StackHandle, progress: Progress, timeout: float = 90.0) -> float:
+    """Put a used stack back in its reference state (see the module doc); returns the seconds it took."""
+    started = time.monotonic()
+    for fault in FAULTS.values():
+        defaults = params_model(fault)()
+        for service in topology.SERVICE_NAMES:
+            if service in stack.services():
+                fault.heal(stack, service, defaults)
+    for node, release in list(stack.releases.items()):  # a rollout that ended on a release: the shipped addons
+        if release is not None:
+            progress(f"warm reset: {node} back to the shipped addons (was on release {release})")
+            stack.replace_odoo_node(node, release=None)
+    switched = db.switch_back(stack)
+    if switched is not None:
+        progress(f"warm reset: pg-primary is primary again; pg-standby {switched.method} in {switched.seconds:.1f}s")
+    poll_until(stack.serving, timeout=timeout, what="stack back to its reference state", on_timeout=StackNotReady)
+    seconds = time.monotonic() - started
+    progress(f"warm reset done in {seconds:.1f}s")
+    return seconds

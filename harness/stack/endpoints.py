@@ -1,0 +1,61 @@
+"""What a running stack is called and reached by: its configuration and its endpoints (data only).
+
+`StackConfig` is what `odoo-chaos up` was asked for; `Endpoints` are how the harness and a person
+reach the stack once it is up (the HTTPS URL on 127.0.0.1, the database, the login, the CA to
+trust, the PostgreSQL ports), saved in the run's state directory with mode 0600.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import state
+from harness.images import DEFAULT_ODOO_IMAGE
+from harness.odoo_api import OdooClient
+from harness.stack import topology
+
+LOOPBACK = "127.0.0.1"
+READINESS_SEQ = 0  # the ledger row `up` writes; probes start at 1
+
+
+@dataclass(frozen=True, slots=True)
+class StackConfig:
+    odoo_image: str = DEFAULT_ODOO_IMAGE
+    odoo_health_path: str | None = None
+    https_port: int | None = None  # None: a free port chosen at start
+    http_port: int | None = None
+    build_images: bool = True
+
+    @property
+    def odoo(self) -> topology.OdooProfile:
+        return topology.OdooProfile.for_image(self.odoo_image, self.odoo_health_path)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    run_id: str
+    https_url: str
+    http_url: str
+    db: str
+    login: str
+    password: str = field(repr=False)
+    ca_file: str
+    pg_primary_port: int
+    pg_standby_port: int
+    postgres_password: str = field(repr=False)
+
+    def odoo_client(self, timeout: float = 5.0) -> OdooClient:
+        return OdooClient(self.https_url, self.db, self.login, self.password, Path(self.ca_file), timeout)
+
+    def pg_dsn(self, service: str, dbname: str = topology.DB_NAME) -> str:
+        port = self.pg_primary_port if service == topology.PG_PRIMARY else self.pg_standby_port
+        return (
+            f"host={LOOPBACK} port={port} dbname={dbname} user=postgres "
+            f"password={self.postgres_password} connect_timeout=2"
+        )
+
+    @staticmethod
+    def load(run_id: str) -> Endpoints | None:
+        data = state.load_json(run_id, "endpoints.json")
+        return Endpoints(**data) if data else None
