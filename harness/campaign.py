@@ -1,71 +1,31 @@
 """Several drills on one stack: warm reset between runs, and the RTO/RPO distribution over repeats.
 
 `odoo-chaos run a.yaml b.yaml --repeat 3` brings the stack up once, then runs each scenario three
-times. Before every run but the first, `warm_reset` puts the stack back in its reference state
-instead of rebuilding it:
-
-1. every fault's heal on every service (unpause, start, reconnect networks, drop netem qdiscs and
-   loss rules); a PostgreSQL node that comes back while the other is primary rejoins as standby;
-   an Odoo node left on a release (`rolling-release`) is replaced by one on the shipped addons;
-2. `db.switch_back`: pg-primary primary again, pg-standby streaming from it;
-3. wait until a business write through Traefik is acknowledged and both Odoo nodes serve.
-
-The campaign directory holds one run directory per run, plus `summary.json` and `summary.md`:
-per scenario, the verdicts and min / median / p90 / max of RTO, RPO and lost writes.
+times. Before every run but the first, `harness.reset.warm_reset` puts the stack back in its
+reference state instead of rebuilding it. The campaign directory holds one run directory per run,
+plus `summary.json` and `summary.md`: per scenario, the verdicts and min / median / p90 / max of
+RTO (and of its lower bound for runs that never came back), RPO and lost writes.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.checkers.latency import nearest_rank
-from harness.clock import poll_until
-from harness.errors import StackNotReady
-from harness.faults import FAULTS
-from harness.params import params_model
+from harness.progress import Progress
+from harness.reset import warm_reset
 from harness.runner import EXIT_CODES, RunOutcome, run_scenario
 from harness.scenario import Scenario
-from harness.stack import db, health, topology
-from harness.stack.stack import READINESS_SEQ, Stack
+from harness.stack.stack import Stack
+from harness.stats import nearest_rank
 from harness.tiers import Tier
 
-Progress = Callable[[str], None]
 SEVERITY = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
 FIGURES = ("rto_seconds", "rto_seconds_at_least", "rpo_seconds", "lost_writes")  # at_least: runs never back
-
-
-def warm_reset(stack: Stack, progress: Progress, timeout: float = 90.0) -> float:
-    """Put a used stack back in its reference state (see the module doc); returns the seconds it took."""
-    started = time.monotonic()
-    for fault in FAULTS.values():
-        defaults = params_model(fault)()
-        for service in topology.SERVICE_NAMES:
-            fault.heal(stack, service, defaults)
-    for node, release in list(stack.releases.items()):  # a rollout that ended on a release: the shipped addons
-        if release is not None:
-            progress(f"warm reset: {node} back to the shipped addons (was on release {release})")
-            stack.replace_odoo_node(node, release=None)
-    stack.marks.clear()  # moments a drill's faults left for its runbook belong to that drill only
-    switched = db.switch_back(stack)
-    if switched is not None:
-        progress(f"warm reset: pg-primary is primary again; pg-standby {switched.method} in {switched.seconds:.1f}s")
-    assert stack.endpoints is not None
-    client = stack.endpoints.odoo_client(timeout=5.0)
-
-    def ready() -> bool:
-        serving = all(health.check(node, stack.service_container(node))[0] for node in topology.ODOO_NODES)
-        return serving and bool(client.execute("chaos.ledger.entry", "search", [("seq", "=", READINESS_SEQ)]))
-
-    poll_until(ready, timeout=timeout, what="stack back to its reference state", on_timeout=StackNotReady)
-    seconds = time.monotonic() - started
-    progress(f"warm reset done in {seconds:.1f}s")
-    return seconds
 
 
 def distribution(values: Sequence[float | None]) -> dict[str, float | int | None]:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from harness import history as h
 from harness.history import History
+from harness.registry import Registry
 from harness.stack import db
-from harness.stack.stack import Stack
+from harness.stack.handle import StackHandle
 
-Check = Callable[[Stack, History, float], bool]
+Check = Callable[[StackHandle, History, float], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +27,12 @@ class Condition:
     check: Check
 
 
-CONDITIONS: dict[str, Condition] = {}
+CONDITIONS: Registry[Condition] = Registry("condition")
 
 
 def register(name: str, summary: str) -> Callable[[Check], Check]:
     def decorate(check: Check) -> Check:
-        CONDITIONS[name] = Condition(name, summary, check)
+        CONDITIONS.add(name, Condition(name, summary, check))
         return check
 
     return decorate
@@ -42,34 +43,34 @@ def _writes_since(history: History, since: float, kinds: tuple[str, ...]) -> boo
 
 
 @register("writes-ok", "a business write through Traefik was acknowledged after the wait began")
-def writes_ok(stack: Stack, history: History, since: float) -> bool:
+def writes_ok(stack: StackHandle, history: History, since: float) -> bool:
     return _writes_since(history, since, ("ok",))
 
 
 @register("writes-failing", "a business write failed or timed out after the wait began (users see the outage)")
-def writes_failing(stack: Stack, history: History, since: float) -> bool:
+def writes_failing(stack: StackHandle, history: History, since: float) -> bool:
     return _writes_since(history, since, ("fail", "info"))
 
 
 @register("one-primary", "exactly one PostgreSQL node accepts writes (no split brain, not none)")
-def one_primary(stack: Stack, history: History, since: float) -> bool:
+def one_primary(stack: StackHandle, history: History, since: float) -> bool:
     return len(db.primaries(stack)) == 1
 
 
 @register("no-primary", "no running PostgreSQL node accepts writes")
-def no_primary(stack: Stack, history: History, since: float) -> bool:
+def no_primary(stack: StackHandle, history: History, since: float) -> bool:
     return not db.primaries(stack)
 
 
 @register("replication-streaming", "the primary streams to a standby (full redundancy)")
-def replication_streaming(stack: Stack, history: History, since: float) -> bool:
+def replication_streaming(stack: StackHandle, history: History, since: float) -> bool:
     found = db.primaries(stack)
     return len(found) == 1 and db.streaming_to(stack, found[0], db.other(found[0]))
 
 
 @register("services-running", "every service's container is running (none stopped or paused)")
-def services_running(stack: Stack, history: History, since: float) -> bool:
-    return all(stack.service_container(service).status == "running" for service in stack.containers)
+def services_running(stack: StackHandle, history: History, since: float) -> bool:
+    return all(stack.service(service).status == "running" for service in stack.services())
 
 
 def describe() -> dict[str, str]:

@@ -32,7 +32,7 @@ from harness.history import Event, History
 from harness.params import record
 from harness.scenario import Guard, Scenario, Step
 from harness.stack import topology
-from harness.stack.stack import Stack
+from harness.stack.handle import StackHandle
 
 Progress = Callable[[str], None]
 STOP_ENV = "ODOO_CHAOS_STOP"
@@ -75,7 +75,7 @@ class Executor:
     def __init__(
         self,
         scenario: Scenario,
-        stack: Stack,
+        stack: StackHandle,
         history: History,
         stop: threading.Event,
         progress: Progress,
@@ -202,8 +202,14 @@ class Executor:
     def _action(self, step: Step) -> None:
         assert step.action is not None and step.target is not None
         params = record(step.params)  # every value used, defaults included; step keys written last always win
-        value: dict[str, Any] = {**params, "action": step.action, "target": step.target}
-        if getattr(ACTIONS[step.action], "is_change", False):  # a release: the incident starts with the change
+        action = ACTIONS[step.action]
+        value: dict[str, Any] = {
+            **params,
+            "action": step.action,
+            "target": step.target,
+            "repairs_data": action.repairs_data,  # recorded: the checkers judge the data journey from the history
+        }
+        if action.is_change:  # a release: the incident starts with the change
             change = {
                 **params,
                 "fault": step.action,
@@ -217,7 +223,7 @@ class Executor:
         self.history.invoke("runbook", h.ACTION, value)
         self.progress(f"runbook: {step.action} on {step.target}")
         try:
-            measured = ACTIONS[step.action].run(self.stack, step.target, step.params)
+            measured = action.run(self.stack, step.target, step.params, self.history.events())
         except Exception as exc:  # a failed runbook step is a finding, not a crash of the drill
             self.history.record("runbook", "fail", h.ACTION, value, f"{type(exc).__name__}: {exc}"[:300])
             self.progress(f"runbook step {step.action} failed: {exc}")
@@ -227,15 +233,15 @@ class Executor:
     def _fault(self, step: Step, action: str) -> None:
         assert step.fault is not None and step.target is not None
         fault = FAULTS[step.fault]
-        damages = bool(getattr(fault, "damages_data", False))
         value = {
             **record(step.params),  # the typed params, defaults included; the step keys below always win
             "fault": step.fault,
             "target": step.target,
-            "takes_effect": getattr(fault, "takes_effect", "end"),
+            "takes_effect": fault.takes_effect,
         }
         if action == "inject":  # what the checkers need to know of this fault (recorded: a recheck reads it)
-            value |= {"damages_data": damages, "may_lose_data": damages or topology.holds_database(step.target)}
+            lose = fault.damages_data or topology.holds_database(step.target)
+            value |= {"damages_data": fault.damages_data, "may_lose_data": lose}
         f = h.INJECT if action == "inject" else h.HEAL
         self.history.invoke("fault", f, value)
         self.progress(f"{action} {step.fault} on {step.target}")

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.campaign import warm_reset
 from harness.errors import HarnessError
+from harness.reset import warm_reset
 from harness.runner import RunOutcome, run_scenario
 from harness.scenario import load_scenario
-from harness.stack import Stack, StackConfig
+from harness.stack.stack import Stack, StackConfig
 from harness.tiers import get_tier, load_tiers
 
 OUTCOME = pytest.StashKey[RunOutcome]()

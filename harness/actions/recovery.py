@@ -2,8 +2,8 @@
 lost region from the backup repository, take a backup, prove the latest backup restores.
 
 - `pitr-restore`: point-in-time recovery of the stack's database to `margin_seconds` (default 1)
-  before the destructive statement began (the moment the `bad-delete` fault left in
-  `stack.marks`, as an operator reads it from the audit log), or to `target_epoch` if given.
+  before the destructive statement began (the moment the `bad-delete` fault recorded with its
+  injection, as an operator reads it from the audit log), or to `target_epoch` if given.
   Both nodes stop, pgBackRest restores pg-primary (delta), WAL replays to the target, the database
   is neutralised, pg-primary starts; pg-standby rejoins it in a step of its own
   (`rejoin-old-primary` on pg-standby). Its `ok` value carries the requested target and the copy
@@ -21,6 +21,7 @@ lost region from the backup repository, take a backup, prove the latest backup r
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -29,10 +30,11 @@ from pydantic import Field, model_validator
 
 from harness.actions.base import register
 from harness.errors import HarnessError
-from harness.faults.data import CORRUPTION_STARTED
+from harness.history import INJECT, Event
 from harness.params import NoParams, Number, params
 from harness.stack import backup, db, topology
-from harness.stack.stack import DATA_VOLUMES, Stack
+from harness.stack.handle import StackHandle
+from harness.stack.nodes import DATA_VOLUMES
 
 REGION_SERVICES_AFTER_PG = (topology.REDIS, topology.PG_STANDBY, *topology.ODOO_NODES)
 DEFAULT_MARGIN = 1.0
@@ -56,13 +58,23 @@ class PitrParams:
         return self
 
 
-def _target_epoch(stack: Stack, params: PitrParams) -> float:
+def statement_began(events: Sequence[Event]) -> float | None:
+    """When the last destructive statement began (server epoch seconds), as its injection recorded it."""
+    found = [
+        e.value["started_at"]
+        for e in events
+        if e.f == INJECT and e.kind == "ok" and e.value.get("fault") == "bad-delete" and "started_at" in e.value
+    ]
+    return float(found[-1]) if found else None
+
+
+def _target_epoch(params: PitrParams, began: float | None) -> float:
     if params.target_epoch is not None:
         return params.target_epoch
-    if CORRUPTION_STARTED not in stack.marks:
+    if began is None:
         raise HarnessError("pitr-restore: no target: give target_epoch, or run it after a bad-delete fault")
     margin = DEFAULT_MARGIN if params.margin_seconds is None else params.margin_seconds
-    return float(stack.marks[CORRUPTION_STARTED]) - margin
+    return began - margin
 
 
 @params
@@ -82,13 +94,14 @@ class PitrRestore:
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = (topology.PG_PRIMARY,)
     params_model: type[Any] = PitrParams
+    is_change: bool = False
+    repairs_data: bool = True  # the data as it was before the statement
 
-    def run(self, stack: Stack, target: str, params: PitrParams) -> dict[str, Any]:
-        epoch = _target_epoch(stack, params)
+    def run(self, stack: StackHandle, target: str, params: PitrParams, events: Sequence[Event]) -> dict[str, Any]:
+        began = statement_began(events)
+        epoch = _target_epoch(params, began)
         restored = backup.restore_in_place(stack, datetime.fromtimestamp(epoch, UTC))
-        return {"restore_target_epoch": epoch, "corruption_started_at": stack.marks.get(CORRUPTION_STARTED)} | (
-            restored.as_value()
-        )
+        return {"restore_target_epoch": epoch, "corruption_started_at": began} | restored.as_value()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +111,11 @@ class FenceNode:
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = db.PG_NODES
     params_model: type[Any] = FenceParams
+    is_change: bool = False
+    repairs_data: bool = False
 
-    def run(self, stack: Stack, target: str, params: FenceParams) -> dict[str, Any]:
-        container = stack.service_container(target)
+    def run(self, stack: StackHandle, target: str, params: FenceParams, events: Sequence[Event]) -> dict[str, Any]:
+        container = stack.service(target)
         db.fast_shutdown(container, timeout=params.grace_seconds)
         return {"fenced": target, "status": container.status}
 
@@ -112,17 +127,19 @@ class RestoreRegion:
     default_target: str | None = topology.REGION
     targets: tuple[str, ...] = (topology.REGION,)
     params_model: type[Any] = NoParams
+    is_change: bool = False
+    repairs_data: bool = True  # the region back from the repository
 
-    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
+    def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
         started = time.monotonic()
         for role in DATA_VOLUMES:
             stack.recreate_volume(role)
-        restored = backup.restore_into(stack, stack.volumes["pg-primary-data"], None, delta=False, archive=True)
+        restored = backup.restore_into(stack, stack.volume_name("pg-primary-data"), None, delta=False, archive=True)
         primary = stack.start_service(topology.PG_PRIMARY)
         backup.wait_writable(primary)
         writable = time.monotonic() - started
         for service in REGION_SERVICES_AFTER_PG:
-            if service not in stack.containers:
+            if service not in stack.services():
                 stack.start_service(service)
         return restored.as_value() | {"primary_writable_seconds": round(writable, 3)}
 
@@ -134,8 +151,10 @@ class TakeBackup:
     default_target: str | None = topology.BACKUP
     targets: tuple[str, ...] = (topology.BACKUP,)
     params_model: type[Any] = BackupParams
+    is_change: bool = False
+    repairs_data: bool = False
 
-    def run(self, stack: Stack, target: str, params: BackupParams) -> dict[str, Any]:
+    def run(self, stack: StackHandle, target: str, params: BackupParams, events: Sequence[Event]) -> dict[str, Any]:
         started = time.monotonic()
         taken = backup.take(stack, params.type)
         return {"label": taken.label, "type": taken.kind, "seconds": round(time.monotonic() - started, 3)}
@@ -148,9 +167,11 @@ class VerifyBackup:
     default_target: str | None = topology.BACKUP
     targets: tuple[str, ...] = (topology.BACKUP,)
     params_model: type[Any] = NoParams
+    is_change: bool = False
+    repairs_data: bool = False
 
-    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
-        live = stack.service_container(db.sole_primary(stack, "verify-backup: no live ledger to compare with"))
+    def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
+        live = stack.service(db.sole_primary(stack, "verify-backup: no live ledger to compare with"))
         rows_at_switch, _ = backup.ledger(live)  # all committed before the switch ...
         backup.wal_switch(stack)  # ... so all of them are in the archive the scratch copy replays
         verified = backup.scratch_restore(stack)

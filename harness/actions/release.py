@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -38,9 +39,10 @@ from pydantic import AfterValidator, Field
 
 from harness.actions.base import register
 from harness.errors import HarnessError
+from harness.history import Event
 from harness.params import Duration, Text, Whole, params
 from harness.stack import releases, topology
-from harness.stack.stack import Stack
+from harness.stack.handle import StackHandle
 
 SERVES_HTTP = "serves-http"
 CANARY_WRITES = "canary-writes"
@@ -122,18 +124,18 @@ class CanaryResult:
     error: str | None
 
 
-def canary_writes(stack: Stack, node: str, count: int) -> CanaryResult:
+def canary_writes(stack: StackHandle, node: str, count: int) -> CanaryResult:
     """`count` business writes on `node` itself; the first error stops them."""
     assert stack.endpoints is not None
     endpoints = stack.endpoints
     try:
-        result = stack.service_container(node).exec_run(
+        result = stack.service(node).exec(
             ["python3", "-c", _CANARY, endpoints.db, CANARY_WRITER, str(count)],
             environment={"ODOO_CHAOS_LOGIN": endpoints.login, "ODOO_CHAOS_PASSWORD": endpoints.password},
         )
     except Exception as exc:  # the node died after it served: Docker refuses the exec
         return CanaryResult(0, f"{type(exc).__name__}: {exc}"[:300])
-    output = result.output.decode(errors="replace").strip().splitlines()
+    output = result.output.strip().splitlines()
     report = next((line for line in reversed(output) if line.startswith("{")), None)
     if report is None:
         return CanaryResult(0, (output[-1] if output else "no output")[:300])
@@ -149,8 +151,9 @@ class RollingRelease:
     targets: tuple[str, ...] = topology.ODOO_NODES
     is_change: bool = True  # a change to production: the executor records its start as the injection
     params_model: type[Any] = ReleaseParams
+    repairs_data: bool = False
 
-    def run(self, stack: Stack, target: str, params: ReleaseParams) -> dict[str, Any]:
+    def run(self, stack: StackHandle, target: str, params: ReleaseParams, events: Sequence[Event]) -> dict[str, Any]:
         plan = params
         previous = {node: stack.releases.get(node) for node in topology.ODOO_NODES}
         rolled: list[str] = []
@@ -203,7 +206,7 @@ class RollingRelease:
         }
 
     @staticmethod
-    def _roll_back(stack: Stack, rolled: list[str], previous: dict[str, str | None]) -> float:
+    def _roll_back(stack: StackHandle, rolled: list[str], previous: dict[str, str | None]) -> float:
         """Put every rolled node back on its previous release, newest first; the seconds until all serve."""
         started = time.monotonic()
         for node in reversed(rolled):

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -23,9 +24,10 @@ from pydantic import Field
 from harness.actions.base import register
 from harness.errors import HarnessError
 from harness.faults.container import Grace
+from harness.history import Event
 from harness.params import NoParams, params
 from harness.stack import db, topology
-from harness.stack.stack import Stack
+from harness.stack.handle import StackHandle
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,10 @@ class PromoteStandby:
     default_target: str | None = topology.PG_STANDBY
     targets: tuple[str, ...] = db.PG_NODES
     params_model: type[Any] = NoParams
+    is_change: bool = False
+    repairs_data: bool = True  # a failover away from a damaged node (the judge checks it was not the damaged one)
 
-    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
+    def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
         before = db.role(stack, target)
         db.promote(stack, target)
         return {"promoted": target, "was": before}
@@ -57,8 +61,10 @@ class RejoinOldPrimary:
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = db.PG_NODES
     params_model: type[Any] = RejoinParams
+    is_change: bool = False
+    repairs_data: bool = False
 
-    def run(self, stack: Stack, target: str, params: RejoinParams) -> dict[str, Any]:
+    def run(self, stack: StackHandle, target: str, params: RejoinParams, events: Sequence[Event]) -> dict[str, Any]:
         source = db.other(target)
         if db.role(stack, source) != "primary":
             raise HarnessError(f"rejoin-old-primary: {source} is not a primary; promote it first (promote-standby)")
@@ -74,13 +80,15 @@ class RestartService:
     default_target: str | None = None
     targets: tuple[str, ...] = topology.SERVICE_NAMES
     params_model: type[Any] = Grace
+    is_change: bool = False
+    repairs_data: bool = False
 
-    def run(self, stack: Stack, target: str, params: Grace) -> dict[str, Any]:
-        container = stack.service_container(target)
+    def run(self, stack: StackHandle, target: str, params: Grace, events: Sequence[Event]) -> dict[str, Any]:
+        container = stack.service(target)
         if container.status == "paused":
             container.unpause()
         container.restart(timeout=params.grace_seconds)
-        return {"status": stack.service_container(target).status}
+        return {"status": stack.service(target).status}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +98,13 @@ class ReplaceNode:
     default_target: str | None = None
     targets: tuple[str, ...] = topology.ODOO_NODES
     params_model: type[Any] = NoParams
+    is_change: bool = False
+    repairs_data: bool = False
 
-    def run(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
-        old = stack.service_container(target).short_id
+    def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
+        old = stack.service(target).short_id
         stack.replace_odoo_node(target, release=stack.releases.get(target))  # same release too
-        return {"replaced": old, "new": stack.service_container(target).short_id}
+        return {"replaced": old, "new": stack.service(target).short_id}
 
 
 for _action in (PromoteStandby(), RejoinOldPrimary(), RestartService(), ReplaceNode()):

@@ -21,10 +21,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from harness.faults.base import register
+from harness.faults.base import TakesEffect, register
 from harness.params import NoParams, Whole, params
 from harness.stack import db, topology
-from harness.stack.stack import Stack
+from harness.stack.handle import ServiceHandle, StackHandle
 
 
 @params
@@ -34,27 +34,31 @@ class Grace:
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    takes_effect: str = "end"  # frozen once the call returns
+    takes_effect: TakesEffect = "end"  # frozen once the call returns
     name: str = "pause"
     summary: str = "freeze a service (docker pause) until heal (docker unpause): a hung node"
     params_model: type[Any] = NoParams
+    reversible: bool = True
+    damages_data: bool = False
+    one_shot: bool = False
 
-    def inject(self, stack: Stack, target: str, params: NoParams) -> None:
+    def inject(self, stack: StackHandle, target: str, params: NoParams) -> None:
         for service in topology.members(target):
-            stack.service_container(service).pause()
+            stack.service(service).pause()
 
-    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
+    def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
         for service in topology.members(target):
-            container = stack.service_container(service)
-            if container.status == "paused":
-                container.unpause()
+            node = stack.service(service)
+            if node.status == "paused":
+                node.unpause()
 
 
-def _ensure_running(stack: Stack, service: str) -> None:
-    container = stack.service_container(service)
-    if container.status == "paused":
+def _ensure_running(stack: StackHandle, service: str) -> None:
+    container = stack.service(service)
+    state = container.status
+    if state == "paused":
         container.unpause()
-    elif container.status != "running":
+    elif state != "running":
         if service in db.PG_NODES and db.role(stack, db.other(service)) == "primary":
             db.follow(stack, service, db.other(service))  # the other node was promoted: no split brain
         else:
@@ -67,16 +71,18 @@ class Signal:
 
     name: str
     summary: str
-    act: Callable[[Any, Any], None]
-    takes_effect: str = "start"
+    act: Callable[[ServiceHandle, Any], None]
+    takes_effect: TakesEffect = "start"
     params_model: type[Any] = NoParams
     one_shot: bool = False  # over when the call returns: another fault may hit the target right after
+    reversible: bool = True
+    damages_data: bool = False
 
-    def inject(self, stack: Stack, target: str, params: Any) -> None:
+    def inject(self, stack: StackHandle, target: str, params: Any) -> None:
         for service in topology.members(target):
-            self.act(stack.service_container(service), params)
+            self.act(stack.service(service), params)
 
-    def heal(self, stack: Stack, target: str, params: Any) -> None:
+    def heal(self, stack: StackHandle, target: str, params: Any) -> None:
         for service in topology.members(target):
             _ensure_running(stack, service)
 

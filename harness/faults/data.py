@@ -3,7 +3,7 @@
 - `bad-delete`: a cleanup script with a missing WHERE clause -- `DELETE FROM chaos_ledger_entry`
   on the current primary. Logical corruption: the standby replays it faithfully, so only a
   point-in-time restore brings the rows back. The server clock just before the statement and at
-  its commit are recorded (in the history and in `stack.marks`, where the runbook's
+  its commit are recorded (in the history's injection, where the runbook's
   `pitr-restore` reads its target, as an operator reads it from the audit log).
 - `corrupt-relation`: overwrite bytes of block `block` (default 0) of each relation in
   `relations` (default the ledger table and its primary-key index) on a PostgreSQL node, the
@@ -27,24 +27,21 @@ from __future__ import annotations
 
 import re
 import shlex
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from harness import labels
 from harness.errors import HarnessError
-from harness.faults.base import register
+from harness.faults.base import TakesEffect, register
 from harness.images import POSTGRES
 from harness.params import NoParams, Text, Whole, params
 from harness.stack import db, topology
-from harness.stack.containers import exec_checked, run_once
-from harness.stack.stack import Stack
+from harness.stack.containers import exec_checked
+from harness.stack.handle import ServiceHandle, StackHandle, Task
 from harness.validation import slug
 
 LEDGER_TABLE = "chaos_ledger_entry"
-CORRUPTION_STARTED = "corruption_started_at"  # stack.marks key: server epoch seconds before the bad statement
 PAGE = 8192
 SEGMENT_PAGES = 131072  # 1 GiB segment files: block N of the first file is N < 131072
 
@@ -65,16 +62,16 @@ SELECT 'committed=' || extract(epoch FROM clock_timestamp());
 """
 
 
-def _psql_lines(container: Any, sql: str, dbname: str = topology.DB_NAME) -> list[str]:
+def _psql_lines(container: ServiceHandle, sql: str, dbname: str = topology.DB_NAME) -> list[str]:
     output = exec_checked(container, ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-c", sql], "psql")
     return output.splitlines()
 
 
-def _psql_values(container: Any, sql: str, dbname: str = topology.DB_NAME) -> dict[str, str]:
+def _psql_values(container: ServiceHandle, sql: str, dbname: str = topology.DB_NAME) -> dict[str, str]:
     return dict(line.split("=", 1) for line in _psql_lines(container, sql, dbname) if "=" in line)
 
 
-def ledger_relations(container: Any) -> dict[str, tuple[str, int]]:
+def ledger_relations(container: ServiceHandle) -> dict[str, tuple[str, int]]:
     """The ledger table and its indexes on a node: name -> (file path under the data directory, blocks)."""
     found = {}
     for line in _psql_lines(container, _LEDGER_RELATIONS):
@@ -100,7 +97,7 @@ def pick_relations(found: dict[str, tuple[str, int]], wanted: tuple[str, ...], b
     return paths
 
 
-def _the_primary(stack: Stack, target: str) -> str:
+def _the_primary(stack: StackHandle, target: str) -> str:
     if target not in db.PG_NODES:
         raise HarnessError(
             f"bad-delete runs on the PostgreSQL primary: target {', '.join(db.PG_NODES)}, not {target!r}"
@@ -116,17 +113,17 @@ class BadDelete:
     damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
     name: str = "bad-delete"
     summary: str = "DELETE every ledger row on the primary (a cleanup without WHERE): logical corruption"
-    takes_effect: str = "end"
+    takes_effect: TakesEffect = "end"
+    params_model: type[Any] = NoParams
     one_shot: bool = True
 
-    def inject(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
+    def inject(self, stack: StackHandle, target: str, params: NoParams) -> dict[str, Any]:
         node = _the_primary(stack, target)
-        values = _psql_values(stack.service_container(node), _BAD_DELETE)
+        values = _psql_values(stack.service(node), _BAD_DELETE)
         started, committed = float(values["started"]), float(values["committed"])
-        stack.marks[CORRUPTION_STARTED] = started
         return {"node": node, "rows_deleted": int(values["deleted"]), "started_at": started, "committed_at": committed}
 
-    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
+    def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
         return None
 
 
@@ -160,32 +157,31 @@ class CorruptRelation:
     damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
     name: str = "corrupt-relation"
     summary: str = "overwrite bytes of relation blocks on a PostgreSQL node; data checksums detect it"
-    takes_effect: str = "end"
+    takes_effect: TakesEffect = "end"
     params_model: type[Any] = CorruptParams
     one_shot: bool = True  # done when the call returns; the damage stays
 
-    def inject(self, stack: Stack, target: str, params: CorruptParams) -> dict[str, Any]:
+    def inject(self, stack: StackHandle, target: str, params: CorruptParams) -> dict[str, Any]:
         if target not in db.PG_NODES:
             raise HarnessError(f"corrupt-relation works on {', '.join(db.PG_NODES)}, not {target!r}")
         relations, block = list(params.relations), params.block
-        container = stack.service_container(target)
+        container = stack.service(target)
         paths = pick_relations(ledger_relations(container), params.relations, block, target)
         db.fast_shutdown(container)  # every dirty page is written first, so nothing buffered hides the damage
-        _, output = run_once(
-            POSTGRES.tag,
-            _corrupt_script(paths, block),
-            timeout=60,
-            name=labels.object_name(stack.run_id, f"{target}-corrupt-{time.monotonic_ns()}"),
-            labels=labels.service_labels(stack.run_id, f"{target}-corrupt"),
-            volumes={db.data_volume(container): {"bind": db.DATA_DIR, "mode": "rw"}},
-            user="postgres",
-            network_disabled=True,
+        _, output = stack.run_task(
+            Task(
+                name=f"{target}-corrupt",
+                image=POSTGRES.tag,
+                script=_corrupt_script(paths, block),
+                timeout=60,
+                volumes={db.data_volume(container): (db.DATA_DIR, "rw")},
+            )
         )
         found = output.strip().splitlines()
         container.start()
         return {"node": target, "relations": relations, "files": paths, "block": block, "pg_checksums": found[:6]}
 
-    def heal(self, stack: Stack, target: str, params: CorruptParams) -> None:
+    def heal(self, stack: StackHandle, target: str, params: CorruptParams) -> None:
         return None
 
 
@@ -195,17 +191,18 @@ class DestroyRegion:
     damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
     name: str = "destroy-region"
     summary: str = "remove services' containers and data volumes for good (target `region`: every zone)"
-    takes_effect: str = "start"
+    takes_effect: TakesEffect = "start"
+    params_model: type[Any] = NoParams
     one_shot: bool = True
 
-    def inject(self, stack: Stack, target: str, params: NoParams) -> dict[str, Any]:
-        services = tuple(s for s in topology.members(target) if s in stack.containers)
+    def inject(self, stack: StackHandle, target: str, params: NoParams) -> dict[str, Any]:
+        services = tuple(s for s in topology.members(target) if s in stack.services())
         if topology.BACKUP in services:
             raise HarnessError("destroy-region never destroys the backup repository: it lives in another region")
         volumes = stack.destroy(services)
         return {"destroyed": list(services), "volumes": volumes}
 
-    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
+    def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
         return None
 
 

@@ -15,7 +15,8 @@
   same interfaces. Needs the kernel's `sch_netem`; kernels without it (some microVM kernels, this
   project's own CI machine among them) get a one-line error naming the missing module.
 
-Both act from the host inside the container's network namespace (`nsenter -t <pid> -n ...`),
+Both act from the host inside the container's network namespace (`ServiceHandle.netns_exec`:
+`nsenter -t <pid> -n ...` for the reference stack),
 chosen over running `tc`/`iptables` in the container because the images then need neither the
 tools nor the NET_ADMIN capability, and a frozen container's namespace is still reachable for
 heal. Needs root on the host (CI runs as root).
@@ -23,7 +24,6 @@ heal. Needs root on the host (CI runs as root).
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -31,10 +31,10 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from harness.errors import HarnessError
-from harness.faults.base import register
+from harness.faults.base import TakesEffect, register
 from harness.params import Duration, NoParams, Percent, params
 from harness.stack import db, topology
-from harness.stack.stack import Stack
+from harness.stack.handle import ServiceHandle, StackHandle
 
 
 def partition_cuts(target: str) -> list[tuple[str, str]]:
@@ -57,16 +57,19 @@ def partition_cuts(target: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    takes_effect: str = "end"
+    takes_effect: TakesEffect = "end"
+    reversible: bool = True
+    damages_data: bool = False
+    one_shot: bool = False
     name: str = "partition"
     summary: str = "cut a zone or a service off the stack's networks (docker network disconnect) until heal"
     params_model: type[Any] = NoParams
 
-    def inject(self, stack: Stack, target: str, params: NoParams) -> None:
+    def inject(self, stack: StackHandle, target: str, params: NoParams) -> None:
         for service, network in partition_cuts(target):
             stack.disconnect(service, network)
 
-    def heal(self, stack: Stack, target: str, params: NoParams) -> None:
+    def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
         for service in sorted({service for service, _ in partition_cuts(target)}):
             if service in db.PG_NODES and db.roles(stack) == {service: "primary", db.other(service): "primary"}:
                 db.follow(stack, service, db.other(service))  # promoted meanwhile: never bring back a second primary
@@ -74,50 +77,41 @@ class Partition:
                 stack.reconnect(service)
 
 
-def _nsenter(pid: int, *command: str) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            ["nsenter", "-t", str(pid), "-n", *command], capture_output=True, text=True, timeout=10, check=False
-        )
-    except FileNotFoundError as exc:
-        hint = "install util-linux and iproute2 (`.ci/bootstrap` does)"
-        raise HarnessError(f"{exc.filename} not found: {hint}") from None
-
-
-def interfaces(stack: Stack, service: str) -> tuple[int, list[str]]:
-    """The container's PID and its interfaces on the stack's networks other than `edge`."""
-    container = stack.service_container(service)
-    pid = int(container.attrs["State"]["Pid"])
-    if pid == 0:
+def interfaces(stack: StackHandle, service: str) -> tuple[ServiceHandle, list[str]]:
+    """The node and its interfaces on the stack's networks other than `edge`."""
+    node = stack.service(service)
+    if node.status != "running":
         raise HarnessError(f"{service} is not running: its network cannot be shaped")
-    edge = stack.networks[topology.EDGE].name
-    wanted = {net["IPAddress"] for name, net in container.attrs["NetworkSettings"]["Networks"].items() if name != edge}
-    listing = _nsenter(pid, "ip", "-o", "-4", "addr", "show")
-    if listing.returncode != 0:
-        raise HarnessError(f"cannot enter {service}'s network namespace (needs root): {listing.stderr.strip()}")
+    edge = stack.network_name(topology.EDGE)
+    wanted = {address for name, address in node.addresses().items() if name != edge}
+    listing = node.netns_exec(["ip", "-o", "-4", "addr", "show"])
+    if listing.exit_code != 0:
+        raise HarnessError(f"cannot enter {service}'s network namespace (needs root): {listing.output.strip()}")
     names = []
-    for line in listing.stdout.splitlines():
+    for line in listing.output.splitlines():
         fields = line.split()
         if len(fields) >= 4 and fields[2] == "inet" and fields[3].split("/")[0] in wanted:
             names.append(fields[1].split("@")[0])
-    return pid, names
+    return node, names
 
 
-def _run(pid: int, service: str, *command: str) -> None:
-    done = _nsenter(pid, *command)
-    if "qdisc kind is unknown" in done.stderr:
+def _run(node: ServiceHandle, service: str, *command: str) -> None:
+    done = node.netns_exec(command)
+    if "qdisc kind is unknown" in done.output:
         raise HarnessError("this kernel has no sch_netem (tc netem): the latency fault cannot run here")
-    if done.returncode != 0:
-        raise HarnessError(f"{' '.join(command[:4])} in {service} failed: {done.stderr.strip()}")
+    if done.exit_code != 0:
+        raise HarnessError(f"{' '.join(command[:4])} in {service} failed: {done.output.strip()}")
 
 
-def _namespaces(stack: Stack, target: str, running_only: bool = False) -> Iterator[tuple[str, int, list[str]]]:
-    """(service, pid, interfaces) of each member of `target`; heal skips stopped ones (their rules died with them)."""
+def _namespaces(
+    stack: StackHandle, target: str, running_only: bool = False
+) -> Iterator[tuple[str, ServiceHandle, list[str]]]:
+    """(service, node, interfaces) of each member of `target`; heal skips stopped ones (their rules died with them)."""
     for service in topology.members(target):
-        if running_only and stack.service_container(service).status != "running":
+        if running_only and stack.service(service).status != "running":
             continue
-        pid, names = interfaces(stack, service)
-        yield service, pid, names
+        node, names = interfaces(stack, service)
+        yield service, node, names
 
 
 @params
@@ -130,20 +124,23 @@ class LatencyParams:
 class Latency:
     name: str = "latency"
     summary: str = "add delay to a service's or zone's links (tc netem; params delay, jitter) until heal"
-    takes_effect: str = "end"
+    takes_effect: TakesEffect = "end"
+    reversible: bool = True
+    damages_data: bool = False
+    one_shot: bool = False
     params_model: type[Any] = LatencyParams
 
-    def inject(self, stack: Stack, target: str, params: LatencyParams) -> None:
+    def inject(self, stack: StackHandle, target: str, params: LatencyParams) -> None:
         delay, jitter = params.delay, params.jitter
         args = ["delay", f"{delay * 1000:g}ms"] + ([f"{jitter * 1000:g}ms"] if jitter else [])
-        for service, pid, names in _namespaces(stack, target):
+        for service, node, names in _namespaces(stack, target):
             for interface in names:
-                _run(pid, service, "tc", "qdisc", "replace", "dev", interface, "root", "netem", *args)
+                _run(node, service, "tc", "qdisc", "replace", "dev", interface, "root", "netem", *args)
 
-    def heal(self, stack: Stack, target: str, params: LatencyParams) -> None:
-        for _, pid, names in _namespaces(stack, target, running_only=True):
+    def heal(self, stack: StackHandle, target: str, params: LatencyParams) -> None:
+        for _, node, names in _namespaces(stack, target, running_only=True):
             for interface in names:
-                _nsenter(pid, "tc", "qdisc", "del", "dev", interface, "root")  # absent already: fine
+                node.netns_exec(["tc", "qdisc", "del", "dev", interface, "root"])  # absent already: fine
 
 
 LOSS_CHAINS = {"INPUT": ("ODOO-CHAOS-LOSS-IN", "-i"), "OUTPUT": ("ODOO-CHAOS-LOSS-OUT", "-o")}
@@ -162,31 +159,35 @@ def loss_probability(params: LossParams) -> float:
 class Loss:
     name: str = "loss"
     summary: str = "drop a share of a service's or zone's packets (iptables statistic; param percent) until heal"
-    takes_effect: str = "end"
+    takes_effect: TakesEffect = "end"
+    reversible: bool = True
+    damages_data: bool = False
+    one_shot: bool = False
     params_model: type[Any] = LossParams
 
-    def inject(self, stack: Stack, target: str, params: LossParams) -> None:
+    def inject(self, stack: StackHandle, target: str, params: LossParams) -> None:
         probability = f"{loss_probability(params):.4f}"
-        for service, pid, names in _namespaces(stack, target):
-            self._remove(pid)
+        for service, node, names in _namespaces(stack, target):
+            self._remove(node)
             for hook, (chain, flag) in LOSS_CHAINS.items():
-                _run(pid, service, "iptables", "-N", chain)
+                _run(node, service, "iptables", "-N", chain)
                 for interface in names:
                     match = [flag, interface, "-m", "statistic", "--mode", "random", "--probability", probability]
-                    _run(pid, service, "iptables", "-A", chain, *match, "-j", "DROP")
-                _run(pid, service, "iptables", "-I", hook, "-j", chain)
+                    _run(node, service, "iptables", "-A", chain, *match, "-j", "DROP")
+                _run(node, service, "iptables", "-I", hook, "-j", chain)
 
-    def heal(self, stack: Stack, target: str, params: LossParams) -> None:
-        for _, pid, _ in _namespaces(stack, target, running_only=True):
-            self._remove(pid)
+    def heal(self, stack: StackHandle, target: str, params: LossParams) -> None:
+        for _, node, _ in _namespaces(stack, target, running_only=True):
+            self._remove(node)
 
     @staticmethod
-    def _remove(pid: int) -> None:
+    def _remove(node: ServiceHandle) -> None:
         for hook, (chain, _) in LOSS_CHAINS.items():
-            while _nsenter(pid, "iptables", "-D", hook, "-j", chain).returncode == 0:
-                pass
-            _nsenter(pid, "iptables", "-F", chain)
-            _nsenter(pid, "iptables", "-X", chain)
+            for _ in range(100):  # each -D removes one jump; a handful at most
+                if node.netns_exec(["iptables", "-D", hook, "-j", chain]).exit_code != 0:
+                    break
+            node.netns_exec(["iptables", "-F", chain])
+            node.netns_exec(["iptables", "-X", chain])
 
 
 for _fault in (Partition(), Latency(), Loss()):

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -18,6 +18,7 @@ from harness.conditions import CONDITIONS, Condition
 from harness.executor import STOP_ENV, Executor, guard_tripped, stop_requested, window_availability
 from harness.faults import FAULTS
 from harness.history import History, make
+from harness.params import NoParams
 from harness.runner import checkers_for, with_checks
 from harness.scenario import Guard, Scenario, Step, parse_scenario
 from harness.tiers import load_tiers
@@ -34,6 +35,11 @@ class RecordingFault:
     name: str = "fake"
     summary: str = "records inject and heal"
     fail_inject: bool = False
+    takes_effect: Literal["start", "end"] = "end"
+    reversible: bool = True
+    damages_data: bool = False
+    one_shot: bool = False
+    params_model: type[Any] = NoParams
 
     def inject(self, stack: Any, target: str, params: dict[str, Any]) -> None:
         self.journal.calls.append(("inject", target))
@@ -52,8 +58,11 @@ class RecordingAction:
     default_target: str | None = "pg-standby"
     targets: tuple[str, ...] = ("pg-standby",)
     fail: bool = False
+    params_model: type[Any] = NoParams
+    is_change: bool = False
+    repairs_data: bool = False
 
-    def run(self, stack: Any, target: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, stack: Any, target: str, params: dict[str, Any], events: Any) -> dict[str, Any]:
         self.journal.calls.append(("action", target))
         if self.fail:
             raise RuntimeError("pg_promote timed out")
@@ -115,8 +124,15 @@ def test_heal_runs_when_a_later_step_raises(journal: Journal, tmp_path: Path) ->
 
 
 def test_heal_runs_on_ctrl_c(journal: Journal, tmp_path: Path) -> None:
+    @dataclass(frozen=True)
     class Interrupted:
-        name, summary = "interrupted", "Ctrl-C arrives while it is injected"
+        name: str = "interrupted"
+        summary: str = "Ctrl-C arrives while it is injected"
+        takes_effect: Literal["start", "end"] = "end"
+        reversible: bool = True
+        damages_data: bool = False
+        one_shot: bool = False
+        params_model: type[Any] = NoParams
 
         def inject(self, stack: Any, target: str, params: dict[str, Any]) -> None:
             raise KeyboardInterrupt
@@ -148,8 +164,15 @@ def test_a_timed_out_wait_and_a_failed_action_fail_the_runbook_verdict(journal: 
 def test_the_stop_file_halts_before_the_next_step_and_heals(journal: Journal, tmp_path: Path) -> None:
     stop = tmp_path / "STOP"
 
+    @dataclass(frozen=True)
     class Throw:
-        name, summary = "throw", "creates the stop file"
+        name: str = "throw"
+        summary: str = "creates the stop file"
+        takes_effect: Literal["start", "end"] = "end"
+        reversible: bool = True
+        damages_data: bool = False
+        one_shot: bool = False
+        params_model: type[Any] = NoParams
 
         def inject(self, stack: Any, target: str, params: dict[str, Any]) -> None:
             stop.touch()

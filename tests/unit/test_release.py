@@ -5,9 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,7 +23,9 @@ from harness.images import COMPOSE
 from harness.params import InvalidParams, validate_params
 from harness.scenario import InvalidScenario, Scenario, Step, parse_scenario
 from harness.stack import releases, topology
+from harness.stack.handle import Exec
 from harness.tiers import load_tiers
+from tests.unit.fakes import FakeService, FakeStack
 
 
 def test_a_release_directory_comes_first_on_the_addons_path() -> None:
@@ -125,44 +126,37 @@ def test_the_rollout_starts_at_the_target() -> None:
 
 
 # --- the action against a fake stack --------------------------------------------------------------
-@dataclass
-class FakeContainer:
-    stack: FakeStack
-    node: str
-    status: str = "running"
-
-    def exec_run(self, command: list[str], environment: dict[str, str]) -> SimpleNamespace:
-        assert command[:2] == ["python3", "-c"] and command[3:] == ["odoo", CANARY_WRITER, "3"]
-        assert environment == {"ODOO_CHAOS_LOGIN": "admin", "ODOO_CHAOS_PASSWORD": "secret"}
-        self.stack.calls.append(("canary", self.node))
-        if self.stack.releases[self.node] == "broken-write":
-            body = {"written": [], "error": "odoo.exceptions.ValidationError: the ledger is locked"}
-            return SimpleNamespace(exit_code=1, output=json.dumps(body).encode())
-        return SimpleNamespace(exit_code=0, output=(json.dumps({"written": [7, 8, 9], "error": None}) + "\n").encode())
+def _canary(node: FakeService, command: Sequence[str], environment: Mapping[str, str]) -> Exec | None:
+    """The canary writes a node runs: refused by the broken-write release, accepted otherwise."""
+    if list(command[:2]) != ["python3", "-c"]:
+        return None
+    assert list(command[3:]) == ["odoo", CANARY_WRITER, "3"]
+    assert dict(environment) == {"ODOO_CHAOS_LOGIN": "admin", "ODOO_CHAOS_PASSWORD": "secret"}
+    node.stack.calls.append(("canary", node.name, ""))
+    if node.stack.releases[node.name] == "broken-write":
+        return Exec(1, json.dumps({"written": [], "error": "odoo.exceptions.ValidationError: the ledger is locked"}))
+    return Exec(0, json.dumps({"written": [7, 8, 9], "error": None}) + "\n")
 
 
-@dataclass
-class FakeStack:
-    releases: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(topology.ODOO_NODES))
-    calls: list[tuple[str, str]] = field(default_factory=list)
-    endpoints: SimpleNamespace = field(
-        default_factory=lambda: SimpleNamespace(db="odoo", login="admin", password="secret")
-    )
+def release_stack() -> FakeStack:
+    """A fake stack whose Odoo nodes answer the canary writes."""
+    stack = FakeStack()
+    stack.on_exec.append(_canary)
+    return stack
 
-    def replace_odoo_node(self, node: str, timeout: float = 120.0, release: str | None = None) -> None:
-        self.calls.append(("replace", f"{node}={release}"))
-        self.releases[node] = release
-        if release == "broken-start":
-            raise HarnessError(f"fresh {node} exited with code 1: chaos_node_header 2.0.0: KEY is not set")
 
-    def service_container(self, node: str) -> FakeContainer:
-        return FakeContainer(self, node)
+def _rollout(stack: FakeStack) -> list[tuple[str, str]]:
+    return [
+        (what, f"{node}={release}" if what == "replace" else node)
+        for what, node, release in stack.calls
+        if what in ("replace", "canary")
+    ]
 
 
 def test_a_release_that_cannot_start_is_rolled_back_at_its_first_node() -> None:
-    stack = FakeStack()
-    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-start"}))  # type: ignore[arg-type]
-    assert stack.calls == [("replace", "odoo-1=broken-start"), ("replace", "odoo-1=None")]
+    stack = release_stack()
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-start"}), [])
+    assert _rollout(stack) == [("replace", "odoo-1=broken-start"), ("replace", "odoo-1=None")]
     assert stack.releases == {"odoo-1": None, "odoo-2": None}
     assert result["outcome"] == "rolled-back" and result["release"] == "broken-start"
     assert (result["failed_node"], result["failed_gate"]) == ("odoo-1", "serves-http")
@@ -173,21 +167,21 @@ def test_a_release_that_cannot_start_is_rolled_back_at_its_first_node() -> None:
 
 
 def test_a_release_that_breaks_writes_fails_the_canary_and_is_rolled_back() -> None:
-    stack = FakeStack()
-    result = RollingRelease().run(stack, "odoo-2", plan_release({"release": "broken-write"}))  # type: ignore[arg-type]
-    assert stack.calls == [("replace", "odoo-2=broken-write"), ("canary", "odoo-2"), ("replace", "odoo-2=None")]
+    stack = release_stack()
+    result = RollingRelease().run(stack, "odoo-2", plan_release({"release": "broken-write"}), [])
+    assert _rollout(stack) == [("replace", "odoo-2=broken-write"), ("canary", "odoo-2"), ("replace", "odoo-2=None")]
     assert (result["failed_node"], result["failed_gate"]) == ("odoo-2", "canary-writes")
     assert result["reason"] == "canary write 1 of 3 failed: odoo.exceptions.ValidationError: the ledger is locked"
     assert set(result["serve_seconds"]) == {"odoo-2"}
 
 
 def test_a_good_release_rolls_out_to_every_node_and_the_rollback_goes_newest_first() -> None:
-    stack = FakeStack()
-    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "previous"}))  # type: ignore[arg-type]
+    stack = release_stack()
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "previous"}), [])
     assert result["outcome"] == "rolled-out" and result["nodes_rolled"] == ["odoo-1", "odoo-2"]
     assert result["failed_gate"] is None and result["rolled_back"] == []
 
-    stack = FakeStack()
+    stack = release_stack()
     original = stack.replace_odoo_node
     starts: list[str] = []
 
@@ -196,17 +190,17 @@ def test_a_good_release_rolls_out_to_every_node_and_the_rollback_goes_newest_fir
         original(node, timeout, "broken-start" if starts == ["odoo-1", "odoo-2"] else release)
 
     stack.replace_odoo_node = second_node_never_starts  # type: ignore[method-assign]
-    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "previous"}))  # type: ignore[arg-type]
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "previous"}), [])
     assert result["failed_node"] == "odoo-2"
     assert result["rolled_back"] == ["odoo-2", "odoo-1"]
-    assert [c for c in stack.calls if c[0] == "replace"][-2:] == [
+    assert [c for c in _rollout(stack) if c[0] == "replace"][-2:] == [
         ("replace", "odoo-2=None"),
         ("replace", "odoo-1=None"),
     ]
 
 
 def test_a_failed_rollback_fails_the_action() -> None:
-    stack = FakeStack()
+    stack = release_stack()
     original = stack.replace_odoo_node
 
     def never_back(node: str, timeout: float = 120.0, release: str | None = None) -> None:
@@ -214,11 +208,11 @@ def test_a_failed_rollback_fails_the_action() -> None:
 
     stack.replace_odoo_node = never_back  # type: ignore[method-assign]
     with pytest.raises(HarnessError, match="rollback of odoo-1 to previous failed: fresh odoo-1 exited"):
-        RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-start"}))  # type: ignore[arg-type]
+        RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-start"}), [])
 
 
 def test_the_executor_records_a_release_as_the_injection_at_its_start(tmp_path: Path) -> None:
-    stack = FakeStack()
+    stack = release_stack()
     plan = Scenario(
         "t",
         "s",
@@ -254,12 +248,11 @@ def test_the_executor_records_a_release_as_the_injection_at_its_start(tmp_path: 
 
 
 def test_a_node_that_dies_after_it_served_fails_the_canary_gate() -> None:
-    class Gone(FakeContainer):
-        def exec_run(self, command: list[str], environment: dict[str, str]) -> SimpleNamespace:
-            raise RuntimeError("container is not running")
+    def gone(node: FakeService, command: Sequence[str], environment: Mapping[str, str]) -> Exec | None:
+        raise RuntimeError("container is not running")
 
     stack = FakeStack()
-    stack.service_container = lambda node: Gone(stack, node)  # type: ignore[method-assign]
-    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-write"}))  # type: ignore[arg-type]
+    stack.on_exec.append(gone)
+    result = RollingRelease().run(stack, "odoo-1", plan_release({"release": "broken-write"}), [])
     assert result["failed_gate"] == "canary-writes"
     assert result["reason"] == "canary write 1 of 3 failed: RuntimeError: container is not running"

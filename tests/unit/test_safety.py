@@ -77,12 +77,9 @@ def test_labels_that_are_no_run_id_are_not_the_harness_s(cache: Path, monkeypatc
     dead = {labels.OWNER_PID: "999999999", labels.OWNER_HOST: os.uname().nodename}
     hostile = FakeObject("evil", {labels.RUN: "../../../../etc", **dead})
     ours = FakeObject("oc-x", {labels.RUN: RUN, **dead})
-    client = SimpleNamespace(
-        containers=SimpleNamespace(list=lambda **_: [hostile, ours]),
-        networks=SimpleNamespace(list=lambda **_: []),
-        volumes=SimpleNamespace(list=lambda **_: []),
-    )
-    monkeypatch.setattr(cleanup, "docker_client", lambda: client)
+    monkeypatch.setattr(cleanup.docker, "containers", lambda label: [hostile, ours])
+    monkeypatch.setattr(cleanup.docker, "networks", lambda label: [])
+    monkeypatch.setattr(cleanup.docker, "volumes", lambda label: [])
     monkeypatch.setattr(labels, "owner_is_gone", lambda tags: True)
     assert [run.run_id for run in cleanup.list_runs()] == [RUN]
     removed: list[str] = []
