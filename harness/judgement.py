@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harness import history as h
-from harness.checkers import CheckContext, Verdict, checker_names, overall, run_checkers
+from harness.checkers import CheckContext, Verdict, overall, run_checkers
+from harness.checkers import applicable as applicable_checkers
 from harness.checkers.journeys import phase_value
-from harness.checkers.restore import RESTORE_ACTIONS
 from harness.tiers import Status, Tier
 
 if TYPE_CHECKING:
@@ -50,24 +50,9 @@ def probe_period(events: Sequence[h.Event]) -> float:
 
 
 def applicable(scenario: Scenario, events: Sequence[h.Event] = ()) -> list[str]:
-    """The checkers that apply: no sessions verdict without the sessions probe, no redundancy verdict
-    without the replication probe, no runbook verdict without actions or waits, no steady-state
-    verdict without steady-state conditions, no guardrails verdict without a guard or a halt, no
-    pitr or restore verdict without a point-in-time restore or a restore among the steps, no
-    corruption verdict without a corrupt-relation fault, no load verdict without Locust."""
-    actions = {step.action for step in scenario.steps if step.action}
-    applies = {
-        "sessions": "user-sessions" in scenario.probes,
-        "redundancy": "replication-lag" in scenario.probes,
-        "runbook": any(step.kind != "fault" for step in scenario.steps),
-        "steady-state": bool(scenario.steady_state),
-        "guardrails": scenario.guard is not None or any(e.f == h.HALT for e in events),
-        "load": any(e.f == h.LOAD for e in events),
-        "pitr": "pitr-restore" in actions,
-        "restore": bool(actions & set(RESTORE_ACTIONS)),
-        "corruption": any(step.fault == "corrupt-relation" for step in scenario.steps),
-    }
-    return [name for name in checker_names() if applies.get(name, True)]
+    """The checkers that apply, by each checker's own `applies` (no sessions verdict without the
+    sessions probe, no pitr verdict without a point-in-time restore, ...), in report order."""
+    return applicable_checkers(scenario, events)
 
 
 def context_for(scenario: Scenario, tier: Tier, events: Sequence[h.Event]) -> CheckContext:

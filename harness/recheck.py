@@ -178,7 +178,7 @@ def recheck(run_dir: Path, pubkey: Path | None = None) -> list[str]:
         probe_period=judged.probe_period,
         scenario_summary=scenario.summary,
         scenario_steps=tuple(step_text(step) for step in scenario.steps),
-        tested=tested_text(versions),
+        tested=tested_text(events, versions),
         signed_by=signer if state == "signed" else None,
     )
     problems += _compare_report(report, report_json(summary))
@@ -236,7 +236,7 @@ def _compare_report(stored: dict[str, Any], recomputed: dict[str, Any]) -> list[
                 f"report.json checks: {name} applies to this run but is missing ({entry['status']} recomputed)"
             )
             continue
-        for key in ("status", "target", "margin", "margin_unit", "reason", "metrics"):
+        for key in ("status", "target", "margin", "margin_unit", "reason", "figure", "metrics"):
             if not _same(was.get(key), entry[key]):
                 shown = (
                     "differ" if key == "metrics" else f"{_short(was.get(key))} stored, {_short(entry[key])} recomputed"

@@ -1,17 +1,20 @@
 """Checkers: pure functions from a run's history to verdicts, run together, worst result wins.
 
-Each checker is a module here that decorates one function with `@register("name")` (from
-`harness.checkers.base`); the function takes `(events, ctx)` and returns a `Verdict`. To add a
-checker: write `harness/checkers/<name>.py` with a docstring stating its idea and a registered
-function, import the module below so it registers on package import, and add its unit tests in
-`tests/unit/test_checkers.py` (and, to place it among the headline figures, its name in `ORDER`).
-`run_checkers` runs them in report order (`checker_names()`); a checker that
-raises yields an `unknown` verdict instead of crashing the run (Jepsen's rule), and `overall`
-merges verdicts with fail > unknown > warn > pass.
+Each checker is a module here that decorates one function with `@register("name", ...)` (from
+`harness.checkers.base`): the function takes `(events, ctx)` and returns a `Verdict`, and the
+registration carries its metadata: `applies` (does this run give it anything to judge), `headline`
+(its figure in words, for the reports) and `order` (where it stands in reports). To add a checker:
+write `harness/checkers/<name>.py` with a docstring stating its idea and a registered function,
+and import the module below; the runner, the judge and the reports pick it up by its metadata.
+
+`run_checkers` runs them in report order (`checker_names()`); a checker that raises yields an
+`unknown` verdict instead of crashing the run (Jepsen's rule), and `overall` merges verdicts with
+fail > unknown > warn > pass.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
 from harness.checkers import (
@@ -29,17 +32,18 @@ from harness.checkers import (
     runbook,
     sessions,
 )
-from harness.checkers.base import CHECKERS, CheckContext, Checker, Status, Verdict, register
+from harness.checkers.base import CHECKERS, CheckContext, Checker, ScenarioFacts, Status, Verdict, register
 from harness.errors import HarnessError
 from harness.history import Event
 
 __all__ = [
     "CHECKERS",
-    "ORDER",
     "CheckContext",
     "Checker",
+    "ScenarioFacts",
     "Status",
     "Verdict",
+    "applicable",
     "availability",
     "checker_names",
     "corruption",
@@ -62,31 +66,20 @@ __all__ = [
 
 _SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
 
-# The order verdicts are reported in (headline figures first); checkers not named here follow in
-# registration order, so a new checker needs no entry.
-ORDER: tuple[str, ...] = (
-    "rto",
-    "rpo",
-    "pitr",
-    "restore",
-    "corruption",
-    "outages",
-    "availability",
-    "liveness",
-    "latency",
-    "sessions",
-    "redundancy",
-    "runbook",
-    "steady-state",
-    "guardrails",
-    "load",
-)
-
 
 def checker_names(registry: Mapping[str, Checker] | None = None) -> list[str]:
-    """Every registered checker name, in report order."""
+    """Every registered checker name, in report order (by `order`, then registration)."""
     known = CHECKERS if registry is None else registry
-    return [name for name in ORDER if name in known] + [name for name in known if name not in ORDER]
+    ranked = sorted((checker.order, i, name) for i, (name, checker) in enumerate(known.items()))
+    return [name for _, _, name in ranked]
+
+
+def applicable(
+    scenario: ScenarioFacts, events: Sequence[Event] = (), registry: Mapping[str, Checker] | None = None
+) -> list[str]:
+    """The checkers whose metadata says this run gives them something to judge, in report order."""
+    known = CHECKERS if registry is None else registry
+    return [name for name in checker_names(known) if known[name].applies(scenario, events)]
 
 
 def validate_checker_names(names: Iterable[str], registry: Mapping[str, Checker] | None = None) -> None:
@@ -104,7 +97,7 @@ def run_checkers(
     *,
     registry: Mapping[str, Checker] | None = None,
 ) -> list[Verdict]:
-    """One verdict per checker (all registered ones by default), in order; never raises for a checker."""
+    """One verdict per checker (all registered by default), in order, each with its headline figure; never raises."""
     known = CHECKERS if registry is None else registry
     verdicts: list[Verdict] = []
     for name in checker_names(known) if names is None else list(names):
@@ -114,7 +107,10 @@ def run_checkers(
             verdicts.append(Verdict(name, "unknown", {}, reason=reason))
             continue
         try:
-            verdicts.append(checker(events, ctx))
+            verdict = checker(events, ctx)
+            verdicts.append(
+                dataclasses.replace(verdict, figure=checker.headline(verdict.metrics) if verdict.metrics else "")
+            )
         except Exception as exc:  # a checker bug must not cost the run its other verdicts
             message = str(exc).splitlines()[0] if str(exc) else ""
             verdicts.append(Verdict(name, "unknown", {}, reason=f"checker crashed: {type(exc).__name__}: {message}"))

@@ -22,6 +22,7 @@ from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, registe
 from harness.checkers.journeys import JOURNEY_OF_F, JOURNEY_ORDER, observation
 from harness.checkers.outages import outage_windows
 from harness.history import INJECT, Event, Op, pair
+from harness.report.figures import downtime_text
 from harness.tiers import Target, describe, judge
 
 MONTH = 30 * 86400.0
@@ -51,7 +52,7 @@ def journey_downtime(ops: Sequence[Op], start: float, end: float) -> dict[str, d
     return dict(sorted(out.items(), key=lambda item: JOURNEY_ORDER.index(item[0])))
 
 
-@register("availability")
+@register("availability", order=70, headline=downtime_text)
 def check_availability(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target_text = describe("availability", ctx.tier.availability, higher_is_better=True)
     ops = pair(events)

@@ -10,21 +10,24 @@ shared so that every checker reads the history the same way.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from harness.history import Event, Op, iso
+from harness.registry import Registry
 from harness.tiers import Status, Tier
 
 __all__ = [
     "CHECKERS",
     "UNFINISHED_GRACE_SECONDS",
+    "Applies",
     "CheckContext",
     "CheckFn",
     "Checker",
-    "FunctionChecker",
+    "Headline",
+    "ScenarioFacts",
     "Status",
     "Verdict",
     "WallClock",
@@ -61,39 +64,81 @@ class Verdict:
     margin: float | None = None  # target minus measured, in the metric's unit (positive = headroom)
     reason: str = ""  # one sentence when unknown/fail/warn
     unit: str = "s"  # the margin's unit: "s" (seconds) or "fraction" (availability; shown in percentage points)
+    figure: str = ""  # the checker's headline figure in words (filled in by `run_checkers`)
 
 
-class Checker(Protocol):
+class StepFacts(Protocol):
+    """What a checker may read of a scenario step to decide whether it applies."""
+
     @property
-    def name(self) -> str: ...
+    def kind(self) -> str: ...
 
-    def __call__(self, events: Sequence[Event], ctx: CheckContext) -> Verdict: ...
+    @property
+    def fault(self) -> str | None: ...
+
+    @property
+    def action(self) -> str | None: ...
+
+
+class ScenarioFacts(Protocol):
+    """What a checker may read of the scenario (`harness.scenario.Scenario` has it) to decide whether it applies."""
+
+    @property
+    def probes(self) -> tuple[str, ...]: ...
+
+    @property
+    def steady_state(self) -> tuple[str, ...]: ...
+
+    @property
+    def guard(self) -> object | None: ...
+
+    @property
+    def steps(self) -> Sequence[StepFacts]: ...
 
 
 CheckFn = Callable[[Sequence[Event], CheckContext], Verdict]
+Applies = Callable[[ScenarioFacts, Sequence[Event]], bool]
+Headline = Callable[[Mapping[str, Any]], str]
+
+
+def always(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return True
+
+
+def no_headline(metrics: Mapping[str, Any]) -> str:
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
-class FunctionChecker:
-    """A plain function registered under a name (what `@register` stores)."""
+class Checker:
+    """A registered checker: the pure function, and what the judge and the reports need to know of it.
+
+    `applies(scenario, events)`: whether it has anything to judge in this run (a pitr verdict only
+    after a point-in-time restore); a checker that does not apply gives no verdict at all, rather
+    than `unknown`. `headline(metrics)`: the one figure it is about, in words, for the reports'
+    "Measured" column. `order`: where its verdict stands in reports (headline figures first).
+    """
 
     name: str
     fn: CheckFn
+    order: int = 1000
+    applies: Applies = always
+    headline: Headline = no_headline
 
     def __call__(self, events: Sequence[Event], ctx: CheckContext) -> Verdict:
         return self.fn(events, ctx)
 
 
-CHECKERS: dict[str, Checker] = {}
+CHECKERS: Registry[Checker] = Registry("checker")
 
 
-def register(name: str) -> Callable[[CheckFn], CheckFn]:
-    """Register a checker function under `name`; the function itself is returned unchanged."""
+def register(
+    name: str, *, order: int = 1000, applies: Applies = always, headline: Headline = no_headline
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a checker function under `name` with its metadata; the function itself is returned unchanged."""
 
     def add(fn: CheckFn) -> CheckFn:
-        if name in CHECKERS:
-            raise ValueError(f"checker {name!r} is registered twice")
-        CHECKERS[name] = FunctionChecker(name, fn)
+        CHECKERS.add(name, Checker(name, fn, order, applies, headline))
         return fn
 
     return add

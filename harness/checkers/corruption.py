@@ -9,17 +9,31 @@ fails when the probes never saw it (the damage went unnoticed) or no recovery ra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.checkers.base import CheckContext, Verdict, ms, register
+from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
 from harness.history import ACTION, INJECT, Event, pair
 
 SIGNS = ("invalid page", "checksum", "could not read block")
 RECOVERIES = {"promote-standby": "failover", "pitr-restore": "restore", "restore-region": "restore"}
 
 
-@register("corruption")
+def headline(metrics: Mapping[str, Any]) -> str:
+    detection = metrics.get("detection_seconds")
+    recovery = metrics.get("recovery")
+    return (
+        f"pg_checksums found {metrics.get('offline_check_found', '?')} damaged file(s)"
+        + (f"; first hit {detection:.2f} s after" if isinstance(detection, int | float) else "; never hit")
+        + (f"; recovered by {recovery}" if isinstance(recovery, str) else "")
+    )
+
+
+def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return any(step.fault == "corrupt-relation" for step in scenario.steps)
+
+
+@register("corruption", order=50, applies=applies, headline=headline)
 def check_corruption(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target = "the damage is detected (data checksums) and recovered from by failover or restore"
     ops = pair(events)

@@ -64,7 +64,7 @@ JOURNEY_ORDER: tuple[str, ...] = (INTEGRATIONS, WEB_USERS, READS, DATA)
 WEB_TASKS = frozenset({"login", "browse-partners", "search-partners", "open-partner"})  # Locust's JSON (session) tasks
 
 DATA_FAULTS = frozenset({"bad-delete", "corrupt-relation", "destroy-region"})  # fallback for histories without flags
-REPAIRS = frozenset({"pitr-restore", "restore-region", "promote-standby"})  # actions that put correct data back
+REPAIRS = frozenset({"pitr-restore", "restore-region", "promote-standby"})  # fallback: histories without the flag
 DEFAULT_ERROR_RATE = 0.01  # Locust: share of requests that may fail once every journey is back (the load check)
 DOWN_SHARE = 0.25  # Locust: a second in which this share of web requests failed is a second the web was down
 
@@ -102,6 +102,7 @@ class Intervention:
     start: float
     end: float | None
     ok: bool
+    repairs_data: bool = False  # a runbook action that puts correct data back (a restore, a failover)
 
     @property
     def label(self) -> str:
@@ -234,14 +235,17 @@ def interventions(ops: Sequence[Op]) -> list[Intervention]:
                 )
             )
         elif op.f == ACTION:
+            name = str(op.value.get("action", "?"))
+            recorded = op.invoke.value.get("repairs_data")  # the action's metadata, recorded by the executor
             found.append(
                 Intervention(
                     "runbook",
-                    str(op.value.get("action", "?")),
+                    name,
                     str(op.value.get("target", "?")),
                     op.start,
                     op.end,
                     op.kind == "ok",
+                    recorded if isinstance(recorded, bool) else name in REPAIRS,
                 )
             )
     return sorted(found, key=lambda i: i.start)
@@ -510,7 +514,7 @@ def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: f
 
 def _repair(steps: Iterable[Intervention], injection: Injection) -> Intervention | None:
     for step in steps:
-        if step.kind != "runbook" or not step.ok or step.end is None or step.name not in REPAIRS:
+        if step.kind != "runbook" or not step.ok or step.end is None or not step.repairs_data:
             continue
         if not injection.start <= step.start < injection.scope_end:
             continue

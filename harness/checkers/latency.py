@@ -12,22 +12,16 @@ There is no latency SLO yet: the checker passes unless no write succeeded at all
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
 from harness.checkers.journeys import INTEGRATIONS, find_recoveries
 from harness.history import WRITE, Event, Op, pair
+from harness.report.figures import millis
+from harness.stats import nearest_rank
 
 PERCENTILES = (50, 95, 99)
-
-
-def nearest_rank(values: Sequence[float], p: float) -> float | None:
-    """The p-th percentile by nearest rank; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
 def summarise(latencies: Sequence[float]) -> dict[str, Any]:
@@ -43,7 +37,15 @@ def _ok_end(op: Op) -> float | None:
     return op.completion.time if op.completion is not None and op.completion.kind == "ok" else None
 
 
-@register("latency")
+def headline(metrics: Mapping[str, Any]) -> str:
+    def p99(phase: str) -> str:
+        figures = metrics.get(phase)
+        return millis(figures.get("p99") if isinstance(figures, Mapping) else None)
+
+    return f"p99 {p99('before')} before, {p99('during')} during the fault"
+
+
+@register("latency", order=80, headline=headline)
 def check_latency(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = pair(events)
     done = [(end, end - op.start) for op in ops if op.f == WRITE and (end := _ok_end(op)) is not None]

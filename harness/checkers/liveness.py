@@ -10,7 +10,7 @@ the gap given. Slots of a lane (`writer-1.3`) count for their lane.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
@@ -25,7 +25,15 @@ def lane_of(process: str) -> str:
     return process.split(".", 1)[0]
 
 
-@register("liveness")
+def headline(metrics: Mapping[str, Any]) -> str:
+    gaps = metrics.get("gaps")
+    errors = metrics.get("probe_errors")
+    silent = len(gaps) if isinstance(gaps, list) else 0
+    broken = len(errors) if isinstance(errors, list) else 0
+    return f"{metrics.get('lanes', 0)} probe lanes, {silent} fell silent, {broken} broke"
+
+
+@register("liveness", order=75, headline=headline)
 def check_liveness(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target = f"every probe lane invokes at least every {GAP_PERIODS:g} periods until the final read"
     lanes_raw = phase_value(events, "probes").get("lanes")

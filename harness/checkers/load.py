@@ -18,27 +18,21 @@ from the histograms.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from harness.checkers.base import CheckContext, Status, Verdict, end_of_run, ms, register
+from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, end_of_run, ms, register
 from harness.checkers.journeys import DEFAULT_ERROR_RATE, find_recoveries
 from harness.history import LOAD, PHASE, Event
+from harness.stats import histogram_rank
 
 SPAN = 10.0  # seconds of throughput that count as "back"
 
 
 def percentile_of(hist: Counter[float], share: float) -> float | None:
-    total = sum(hist.values())
-    if not total:
-        return None
-    rank = max(1, -(-share * total // 1))  # nearest rank: ceil(share * n)
-    seen = 0
-    for value in sorted(hist):
-        seen += hist[value]
-        if seen >= rank:
-            return value / 1000
-    return None
+    """Seconds at the given share (0-1) of a histogram in milliseconds, by nearest rank."""
+    found = histogram_rank(hist, share * 100)
+    return None if found is None else found / 1000
 
 
 def _summary(rows: Sequence[dict[str, Any]], start: float, end: float) -> dict[str, Any]:
@@ -96,7 +90,27 @@ def regained_at(rows: Sequence[dict[str, Any]], after: float, end: float, floor:
     return None
 
 
-@register("load")
+def headline(metrics: Mapping[str, Any]) -> str:
+    before, after, capacity = metrics.get("before"), metrics.get("after"), metrics.get("capacity")
+    parts = []
+    if isinstance(before, Mapping):
+        parts.append(f"{before.get('ok_per_second')} ok req/s before")
+    if isinstance(after, Mapping):
+        rate = after.get("error_rate")
+        parts.append(
+            f"{rate * 100:.1f} % errors after recovery" if isinstance(rate, int | float) else "no request after"
+        )
+    if isinstance(capacity, Mapping):
+        regained = capacity.get("regained_after_seconds")
+        parts.append(f"capacity back in {regained:.0f} s" if isinstance(regained, int | float) else "capacity not back")
+    return ", ".join(parts)
+
+
+def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return any(e.f == LOAD for e in events)
+
+
+@register("load", order=140, applies=applies, headline=headline)
 def check_load(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     rows = [e.value for e in events if e.f == LOAD and "at" in e.value]
     phase = next((e.value for e in events if e.f == PHASE and e.value.get("phase") == "load"), {})

@@ -21,13 +21,14 @@ nothing near it means the stack broke on its own: `warn`, with its time and prob
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, WallClock, end_of_run, ms, register
 from harness.checkers.journeys import find_recoveries, interventions
 from harness.history import READ, SESSION, WRITE, Event, Op, pair
+from harness.report.model import count, number
 
 OUTAGE_FS = frozenset({WRITE, READ, SESSION})
 RECOVERY_FS = frozenset({WRITE, READ})
@@ -155,7 +156,15 @@ def _explained_by(window: Window, spans: Sequence[tuple[float, float, str]]) -> 
     return next((what for start, end, what in spans if window.start <= end and window.end >= start), None)
 
 
-@register("outages")
+def headline(metrics: Mapping[str, Any]) -> str:
+    listed = metrics.get("outages")
+    windows = [o for o in listed if isinstance(o, Mapping)] if isinstance(listed, list | tuple) else []
+    total = sum(number(o.get("duration_seconds")) or 0.0 for o in windows)
+    unexplained = count(metrics.get("unexplained_outages")) or 0
+    return f"{len(windows)} outage(s), {total:.2f} s in total, {unexplained} unexplained"
+
+
+@register("outages", order=60, headline=headline)
 def check_outages(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = [op for op in pair(events) if op.f in OUTAGE_FS]
     windows = outage_windows(ops, end_of_run(events, ctx))

@@ -20,11 +20,11 @@ clock are the same host clock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from harness.checkers.base import CheckContext, Verdict, register
+from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
 from harness.checkers.rpo import capped
 from harness.history import ACTION, FINAL_READ, HEARTBEAT, INJECT, WRITE, Event, Op, pair
 
@@ -49,7 +49,18 @@ def _ints(values: Any) -> set[int]:
     return {int(v) for v in values or [] if isinstance(v, int) and not isinstance(v, bool)}
 
 
-@register("pitr")
+def headline(metrics: Mapping[str, Any]) -> str:
+    bound = metrics.get("landing_error_bound_s")
+    lost = metrics.get("acked_writes_lost_before_the_statement", "?")
+    landed = f"landed within {bound:.3f} s of the target; " if isinstance(bound, int | float) else ""
+    return f"{landed}{lost} writes lost"
+
+
+def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return any(step.action == "pitr-restore" for step in scenario.steps)
+
+
+@register("pitr", order=30, applies=applies, headline=headline)
 def check_pitr(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = pair(events)
     target_text = (

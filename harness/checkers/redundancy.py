@@ -9,13 +9,29 @@ back by the end of the run is a `warn` (the stack runs on one database node), ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from harness.checkers.base import CheckContext, Verdict, ms, register
+from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
 from harness.history import INJECT, LAG, Event, pair
 
 
-@register("redundancy")
+def headline(metrics: Mapping[str, Any]) -> str:
+    if metrics.get("redundancy_lost") is False:
+        return "never lost a streaming standby"
+    back = metrics.get("time_to_redundancy_seconds")
+    return (
+        f"streaming standby back {back:.1f} s after the fault"
+        if isinstance(back, int | float)
+        else "no standby by the end"
+    )
+
+
+def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return "replication-lag" in scenario.probes
+
+
+@register("redundancy", order=100, applies=applies, headline=headline)
 def check_redundancy(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = pair(events)
     target = "a streaming standby again after the fault"

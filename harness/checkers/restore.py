@@ -9,17 +9,35 @@ its crons and send mail a second time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.checkers.base import CheckContext, Verdict, ms, register
+from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
 from harness.history import ACTION, Event, pair
 
 RESTORE_ACTIONS: tuple[str, ...] = ("pitr-restore", "restore-region", "verify-backup")
 _KEPT = ("copy_seconds", "replay_seconds", "primary_writable_seconds", "recovery_stopped", "neutralised", "backup")
 
 
-@register("restore")
+def headline(metrics: Mapping[str, Any]) -> str:
+    restores = metrics.get("restores")
+    rows = [r for r in restores if isinstance(r, Mapping)] if isinstance(restores, list) else []
+
+    def s(value: Any) -> str:
+        return f"{value:.1f} s" if isinstance(value, int | float) else "\u2014"
+
+    return "; ".join(
+        f"{r.get('action')} {r.get('outcome')} in {s(r.get('seconds'))} "
+        f"(copy {s(r.get('copy_seconds'))}, replay {s(r.get('replay_seconds'))})"
+        for r in rows
+    )
+
+
+def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return any(step.action in RESTORE_ACTIONS for step in scenario.steps)
+
+
+@register("restore", order=40, applies=applies, headline=headline)
 def check_restore(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target = "every restore succeeds and is neutralised (no cron, no outgoing mail) before clients connect"
     restores: list[dict[str, Any]] = []

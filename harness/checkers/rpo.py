@@ -24,12 +24,14 @@ data was injected (data disappearing on its own), when the scenario allows fewer
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, ms, register
 from harness.checkers.journeys import may_lose_data
 from harness.history import FINAL_READ, INJECT, WRITE, Event, Op, pair
+from harness.report.figures import integer, seconds
+from harness.report.model import count
 from harness.tiers import describe, judge
 
 SEQ_LIST_CAP = 1000
@@ -69,7 +71,17 @@ def _worst(*statuses: Status) -> Status:
     return max(statuses, key=lambda s: order[s])
 
 
-@register("rpo")
+def headline(metrics: Mapping[str, Any]) -> str:
+    censored = " at least" if metrics.get("rpo_censored") else ""
+    text = (
+        f"RPO{censored} {seconds(metrics.get('rpo_seconds'))}, lost {integer(metrics.get('lost_writes'))}"
+        f" of {integer(metrics.get('acknowledged_writes'))} acknowledged"
+    )
+    diverged = count(metrics.get("diverged_writes"))
+    return text + (f", {diverged} diverged" if diverged else "")
+
+
+@register("rpo", order=20, headline=headline)
 def check_rpo(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = pair(events)
     target = (

@@ -22,7 +22,7 @@ first on the new one, for the first injection.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, WallClock, end_of_run, ms, register
@@ -33,6 +33,7 @@ from harness.checkers.journeys import (
     find_recoveries,
 )
 from harness.history import HEARTBEAT, Event, Op, pair
+from harness.report.figures import rto_text
 from harness.tiers import describe, judge
 
 SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
@@ -138,7 +139,16 @@ def _record(recovery: Recovery, clock: WallClock) -> dict[str, Any]:
     }
 
 
-@register("rto")
+def headline(metrics: Mapping[str, Any]) -> str:
+    if not metrics.get("injected"):
+        return "no fault injected"
+    journey = metrics.get("rto_journey")
+    by = metrics.get("recovered_by_detail")
+    text = f"RTO {rto_text(metrics)}" + (f", set by {journey}" if isinstance(journey, str) else "")
+    return text + (f" (brought back by {by})" if isinstance(by, str) and by else "")
+
+
+@register("rto", order=10, headline=headline)
 def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target = describe("RTO", ctx.tier.rto, higher_is_better=False)
     target += f"; a journey counts as back once it stays up for {ctx.stable_for:g} s"

@@ -10,14 +10,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.checkers.base import CheckContext, Status, Verdict, ms, register
+from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, ms, register
 from harness.history import ACTION, HALT, STEADY, WAIT, Event, pair
 
 
-@register("runbook")
+def runbook_headline(metrics: Mapping[str, Any]) -> str:
+    steps = metrics.get("steps")
+    parts = []
+    for step in steps if isinstance(steps, list | tuple) else []:
+        if not isinstance(step, Mapping):
+            continue
+        took = step.get("seconds")
+        method = f" by {step['method']}" if isinstance(step.get("method"), str) else ""
+        timing = f" in {took:.1f} s" if isinstance(took, int | float) else ""
+        parts.append(f"{step.get('step')}{method} {step.get('outcome')}{timing}")
+    return "; ".join(parts)
+
+
+def has_steps(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return any(step.kind != "fault" for step in scenario.steps)
+
+
+@register("runbook", order=110, applies=has_steps, headline=runbook_headline)
 def check_runbook(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = [op for op in pair(events) if op.f in (ACTION, WAIT)]
     target = "every runbook action succeeds and every wait holds in time"
@@ -45,7 +62,17 @@ def check_runbook(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     return Verdict("runbook", "pass", metrics, target)
 
 
-@register("steady-state")
+def steady_headline(metrics: Mapping[str, Any]) -> str:
+    results = metrics.get("results")
+    rows = [r for r in results if isinstance(r, Mapping)] if isinstance(results, list) else []
+    return f"{sum(1 for r in rows if r.get('held'))} of {len(rows)} conditions held"
+
+
+def has_steady_state(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return bool(scenario.steady_state)
+
+
+@register("steady-state", order=120, applies=has_steady_state, headline=steady_headline)
 def check_steady_state(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = [op for op in pair(events) if op.f == STEADY]
     target = "steady-state conditions hold before the first fault and after recovery"
@@ -61,7 +88,17 @@ def check_steady_state(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     return Verdict("steady-state", "pass", {"results": results}, target)
 
 
-@register("guardrails")
+def guard_headline(metrics: Mapping[str, Any]) -> str:
+    if not metrics.get("halted"):
+        return "not halted"
+    return f"halted by {metrics.get('by')} at {metrics.get('at')} s"
+
+
+def guarded(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return scenario.guard is not None or any(e.f == HALT for e in events)
+
+
+@register("guardrails", order=130, applies=guarded, headline=guard_headline)
 def check_guardrails(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     halts = [e for e in events if e.f == HALT]
     target = "the run is not halted by its guard or a stop switch"

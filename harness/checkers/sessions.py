@@ -9,10 +9,10 @@ failover: users must log in again and may lose unsaved work. Reported as a warni
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-from harness.checkers.base import CheckContext, Verdict, register
+from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
 from harness.checkers.rto import ok_end
 from harness.history import SESSION, Event, pair
 
@@ -24,7 +24,15 @@ def _order(session: Hashable) -> tuple[int, float, str]:
     return 1, 0.0, str(session)
 
 
-@register("sessions")
+def headline(metrics: Mapping[str, Any]) -> str:
+    return f"{metrics.get('sessions_lost', '?')} of {metrics.get('sessions', '?')} sessions lost"
+
+
+def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
+    return "user-sessions" in scenario.probes
+
+
+@register("sessions", order=90, applies=applies, headline=headline)
 def check_sessions(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = [op for op in pair(events) if op.f == SESSION]
     target = "no logged-in user is logged out"

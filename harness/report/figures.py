@@ -2,10 +2,10 @@
 
 Every formatter takes whatever a metric holds (a number, None, something unexpected) and returns
 text; a missing or malformed value reads as an em dash, never as an exception. `key_figure` is the
-one figure a check is about (the RTO and the journey that set it for `rto`, lost/acknowledged for
-`rpo`, the method and seconds of each runbook step...), so no "Measured" cell is empty when the
-check measured something. `margin` writes a margin in its target's unit ("+12.3 s", "+0.01 pp");
-`target_sentences` turns a tier's targets into sentences; `headline` is what the first lines of a
+one figure a check is about, as its checker's registered `headline` wrote it (the RTO and the
+journey that set it for `rto`, lost/acknowledged for `rpo`, the method and seconds of each runbook
+step...), so no "Measured" cell is empty when the check measured something. `margin` writes a
+margin in its target's unit ("+12.3 s", "+0.01 pp"); `target_sentences` turns a tier's targets into sentences; `headline` is what the first lines of a
 report say: which journey set the RTO and whether any acknowledged write was lost.
 """
 
@@ -15,12 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.report.model import (
-    AVAILABILITY,
-    LATENCY,
-    OUTAGES,
     RPO,
     RTO,
-    SESSIONS,
     RunSummary,
     VerdictLike,
     count,
@@ -165,120 +161,11 @@ def downtime_text(metrics: Mapping[str, Any]) -> str:
     return f"{share}: {down:.1f} s down of {measured:.0f} s{who}" if measured is not None else f"{share}{who}"
 
 
-def _runbook_text(metrics: Mapping[str, Any]) -> str:
-    steps = metrics.get("steps")
-    if not isinstance(steps, list | tuple):
-        return DASH
-    parts = []
-    for step in steps:
-        if not isinstance(step, Mapping):
-            continue
-        took = number(step.get("seconds"))
-        method = f" by {step['method']}" if isinstance(step.get("method"), str) else ""
-        outcome = step.get("outcome")
-        parts.append(f"{step.get('step')}{method} {outcome}" + (f" in {took:.1f} s" if took is not None else ""))
-    return "; ".join(parts) or DASH
-
-
 def key_figure(verdict: VerdictLike) -> str:
-    """The figure the check judges, as text (an em dash when the check measured nothing)."""
-    metrics = verdict.metrics if isinstance(verdict.metrics, Mapping) else {}
-    if not metrics:
-        return DASH
-    checker = verdict.checker
-    if checker == RTO:
-        if not metrics.get("injected"):
-            return "no fault injected"
-        journey = metrics.get("rto_journey")
-        by = metrics.get("recovered_by_detail")
-        text = f"RTO {rto_text(metrics)}" + (f", set by {journey}" if isinstance(journey, str) else "")
-        return text + (f" (brought back by {by})" if isinstance(by, str) and by else "")
-    if checker == RPO:
-        censored = " at least" if metrics.get("rpo_censored") else ""
-        text = (
-            f"RPO{censored} {seconds(metrics.get('rpo_seconds'))}, lost {integer(metrics.get('lost_writes'))}"
-            f" of {integer(metrics.get('acknowledged_writes'))} acknowledged"
-        )
-        diverged = count(metrics.get("diverged_writes"))
-        return text + (f", {diverged} diverged" if diverged else "")
-    if checker == OUTAGES:
-        outages = metrics.get("outages")
-        windows = [o for o in outages if isinstance(o, Mapping)] if isinstance(outages, list | tuple) else []
-        total = sum(number(o.get("duration_seconds")) or 0.0 for o in windows)
-        unexplained = count(metrics.get("unexplained_outages")) or 0
-        return f"{len(windows)} outage(s), {total:.2f} s in total, {unexplained} unexplained"
-    if checker == AVAILABILITY:
-        return downtime_text(metrics)
-    if checker == LATENCY:
-        during = metrics.get("during")
-        p99 = during.get("p99") if isinstance(during, Mapping) else None
-        before = metrics.get("before")
-        p99_before = before.get("p99") if isinstance(before, Mapping) else None
-        return f"p99 {millis(p99_before)} before, {millis(p99)} during the fault"
-    if checker == SESSIONS:
-        return f"{integer(metrics.get('sessions_lost'))} of {integer(metrics.get('sessions'))} sessions lost"
-    if checker == "liveness":
-        gaps = metrics.get("gaps")
-        errors = metrics.get("probe_errors")
-        silent = len(gaps) if isinstance(gaps, list) else 0
-        broken = len(errors) if isinstance(errors, list) else 0
-        return f"{integer(metrics.get('lanes'))} probe lanes, {silent} fell silent, {broken} broke"
-    if checker == "redundancy":
-        if metrics.get("redundancy_lost") is False:
-            return "never lost a streaming standby"
-        back = number(metrics.get("time_to_redundancy_seconds"))
-        return f"streaming standby back {back:.1f} s after the fault" if back is not None else "no standby by the end"
-    if checker == "runbook":
-        return _runbook_text(metrics)
-    if checker == "steady-state":
-        results = metrics.get("results")
-        rows = [r for r in results if isinstance(r, Mapping)] if isinstance(results, list) else []
-        held = sum(1 for r in rows if r.get("held"))
-        return f"{held} of {len(rows)} conditions held"
-    if checker == "guardrails":
-        return (
-            "not halted"
-            if not metrics.get("halted")
-            else f"halted by {metrics.get('by')} at {seconds(metrics.get('at'))}"
-        )
-    if checker == "load":
-        after = metrics.get("after")
-        capacity = metrics.get("capacity")
-        before = metrics.get("before")
-        parts = []
-        if isinstance(before, Mapping):
-            parts.append(f"{before.get('ok_per_second')} ok req/s before")
-        if isinstance(after, Mapping):
-            parts.append(f"{percent(after.get('error_rate'), 1)} errors after recovery")
-        if isinstance(capacity, Mapping):
-            regained = number(capacity.get("regained_after_seconds"))
-            parts.append(f"capacity back in {regained:.0f} s" if regained is not None else "capacity not back")
-        return ", ".join(parts) or DASH
-    if checker == "pitr":
-        bound = number(metrics.get("landing_error_bound_s"))
-        lost = integer(metrics.get("acked_writes_lost_before_the_statement"))
-        return (f"landed within {bound:.3f} s of the target; " if bound is not None else "") + f"{lost} writes lost"
-    if checker == "restore":
-        restores = metrics.get("restores")
-        rows = [r for r in restores if isinstance(r, Mapping)] if isinstance(restores, list) else []
-        return (
-            "; ".join(
-                f"{r.get('action')} {r.get('outcome')} in {seconds(r.get('seconds'), 1)} "
-                f"(copy {seconds(r.get('copy_seconds'), 1)}, replay {seconds(r.get('replay_seconds'), 1)})"
-                for r in rows
-            )
-            or DASH
-        )
-    if checker == "corruption":
-        found = integer(metrics.get("offline_check_found"))
-        detection = number(metrics.get("detection_seconds"))
-        recovery = metrics.get("recovery")
-        return (
-            f"pg_checksums found {found} damaged file(s)"
-            + (f"; first hit {detection:.2f} s after" if detection is not None else "; never hit")
-            + (f"; recovered by {recovery}" if isinstance(recovery, str) else "")
-        )
-    return DASH
+    """The figure the check judges, in words (its checker's `headline`, filled in by `run_checkers`);
+    an em dash when the check measured nothing."""
+    figure = verdict.figure
+    return figure if isinstance(figure, str) and figure else DASH
 
 
 def headline(summary: RunSummary) -> list[str]:

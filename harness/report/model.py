@@ -54,6 +54,9 @@ class VerdictLike(Protocol):
     @property
     def unit(self) -> str: ...
 
+    @property
+    def figure(self) -> str: ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunSummary:
@@ -134,6 +137,7 @@ def check_entry(verdict: VerdictLike) -> dict[str, Any]:
         "margin": number(verdict.margin),
         "margin_unit": "fraction" if verdict.unit == "fraction" else "s",
         "reason": str(verdict.reason or ""),
+        "figure": str(verdict.figure or ""),
         "metrics": jsonable(verdict.metrics) if isinstance(verdict.metrics, Mapping) else {},
     }
 

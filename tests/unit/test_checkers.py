@@ -16,7 +16,7 @@ from harness.checkers import (
     validate_checker_names,
 )
 from harness.checkers.availability import check_availability
-from harness.checkers.base import FunctionChecker, WallClock, shift_wall
+from harness.checkers.base import Checker, WallClock, shift_wall
 from harness.checkers.latency import check_latency, nearest_rank
 from harness.checkers.outages import check_outages
 from harness.checkers.rpo import check_rpo
@@ -569,7 +569,7 @@ def test_a_crashing_checker_is_unknown_and_the_others_still_run() -> None:
     def boom(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         raise RuntimeError("kaput\nsecond line")
 
-    registry = {"boom": FunctionChecker("boom", boom), "rto": CHECKERS["rto"]}
+    registry = {"boom": Checker("boom", boom), "rto": CHECKERS["rto"]}
     verdicts = run_checkers(clean_outage().events(), CTX, ["boom", "rto"], registry=registry)
     assert verdicts[0] == Verdict("boom", "unknown", {}, reason="checker crashed: RuntimeError: kaput")
     assert verdicts[1].checker == "rto" and verdicts[1].status == "pass"

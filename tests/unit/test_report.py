@@ -63,6 +63,13 @@ class Verdict:
     margin: float | None = None
     reason: str = ""
     unit: str = "s"
+    figure: str = ""  # as `run_checkers` fills it in: the registered checker's headline of the metrics
+
+    def __post_init__(self) -> None:
+        from harness.checkers import CHECKERS
+
+        if not self.figure and self.checker in CHECKERS:
+            object.__setattr__(self, "figure", CHECKERS[self.checker].headline(self.metrics))
 
 
 def _history() -> list[Event]:
@@ -223,7 +230,17 @@ def test_report_json_has_every_required_key_and_the_figures() -> None:
     assert doc["recovered_at"] == "2026-01-01T00:00:14.000Z"
     assert doc["outages"][0]["duration_seconds"] == 3.8
     assert [c["checker"] for c in doc["checks"]] == ["rto", "rpo", "outages", "availability", "latency", "sessions"]
-    assert set(doc["checks"][1]) == {"checker", "status", "target", "margin", "margin_unit", "reason", "metrics"}
+    assert set(doc["checks"][1]) == {
+        "checker",
+        "status",
+        "target",
+        "margin",
+        "margin_unit",
+        "reason",
+        "figure",
+        "metrics",
+    }
+    assert doc["checks"][1]["figure"] == "RPO 0.50 s, lost 2 of 100 acknowledged"
     assert doc["checks"][1]["metrics"]["lost_seqs"] == [17, 18]
     json.dumps(doc, allow_nan=False)
 
@@ -519,6 +536,7 @@ def test_tier_targets_are_sentences() -> None:
 
 
 def test_every_checker_with_figures_has_a_measured_cell() -> None:
+    """Each checker's registered headline is what the "Measured" cell shows."""
     from harness.report.figures import DASH, key_figure
 
     examples = {
