@@ -26,11 +26,12 @@ from rich.table import Table
 
 from harness import __version__, images, labels, state, watchdog
 from harness.backup_retention import MAX_SIMULATED_DAYS
+from harness.durations import duration_field
 from harness.errors import HarnessError
 from harness.load.profile import MAX_SPAWN_RATE, MAX_USERS, MAX_WORKERS, MIN_SPAWN_RATE
 from harness.stack import cleanup, topology
 from harness.stack.stack import Endpoints, Stack, StackConfig, require_run
-from harness.validation import duration_field, one_line, writable_directory
+from harness.validation import one_line, writable_directory
 
 MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
@@ -339,7 +340,7 @@ def run(
     from harness.campaign import run_campaign
     from harness.runner import run_scenario
     from harness.scenario import MAX_DURATION, load_scenario
-    from harness.stack import Stack
+    from harness.stack.stack import Stack
     from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers
     from harness.validation import read_bytes
 

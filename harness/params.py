@@ -33,7 +33,7 @@ from pydantic.dataclasses import dataclass as _pydantic_dataclass
 from pydantic.fields import FieldInfo
 from pydantic_core import CoreSchema, core_schema
 
-from harness.tiers import format_duration, parse_duration
+from harness.durations import format_duration, parse_duration
 from harness.validation import problem_text, shown
 
 PARAMS_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)

@@ -42,6 +42,7 @@ Errors name the file, the field and the valid alternatives, as one line (`Invali
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -50,13 +51,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from harness.actions import ACTIONS
 from harness.conditions import CONDITIONS
+from harness.durations import duration_field, format_duration, is_duration_text, parse_duration, parse_percent
 from harness.errors import HarnessError
 from harness.faults import FAULTS
 from harness.params import InvalidParams, NoParams, validate_params
 from harness.probes import PROBES
 from harness.stack import topology
-from harness.tiers import MAX_TARGET, format_duration, is_duration_text, parse_duration, parse_percent
-from harness.validation import duration_field, first_problem, load_yaml, one_line, shown, slug
+from harness.tiers import MAX_TARGET
+from harness.validation import first_problem, load_yaml, one_line, shown, slug
 
 GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d{1,3}(?:\.\d{1,6})?)\s*%\s+for\s+(?P<window>\S+)")
 WAIT = re.compile(r"until\s+(?P<condition>[a-z0-9-]+)\s+timeout\s+(?P<timeout>\S+)")
@@ -141,7 +143,7 @@ class Scenario:
     lost_writes_allowed: int | None = None  # checks.lost_writes: more lost acknowledged writes fail
 
 
-def _one_of(value: str, known: dict[str, Any] | tuple[str, ...], what: str) -> str:
+def _one_of(value: str, known: Mapping[str, Any] | tuple[str, ...], what: str) -> str:
     if value not in known:
         raise ValueError(f"unknown {what} {shown(value)}; {what}s are {', '.join(sorted(known))}")
     return value

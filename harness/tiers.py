@@ -10,7 +10,6 @@ and the field.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from harness.durations import DURATION_HINT, format_duration, parse_duration, parse_percent
 from harness.errors import HarnessError
 from harness.validation import load_yaml, one_line, problem_text, shown
 
@@ -26,11 +26,6 @@ Status = Literal["pass", "warn", "fail", "unknown"]
 DEFAULT_TIER = "tier-1"
 DEFAULT_TIERS_FILE = Path(__file__).resolve().parent.parent / "tiers" / "tiers.yaml"
 
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_DURATION_HINT = "use e.g. 90s, 15m, 4h"
-MAX_DURATION = 3650 * 86400.0  # ten years: no target, drill or wait a user writes comes near it
 MAX_TIERS = 100
 MAX_TARGET = 365 * 86400.0  # an RTO or RPO target of more than a year judges nothing
 
@@ -51,42 +46,6 @@ class Tier:
     availability: Target  # fraction, e.g. 0.9999
     rto: Target  # seconds
     rpo: Target  # seconds
-
-
-def parse_duration(text: str) -> float:
-    """ "90s", "15m", "1m30s", "500ms", "1.5h", "2d" -> seconds. Raises ValueError otherwise."""
-    compact = "".join(text.split()) if isinstance(text, str) and len(text) <= 64 else ""
-    given = f'"{text}"' if len(str(text)) <= 40 else shown(text)
-    if not _DURATION.fullmatch(compact):
-        raise ValueError(f"invalid duration {given} ({_DURATION_HINT})")
-    seconds = sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(compact))
-    if not math.isfinite(seconds) or seconds > MAX_DURATION:
-        raise ValueError(f"invalid duration {given} (at most {format_duration(MAX_DURATION)})")
-    return seconds
-
-
-def is_duration_text(text: object) -> bool:
-    """True when `text` is written like a duration (whatever its size)."""
-    return isinstance(text, str) and len(text) <= 64 and _DURATION.fullmatch("".join(text.split())) is not None
-
-
-def format_duration(seconds: float) -> str:
-    """Seconds as the shortest exact duration text: 86400 -> "1d", 90 -> "90s", 0.5 -> "500ms"."""
-    if seconds == 0:
-        return "0s"
-    for unit in ("d", "h", "m", "s"):
-        if seconds >= _UNITS[unit] and (seconds / _UNITS[unit]).is_integer():
-            return f"{seconds / _UNITS[unit]:g}{unit}"
-    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
-
-
-def parse_percent(text: str) -> float:
-    """ "99.95%" -> 0.9995. Raises ValueError for anything that is not a percentage in [0, 100]."""
-    match = re.fullmatch(r"\s*(\d{1,3}(?:\.\d{1,12})?)\s*%\s*", text) if isinstance(text, str) else None
-    if match is None or float(match[1]) > 100:
-        given = f'"{text}"' if len(str(text)) <= 40 else shown(text)
-        raise ValueError(f'invalid availability {given} (use a percentage such as "99.9%")')
-    return round(float(match[1]) / 100, 12)
 
 
 def judge(target: Target, measured: float | None, *, higher_is_better: bool) -> tuple[Status, float | None]:
@@ -119,7 +78,7 @@ class _DurationTarget(BaseModel):
     def _duration(cls, value: Any) -> float:
         if not isinstance(value, str):
             given = f'"{value}"' if len(str(value)) <= 40 else shown(value)
-            raise ValueError(f"invalid duration {given} ({_DURATION_HINT})")
+            raise ValueError(f"invalid duration {given} ({DURATION_HINT})")
         seconds = parse_duration(value)
         if seconds > MAX_TARGET:
             raise ValueError(f'invalid duration "{value}" (a target is at most {format_duration(MAX_TARGET)})')

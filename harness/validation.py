@@ -310,23 +310,3 @@ def first_problem(exc: ValidationError, source: str, prefix: str = "") -> str:
     path += [_part(part) for part in error["loc"]]
     where = ".".join(path) or "(top level)"
     return one_line(f"{source}: field {where}: {problem_text(error)}")
-
-
-def duration_field(
-    text: str, where: str, source: str, error: type[HarnessError], *, low: float = 0.0, high: float | None = None
-) -> float:
-    """A duration field in seconds within [low, high], or `error` naming the file, the field and the limit."""
-    from harness.tiers import MAX_DURATION, format_duration, is_duration_text, parse_duration  # tiers uses load_yaml
-
-    prefix = f"{source}: {where}" if source else where
-    try:
-        seconds = parse_duration(text)
-    except ValueError:
-        if is_duration_text(text):  # well formed, just huge
-            raise error(f"{prefix}: must be at most {format_duration(high or MAX_DURATION)}, not {text}") from None
-        raise error(f"{prefix}: invalid duration {shown(text)} (use e.g. 500ms, 30s, 2m)") from None
-    if seconds < low:
-        raise error(f"{prefix}: must be at least {format_duration(low)}, not {text}")
-    if high is not None and seconds > high:
-        raise error(f"{prefix}: must be at most {format_duration(high)}, not {text}")
-    return seconds

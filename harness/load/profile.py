@@ -31,9 +31,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
+from harness.durations import duration_field, format_duration
 from harness.errors import HarnessError
-from harness.tiers import format_duration
-from harness.validation import duration_field, first_problem, load_yaml, shown, slug
+from harness.validation import first_problem, load_yaml, shown, slug
 
 TASKS = ("browse-partners", "search-partners", "open-partner", "create-partner", "update-partner")
 DEFAULT_TASKS = {

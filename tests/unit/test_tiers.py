@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.durations import parse_duration, parse_percent
 from harness.errors import HarnessError
 from harness.tiers import (
     DEFAULT_TIER,
@@ -12,8 +13,6 @@ from harness.tiers import (
     get_tier,
     judge,
     load_tiers,
-    parse_duration,
-    parse_percent,
 )
 
 GOOD_TIER = """

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from harness.backup_retention import load_policy
+from harness.durations import parse_duration
 from harness.errors import HarnessError
 from harness.load.profile import load_profile
 from harness.scenario import load_scenario
-from harness.tiers import load_tiers, parse_duration
+from harness.tiers import load_tiers
 from harness.validation import MAX_FILE_BYTES, load_yaml, one_line, shown, writable_directory
 
 ROOT = Path(__file__).resolve().parents[2]
