@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import history as h
+from harness.checkers.journeys import phase_value
 from harness.errors import HarnessError
 from harness.executor import Executor
 from harness.history import History
@@ -41,12 +42,12 @@ from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
 from harness.report import RunSummary, write_run_dir
 from harness.scenario import Scenario, Step
-from harness.stack import topology
+from harness.stack.handle import StackHandle
 from harness.stack.stack import Stack, StackConfig
 from harness.tiers import Target, Tier
 
 Progress = Callable[[str], None]
-SideEffect = tuple[float, Callable[[Stack, History], None]]  # for calibration: acts behind the harness's back
+SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
 
 EXIT_CODES = {"pass": 0, "warn": 0, "fail": 1, "unknown": 2}
 STEADY_TIMEOUT = 30.0  # how long a steady-state condition may take to hold
@@ -80,7 +81,7 @@ def run_scenario(
     tier: Tier,
     out: Path,
     *,
-    stack: Stack | None = None,
+    stack: StackHandle | None = None,
     stack_config: StackConfig | None = None,
     progress: Progress = _quiet,
     side_effects: Sequence[SideEffect] = (),
@@ -160,7 +161,7 @@ def run_scenario(
 
 
 def _gather_evidence(
-    stack: Stack,
+    stack: StackHandle,
     scenario: Scenario,
     tier: Tier,
     extra: dict[str, bytes] | None,
@@ -173,7 +174,7 @@ def _gather_evidence(
     `quick` (an aborted or interrupted run) skips asking every service its version: with a service
     hung, each question waits for its timeout, and teardown must come first.
     """
-    stack_info = {} if quick else _stack_info(stack)
+    stack_info = {} if quick else stack.inventory()
     evidence = _evidence(stack, scenario, tier) | (extra or {})
     for path in sorted(load_dir.glob("locust.log")):
         evidence["load/locust.log"] = path.read_bytes()
@@ -181,7 +182,7 @@ def _gather_evidence(
     return stack_info, evidence
 
 
-def _next_seq(stack: Stack) -> int:
+def _next_seq(stack: StackHandle) -> int:
     assert stack.endpoints is not None
     with connect_primary(stack.endpoints, timeout=5.0) as conn:
         row = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM chaos_ledger_entry").fetchone()
@@ -190,7 +191,7 @@ def _next_seq(stack: Stack) -> int:
 
 def _drive(
     scenario: Scenario,
-    stack: Stack,
+    stack: StackHandle,
     history: History,
     ctx: ProbeContext,
     progress: Progress,
@@ -220,6 +221,8 @@ def _drive(
                 "lanes": dict(ctx.lanes),
                 "period": ctx.period,
                 "stable_for": scenario.stable_for,
+                "stack": stack.description,
+                "mode": stack.mode,
             },
         )
         progress(f"probes running ({', '.join(scenario.probes)}) for {scenario.duration:.0f}s")
@@ -241,7 +244,7 @@ def _drive(
 
 def _steps(
     scenario: Scenario,
-    stack: Stack,
+    stack: StackHandle,
     history: History,
     ctx: ProbeContext,
     progress: Progress,
@@ -267,7 +270,9 @@ def _steps(
         executor.steady_state("after", STEADY_TIMEOUT)
 
 
-def _after(ctx: ProbeContext, at: float, fn: Callable[[Stack, History], None], stack: Stack, history: History) -> None:
+def _after(
+    ctx: ProbeContext, at: float, fn: Callable[[StackHandle, History], None], stack: StackHandle, history: History
+) -> None:
     """Run a calibration side effect at run time `at` on its own thread (it acts behind the harness's back)."""
 
     def later() -> None:
@@ -275,35 +280,6 @@ def _after(ctx: ProbeContext, at: float, fn: Callable[[Stack, History], None], s
             fn(stack, history)
 
     threading.Thread(target=later, daemon=True).start()
-
-
-def _stack_info(stack: Stack) -> dict[str, Any]:
-    info: dict[str, Any] = {}
-    for service, container in stack.containers.items():
-        with contextlib.suppress(Exception):
-            wrapped = container.get_wrapped_container()
-            info[service] = {
-                "image": wrapped.image.tags[0] if wrapped.image.tags else wrapped.image.id,
-                "image_id": wrapped.image.id,
-                "version": _version(service, wrapped, stack),
-            }
-    return info
-
-
-def _version(service: str, container: Any, stack: Stack) -> str:
-    try:
-        if service.startswith("odoo") and stack.endpoints is not None:
-            return str(stack.endpoints.odoo_client(timeout=5).version().get("server_version", "?"))
-        if service.startswith("pg") or service == topology.BACKUP:
-            return str(container.exec_run(["postgres", "--version"]).output.decode().strip())
-        if service == topology.REDIS:
-            return str(container.exec_run(["redis-server", "--version"]).output.decode().split(" sha=")[0])
-        if service == topology.TRAEFIK:
-            out = container.exec_run(["traefik", "version"]).output.decode()
-            return next((line.split()[-1] for line in out.splitlines() if line.startswith("Version")), "?")
-    except Exception:
-        return "?"
-    return "?"
 
 
 def scenario_evidence(scenario: Scenario, tier: Tier) -> dict[str, bytes]:
@@ -316,11 +292,11 @@ def scenario_evidence(scenario: Scenario, tier: Tier) -> dict[str, bytes]:
     return evidence
 
 
-def _evidence(stack: Stack, scenario: Scenario, tier: Tier) -> dict[str, bytes]:
+def _evidence(stack: StackHandle, scenario: Scenario, tier: Tier) -> dict[str, bytes]:
     evidence = scenario_evidence(scenario, tier)
-    for service, container in stack.containers.items():
+    for service in stack.services():
         with contextlib.suppress(Exception):
-            evidence[f"logs/{service}.log"] = container.get_wrapped_container().logs(tail=5000, timestamps=True)
+            evidence[f"logs/{service}.log"] = stack.service(service).logs(tail=5000, timestamps=True)
     return evidence
 
 
@@ -355,7 +331,7 @@ def write_report(
         probe_period=judged.probe_period,
         scenario_summary=scenario.summary,
         scenario_steps=tuple(step_text(step) for step in scenario.steps),
-        tested=tested_text(stack_info),
+        tested=tested_text(events, stack_info),
         signed_by=signing.fingerprint(key.public_key()) if key is not None else None,
     )
     write_run_dir(run_dir, summary, events, evidence=evidence)
@@ -385,12 +361,14 @@ def step_text(step: Step) -> str:
     return f"{when}: wait until {step.wait} (timeout {step.timeout:g}s)"
 
 
-def tested_text(stack_info: dict[str, Any]) -> str:
-    """What the run tested, in words: the harness's reference stack and its images."""
+def tested_text(events: Sequence[h.Event], stack_info: dict[str, Any]) -> str:
+    """What the run tested, in words: the stack (as the history recorded it when the probes started) and its images."""
+    described = phase_value(events, "probes").get("stack")
+    what = described if isinstance(described, str) and described else "a stack the history does not describe"
     images = ", ".join(
         f"{service} {info.get('image', '?')}" for service, info in sorted(stack_info.items()) if isinstance(info, dict)
     )
-    return "the harness's reference stack (manual failover by runbook)" + (f": {images}" if images else "")
+    return what + (f": {images}" if images else "")
 
 
 def with_checks(tier: Tier, scenario: Scenario) -> Tier:
