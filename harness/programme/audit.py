@@ -206,7 +206,7 @@ def audit_view(
     for status in rows:
         row = status.row
         drills = [_drill_view(d, records, window_start) for d in status.drills]
-        for d in status.drills:
+        for d in status.drills if status.state != "fresh" else ():  # a row proven by another drill flags none
             if d.state != "fresh":
                 detail = (
                     f"last proof {age_text(d.age_seconds)} old, allowed {d.drill.every_text}"

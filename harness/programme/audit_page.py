@@ -81,6 +81,8 @@ ago.</p>
 <dt>Judged against</dt><dd>{{ r.tier }}: {% for s in r.targets %}{{ s }} {% endfor %}</dd>
 <dt>Proof required</dt><dd>{{ r.require_text }}</dd>
 </dl>
+{% if r.plot %}<img class="plot" alt="RTO and RPO of the drills of {{ r.title }} over the window"
+ src="{{ r.plot }}">{% endif %}
 {% for d in r.drills %}
 <div class="drill-head">
 <h3>Drill <code>{{ d.scenario }}</code>
@@ -107,8 +109,6 @@ ago.</p>
 <td>{{ run.signed }}</td><td><a href="runs/{{ run.path }}/report.html"><code>{{ run.path }}</code></a></td></tr>
 {% endfor %}</table>{% else %}<p class="note">No run of this drill in the window.</p>{% endif %}
 {% endfor %}
-{% if r.plot %}<img class="plot" alt="RTO and RPO of the drills of {{ r.title }} over the window"
- src="{{ r.plot }}">{% endif %}
 </section>
 {% endfor %}
 
@@ -203,12 +203,12 @@ def _figures(d: Mapping[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def _row_plot(row: Mapping[str, Any], targets: Mapping[str, Any] | None) -> str:
+def _row_plot(row: Mapping[str, Any], targets: Mapping[str, Any] | None, start: datetime, end: datetime) -> str:
     """RTO and RPO of the row's drills over the window, one marker per drill, the tier's strict targets drawn."""
     from matplotlib import dates as mdates
 
     markers = ("o", "s", "^", "D", "v")
-    fig = new_figure(10, 3.6)
+    fig = new_figure(10, 3.0)
     rto_ax, rpo_ax = fig.subplots(1, 2)
     for ax, key, label in ((rto_ax, "rto", "RTO (s)"), (rpo_ax, "rpo", "RPO (s)")):
         for i, drill in enumerate(row["drills"]):
@@ -232,6 +232,7 @@ def _row_plot(row: Mapping[str, Any], targets: Mapping[str, Any] | None) -> str:
             ax.axhline(target["strict"], color="#0550ae", lw=1.2, label=f"target {duration_words(target['strict'])}")
         ax.set_yscale("symlog", linthresh=1.0)
         ax.set_ylim(bottom=0)
+        ax.set_xlim(start, end)
         ax.set_ylabel(label)
         locator = mdates.AutoDateLocator(maxticks=6)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
@@ -288,7 +289,11 @@ def audit_html(
         limiting = oldest if row["require"] == "all" else newest
         plot = ""
         if _has_points(row):
-            plot = _row_plot(row, row["target_values"]) if plots else "data:image/png;base64,"
+            plot = (
+                _row_plot(row, row["target_values"], parse_time(view["window_start"]), parse_time(view["generated_at"]))
+                if plots
+                else "data:image/png;base64,"
+            )
         rows.append(
             {
                 "id": row["id"],

@@ -157,7 +157,7 @@ def scenario_trends(
 # --- the page ------------------------------------------------------------------------------------------------------
 
 
-def trend_png(trend: ScenarioTrend) -> str:
+def trend_png(trend: ScenarioTrend, start: datetime, end: datetime) -> str:
     """RTO and RPO over time (two panels), targets drawn, weekly p90 as steps, regression weeks shaded."""
     from matplotlib import dates as mdates
 
@@ -209,6 +209,7 @@ def trend_png(trend: ScenarioTrend) -> str:
                 ax.axvspan(begin, begin + timedelta(days=7), color="#cf222e", alpha=0.15, lw=0)
         ax.set_yscale("symlog", linthresh=1.0)
         ax.set_ylim(bottom=0)
+        ax.set_xlim(start, end)
         ax.set_ylabel(label)
         ax.grid(True, which="major", axis="y", color="#eaeef2")
         ax.legend(loc="upper left", fontsize=7, ncols=3)
@@ -314,7 +315,7 @@ def trend_html(
                 "rpo": seconds_text(latest.rpo_seconds),
                 "regressions": ", ".join(w.label for w in trend.regressions) or "none",
                 "targets": target_sentences(targets),
-                "plot": trend_png(trend) if plots else "",
+                "plot": trend_png(trend, since or trend.runs[0].started, now) if plots else "",
                 "weeks": [_week_row(w) for w in trend.weeks],
             }
         )
