@@ -158,7 +158,7 @@ def scenario_trends(
 
 
 def trend_png(trend: ScenarioTrend, start: datetime, end: datetime) -> str:
-    """RTO and RPO over time (two panels), targets drawn, weekly p90 as steps, regression weeks shaded."""
+    """RTO and RPO over time (two panels), targets drawn, weekly p90 per week, regression weeks shaded."""
     from matplotlib import dates as mdates
 
     fig = new_figure(11, 5.2)
@@ -195,13 +195,18 @@ def trend_png(trend: ScenarioTrend, start: datetime, end: datetime) -> str:
             ax.axhline(target.strict, color="#0550ae", lw=1.2, label=f"target {duration_words(target.strict)}")
             if target.loose != target.strict:
                 ax.axhline(
-                    target.loose, color="#0550ae", lw=1, ls="--", label=f"warn up to {seconds_text(target.loose)}"
+                    target.loose, color="#0550ae", lw=1, ls="--", label=f"warn up to {duration_words(target.loose)}"
                 )
         p90 = [(w.start, w.rto_p90 if key == "rto" else w.rpo_p90) for w in trend.weeks]
-        steps = [(datetime(d.year, d.month, d.day, tzinfo=UTC), v) for d, v in p90 if v is not None]
-        if steps:
-            ax.step(
-                [x for x, _ in steps], [v for _, v in steps], where="post", color="#8250df", lw=1, label="weekly p90"
+        weeks = [(datetime(d.year, d.month, d.day, tzinfo=UTC), v) for d, v in p90 if v is not None]
+        if weeks:  # each week's p90 over that week only: sparse weeks are not joined up
+            ax.hlines(
+                [v for _, v in weeks],
+                [x for x, _ in weeks],
+                [x + timedelta(days=7) for x, _ in weeks],
+                color="#8250df",
+                lw=1.5,
+                label="weekly p90",
             )
         for week in trend.weeks:
             if week.regression and key == "rto":
