@@ -178,8 +178,8 @@ def _proof_text(d: Mapping[str, Any]) -> str:
         return f"No proof. Latest run {_when(latest['started_at'])} UTC, {latest['verdict']} against {d['tier']}."
     state = "within" if d["state"] == "fresh" else "beyond"
     return (
-        f"Latest proof: run {proof['run_id']} started {_when(proof['started_at'])} UTC, {proof['verdict']}, "
-        f"{d['age']} old ({state} the allowed {d['every']})."
+        f"Latest proof: the run of {_when(proof['started_at'])} UTC ({proof['verdict']}), {d['age']} old "
+        f"({state} the allowed {d['every']}), runs/{proof['path']}."
     )
 
 
@@ -232,7 +232,7 @@ def _row_plot(row: Mapping[str, Any], targets: Mapping[str, Any] | None, start: 
             ax.axhline(target["strict"], color="#0550ae", lw=1.2, label=f"target {duration_words(target['strict'])}")
         ax.set_yscale("symlog", linthresh=1.0)
         ax.set_ylim(bottom=0)
-        ax.set_xlim(start, end)
+        ax.set_xlim(start, end + (end - start) * 0.03)  # a run of today is drawn whole
         ax.set_ylabel(label)
         locator = mdates.AutoDateLocator(maxticks=6)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)

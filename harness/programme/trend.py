@@ -214,7 +214,7 @@ def trend_png(trend: ScenarioTrend, start: datetime, end: datetime) -> str:
                 ax.axvspan(begin, begin + timedelta(days=7), color="#cf222e", alpha=0.15, lw=0)
         ax.set_yscale("symlog", linthresh=1.0)
         ax.set_ylim(bottom=0)
-        ax.set_xlim(start, end)
+        ax.set_xlim(start, end + (end - start) * 0.03)  # a run of today is drawn whole
         ax.set_ylabel(label)
         ax.grid(True, which="major", axis="y", color="#eaeef2")
         ax.legend(loc="upper left", fontsize=7, ncols=3)
