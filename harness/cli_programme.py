@@ -368,3 +368,16 @@ def check_pack(pack: Path, pubkey: Path | None) -> None:
         "recomputed from the runs agree",
         markup=False,
     )
+
+
+def check_if_pack(directory: Path, pubkey: Path | None, tier: str | None = None) -> None:
+    """For `odoo-chaos check`: verify `directory` as an audit pack and exit (0 agrees, 1 not) when it is one;
+    return when it is not (a run directory, checked as before)."""
+    from harness.programme.audit import is_pack
+
+    if not is_pack(directory):
+        return
+    if tier is not None:
+        raise HarnessError(f"--tier judges one run; {directory} is an audit pack (its runs are under runs/)")
+    check_pack(directory, pubkey)
+    raise typer.Exit(0)

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -285,6 +285,26 @@ def record_run(run_dir: Path, index_path: Path | None = None, *, tiers_file: Pat
     return result
 
 
+def record_finished(directory: Path, progress: Callable[[str], None] | None = None) -> None:
+    """Record a finished run or campaign directory in its reports directory's index; never raises.
+
+    The one call for the runner (after a run directory is written and signed) and for a campaign (after
+    its summary.json): a run must never fail because its index could not be written. A problem is
+    reported through `progress` and left for `odoo-chaos index` to repair.
+    """
+    say = progress or (lambda _: None)
+    try:
+        if is_campaign_dir(directory) and not looks_like_run_dir(directory):
+            _, skipped = record_campaign(directory)
+        else:
+            result = record_run(directory)
+            skipped = [result] if isinstance(result, Skipped) else []
+        for item in skipped:
+            say(f"run index: {item.path} not recorded: {item.reason}")
+    except (HarnessError, OSError, sqlite3.Error) as exc:
+        say(f"run index: {directory} not recorded ({exc}); `odoo-chaos index` records it later")
+
+
 def record_campaign(
     campaign_dir: Path, index_path: Path | None = None, *, tiers_file: Path | None = None
 ) -> tuple[list[RunRecord], list[Skipped]]:
@@ -482,6 +502,7 @@ __all__ = [
     "parse_time",
     "rebuild",
     "record_campaign",
+    "record_finished",
     "record_run",
     "sync",
 ]

@@ -123,3 +123,10 @@ def write_metrics(path: Path, runs: Sequence[RunRecord] = (), proofs: Sequence[R
     text = metrics_text(runs, proofs)
     write_atomic(path, text.encode("utf-8"))
     return text
+
+
+def write_index_metrics(path: Path, reports: Path) -> str:
+    """`run --metrics-file F`: the latest run of every scenario in the reports directory's index, written to F."""
+    from harness.programme.index import index_path_for, load_records
+
+    return write_metrics(path, runs=load_records(index_path_for(reports)))

@@ -2,7 +2,8 @@
 writer, real checkers, SHA256SUMS), each from a hand-built history, dated where the test wants them.
 
 `fabricate(root, "db-primary-kill", started, outage=2.0)` writes
-`root/<UTC>-db-primary-kill-<n>/`: writers at 10 Hz, the primary killed at 10 s, writes failing for
+`root/<UTC>-db-primary-kill-<n>/` (written elsewhere and moved in whole, so it is in no index until the
+test records it): writers at 10 Hz, the primary killed at 10 s, writes failing for
 `outage` seconds, so the RTO is about `outage`; `lost` acknowledged writes missing from the final
 read make the rpo check warn (the kill can lose data); `lost` with `fault_on="odoo-1"` fails it (a
 fault on an Odoo node cannot lose data).
@@ -11,6 +12,8 @@ fault on an Odoo node cannot lose data).
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -62,14 +65,19 @@ def fabricate(
     chosen = load_tiers()[tier]
     steps = (Step(10.0, "kill", fault_on),)
     record = Scenario(scenario, f"fabricated {scenario}", tier, 30.0, 1.0, ("business-write",), steps)
-    run_dir = root / f"{started:%Y%m%dT%H%M%SZ}-{scenario}-{_counter[0]:06d}"
-    run_dir.mkdir(parents=True)
+    target = root / f"{started:%Y%m%dT%H%M%SZ}-{scenario}-{_counter[0]:06d}"
+    staging = Path(tempfile.mkdtemp(prefix=".staging-"))  # not under `root`: a runner that records every
+    run_dir = staging / target.name  # run it writes records it in the staging index, never in the test's
+    run_dir.mkdir()
     events = history(outage, lost, fault_on)
     (run_dir / "history.jsonl").write_text("".join(e.to_json() + "\n" for e in events))
     evidence = scenario_evidence(record, chosen) | {"versions.json": json.dumps(STACK, indent=2).encode()}
     run_id = f"{started:%Y%m%d-%H%M}-{_counter[0]:06d}"
     write_report(run_dir, record, chosen, events, run_id, h.iso(started), STACK, evidence, sign_key)
-    return run_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(run_dir, target)
+    shutil.rmtree(staging)
+    return target
 
 
 def days(n: float) -> timedelta:

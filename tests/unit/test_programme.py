@@ -655,3 +655,39 @@ def test_the_audit_command_makes_a_pack_in_one_command(
 
     check_pack(out, None)  # what `odoo-chaos check PACK` runs once the lead routes packs to it
     assert "audit pack SHA256SUMS verified" in capsys.readouterr().out
+
+
+def test_recording_a_finished_directory_never_raises(tmp_path: Path) -> None:
+    said: list[str] = []
+    run_dir = fabricate(tmp_path, "app-node-kill", T0, 1.0)
+    (tmp_path / "index.sqlite").write_text("not a database")
+    run_index.record_finished(run_dir, said.append)
+    assert len(said) == 1 and said[0].startswith(f"run index: {run_dir} not recorded (")
+    (tmp_path / "index.sqlite").unlink()
+    campaign = tmp_path / f"{T0:%Y%m%dT%H%M%SZ}-campaign-def456"
+    inside = fabricate(campaign, "app-node-hang", T0 + days(1), 1.0)
+    (inside / "report.md").write_text("edited")
+    run_index.record_finished(run_dir, said.append)
+    run_index.record_finished(campaign, said.append)
+    assert said[1:] == [
+        f"run index: {campaign.name}/{inside.name} not recorded: does not verify: report.md: hash mismatch"
+    ]
+    assert [r.scenario for r in run_index.load_records(tmp_path / "index.sqlite")] == ["app-node-kill"]
+    assert [c.path for c in run_index.load_campaigns(tmp_path / "index.sqlite")] == [campaign.name]
+
+
+def test_index_metrics_for_the_run_command(reports: Reports, tmp_path: Path) -> None:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    from harness.programme.metrics import write_index_metrics
+
+    text = write_index_metrics(tmp_path / "odoo_chaos.prom", reports.root)
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    scenarios = {s.labels["scenario"] for s in families["odoo_chaos_last_rto_seconds"].samples}
+    assert scenarios == {
+        "app-node-hang",
+        "app-node-kill",
+        "db-physical-corruption",
+        "db-primary-kill",
+        "region-outage-restore",
+    }
