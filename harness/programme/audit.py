@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.checkers.latency import nearest_rank
@@ -46,6 +46,9 @@ from harness.programme.programme import Programme
 from harness.programme.records import RunRecord, Skipped, iso, parse_time, read_run, record_from_json, record_to_json
 from harness.programme.trend import verdict_against
 from harness.tiers import Tier
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 PACK_FILE = "pack.json"
 AUDIT_HTML = "audit.html"
@@ -287,24 +290,85 @@ def build_pack(
 ) -> tuple[Path, list[Skipped]]:
     """Write the pack into `out` (which must not exist or be empty); return it and the runs left out."""
     from harness import signing
-    from harness.programme.audit_page import audit_html
-    from harness.report.writer import MANIFEST, manifest, write_atomic
-    from harness.tiers import parse_duration
 
     key = signing.load_private_key(sign_key) if sign_key is not None else None
     now = parse_time(iso(now))  # the moment as pack.json records it (milliseconds), so a check recomputes the same ages
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise AuditError(f"{out}: exists and is not an empty directory (choose a new --out)")
+    if pdf:
+        from harness.programme.pdf import RenderError, find_chromium
+
+        if find_chromium() is None:  # before anything is written
+            raise RenderError(
+                "no headless Chromium to print audit.pdf (install Debian's `chromium`, or set "
+                "ODOO_CHAOS_CHROMIUM; `odoo-chaos audit --no-pdf` skips the PDF)"
+            )
+    created = not out.exists()
+    try:
+        return _write_pack(
+            out,
+            key=key,
+            programme=programme,
+            programme_file=programme_file,
+            tiers=tiers,
+            tiers_file=tiers_file,
+            reports=reports,
+            index_records=index_records,
+            tier=tier,
+            since=since,
+            now=now,
+            controls=controls,
+            pdf=pdf,
+        )
+    except BaseException:  # no half-written pack is left behind
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            for child in out.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise
+
+
+def _write_pack(
+    out: Path,
+    *,
+    key: Ed25519PrivateKey | None,
+    programme: Programme,
+    programme_file: Path,
+    tiers: Mapping[str, Tier],
+    tiers_file: Path,
+    reports: Path,
+    index_records: Sequence[RunRecord],
+    tier: str,
+    since: str,
+    now: datetime,
+    controls: Sequence[Control] | None,
+    pdf: bool,
+) -> tuple[Path, list[Skipped]]:
+    from harness import signing
+    from harness.programme.audit_page import audit_html
+    from harness.report.writer import MANIFEST, manifest, write_atomic
+    from harness.tiers import parse_duration
+
     window_start = now - timedelta(seconds=parse_duration(since))
     known = [r for r in index_records if r.started <= now]
     paths = included_paths(programme, known, freshness(programme, known, tiers, now), window_start)
     out.mkdir(parents=True, exist_ok=True)
     runs_root = out / RUNS_DIR
     skipped: list[Skipped] = []
+    copied: list[str] = []
     for path in paths:
-        _copy_run(reports / path, runs_root / path)
+        try:
+            _copy_run(reports / path, runs_root / path)
+            copied.append(path)
+        except OSError as exc:  # gone or unreadable since it was indexed: leave it out, say so
+            skipped.append(Skipped(path, f"cannot copy it ({exc.strerror or exc})"))
+            shutil.rmtree(runs_root / path, ignore_errors=True)
     records: list[RunRecord] = []
-    for path in paths:
+    for path in copied:
         result = read_run(runs_root / path, runs_root, tiers)
         if isinstance(result, Skipped):  # changed since it was indexed: leave it out, say so
             skipped.append(result)

@@ -131,7 +131,10 @@ def is_campaign_dir(path: Path) -> bool:
 
 
 def looks_like_run_dir(path: Path) -> bool:
-    return path.is_dir() and any((path / name).exists() for name in ("report.json", "SHA256SUMS", "history.jsonl"))
+    """A run directory, finished or not (an audit pack kept beside the reports is not one)."""
+    if not path.is_dir() or (path / "pack.json").exists():
+        return False
+    return any((path / name).exists() for name in ("report.json", "SHA256SUMS", "history.jsonl"))
 
 
 def component_versions(stack: Mapping[str, Any]) -> dict[str, str]:

@@ -691,3 +691,21 @@ def test_index_metrics_for_the_run_command(reports: Reports, tmp_path: Path) -> 
         "db-primary-kill",
         "region-outage-restore",
     }
+
+
+def test_an_audit_that_cannot_print_leaves_no_pack_behind(
+    reports: Reports, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "pack"
+    monkeypatch.setenv("ODOO_CHAOS_CHROMIUM", str(tmp_path / "no-such-browser"))
+    code, _, err = cli(monkeypatch, capsys, "audit", "--reports", str(reports.root), "--out", str(out), "--no-sync")
+    assert code == 2 and not out.exists()
+    assert err.strip().splitlines()[-1] == (
+        "odoo-chaos: error: no headless Chromium to print audit.pdf (install Debian's `chromium`, or set "
+        "ODOO_CHAOS_CHROMIUM; `odoo-chaos audit --no-pdf` skips the PDF)"
+    )
+    monkeypatch.setenv("ODOO_CHAOS_CHROMIUM", "/bin/false")  # a browser that fails once the pack is half written
+    out.mkdir()
+    code, _, err = cli(monkeypatch, capsys, "audit", "--reports", str(reports.root), "--out", str(out), "--no-sync")
+    assert code == 2 and list(out.iterdir()) == []
+    assert "odoo-chaos: error: Chromium failed to render the PDF (exit 1)" in err
