@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.programme.index import record_finished
 from harness.progress import Progress
 from harness.reset import warm_reset
 from harness.runner import EXIT_CODES, RunOutcome, run_scenario
@@ -114,5 +115,6 @@ def run_campaign(
     summary = summarise(runs, resets)
     (directory / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (directory / "summary.md").write_text(summary_markdown(summary))
+    record_finished(directory, progress)  # the campaign and its runs in the run index; never raises
     verdict = str(summary["verdict"])
     return CampaignOutcome(directory, tuple(o for _, o in runs), tuple(resets), verdict, EXIT_CODES[verdict], summary)

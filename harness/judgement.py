@@ -9,23 +9,28 @@ can only differ if something was changed. Pure: no Docker, no files.
 - the checkers' context (stability window, `expect`, allowed lost writes, probe period) comes from
   the scenario and from what the runner recorded when the probes started;
 - an aborted run (an `abort` event in the history) is judged `unknown` with its reason, and no
-  checker runs.
+  checker runs;
+- the scenario's own `checks` replace the tier's targets (`with_checks`), and the words a report
+  opens with (`step_text`, `tested_text`) come from the scenario and the history, so a recheck
+  writes them identically.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from harness import history as h
 from harness.checkers import CheckContext, Verdict, overall, run_checkers
 from harness.checkers import applicable as applicable_checkers
 from harness.checkers.journeys import phase_value
-from harness.tiers import Status, Tier
+from harness.params import record
+from harness.tiers import Status, Target, Tier
 
 if TYPE_CHECKING:
-    from harness.scenario import Scenario
+    from harness.scenario import Scenario, Step
 
 DEFAULT_PERIOD = 0.1
 
@@ -73,3 +78,51 @@ def judge_run(scenario: Scenario, tier: Tier, events: Sequence[h.Event]) -> Judg
         return Judgement((), "unknown", aborted, period)
     verdicts = run_checkers(events, context_for(scenario, tier, events), applicable(scenario, events))
     return Judgement(tuple(verdicts), overall(verdicts), None, period)
+
+
+def step_text(step: Step) -> str:
+    """A scenario step in words, for the report's opening (`at 10s: kill pg-primary for 15s`)."""
+    when = (
+        f"at {step.at:g}s"
+        if step.at is not None
+        else (f"{step.after:g}s after the previous step" if step.after else "then")
+    )
+    given = record(step.params) if step.kind != "wait" else {}
+    params = f" ({', '.join(f'{k}={v}' for k, v in sorted(given.items()))})" if given else ""
+    if step.kind == "fault":
+        lasts = f" for {step.duration:g}s" if step.duration is not None else " until the end"
+        return f"{when}: fault {step.fault} on {step.target}{lasts}{params}"
+    if step.kind == "action":
+        return f"{when}: runbook {step.action} on {step.target}{params}"
+    return f"{when}: wait until {step.wait} (timeout {step.timeout:g}s)"
+
+
+def tested_text(events: Sequence[h.Event], stack_info: dict[str, Any]) -> str:
+    """What the run tested, in words: the stack (as the history recorded it when the probes started) and its images."""
+    described = phase_value(events, "probes").get("stack")
+    what = described if isinstance(described, str) and described else "a stack the history does not describe"
+    images = ", ".join(
+        f"{service} {info.get('image', '?')}" for service, info in sorted(stack_info.items()) if isinstance(info, dict)
+    )
+    return what + (f": {images}" if images else "")
+
+
+def with_checks(tier: Tier, scenario: Scenario) -> Tier:
+    """The tier with the scenario's `checks` targets in place of its own (same tier otherwise)."""
+    if not scenario.checks:
+        return tier
+    targets = {name: Target(strict, loose) for name, (strict, loose) in scenario.checks.items()}
+    title = f"{tier.title} with the scenario's checks ({', '.join(sorted(targets))})"
+    return replace(
+        tier,
+        title=title,
+        availability=targets.get("availability", tier.availability),
+        rto=targets.get("rto", tier.rto),
+        rpo=targets.get("rpo", tier.rpo),
+    )
+
+
+def targets_of(tier: Tier) -> dict[str, Any]:
+    """The tier's targets as report.json stores them."""
+    targets: dict[str, Any] = json.loads(json.dumps(asdict(tier), default=str))
+    return targets

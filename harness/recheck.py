@@ -31,13 +31,12 @@ from harness import signing
 from harness.checkers import CheckContext, Verdict, run_checkers
 from harness.errors import HarnessError
 from harness.history import MalformedHistory, load
-from harness.judgement import judge_run
+from harness.judgement import judge_run, step_text, tested_text
 from harness.report import verify_run_dir
 from harness.report.html import render_page
 from harness.report.junit import junit_xml
 from harness.report.markdown import report_md
 from harness.report.model import SCHEMA_VERSION, RunSummary, jsonable, report_json
-from harness.runner import step_text, tested_text
 from harness.scenario import scenario_from_record
 from harness.tiers import Target, Tier
 

@@ -23,28 +23,26 @@ import json
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness import history as h
-from harness.checkers.journeys import phase_value
 from harness.errors import HarnessError
 from harness.executor import Executor
 from harness.history import History
-from harness.judgement import applicable, judge_run
+from harness.judgement import judge_run, step_text, targets_of, tested_text, with_checks
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
-from harness.params import record
 from harness.probes import PROBES, ProbeContext
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
 from harness.report import RunSummary, write_run_dir
-from harness.scenario import Scenario, Step
+from harness.scenario import Scenario
 from harness.stack.handle import StackHandle
 from harness.stack.stack import Stack, StackConfig
-from harness.tiers import Target, Tier
+from harness.tiers import Tier
 
 Progress = Callable[[str], None]
 SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
@@ -313,6 +311,7 @@ def write_report(
 ) -> RunOutcome:
     """Judge the run (`harness.judgement`) and write its directory: reports, evidence, SHA256SUMS, signature."""
     from harness import signing
+    from harness.programme.index import record_finished
 
     judged = judge_run(scenario, tier, events)
     key = signing.load_private_key(sign_key) if sign_key is not None else None
@@ -321,7 +320,7 @@ def write_report(
         scenario=scenario.name,
         scenario_file=scenario.source,
         tier=tier.name,
-        targets=_targets(tier),
+        targets=targets_of(tier),
         started_at=started_at,
         ended_at=h.iso(datetime.now(UTC)),
         stack=stack_info,
@@ -337,58 +336,9 @@ def write_report(
     write_run_dir(run_dir, summary, events, evidence=evidence)
     if key is not None:
         signing.sign_run_dir(run_dir, key)
+    record_finished(run_dir)  # the run index beside the reports (harness.programme.index); never raises
     report = json.loads((run_dir / "report.json").read_text())
     return RunOutcome(run_dir, judged.verdict, EXIT_CODES[judged.verdict], report)
-
-
-checkers_for = applicable  # the name earlier callers used
-
-
-def step_text(step: Step) -> str:
-    """A scenario step in words, for the report's opening (`at 10s: kill pg-primary for 15s`)."""
-    when = (
-        f"at {step.at:g}s"
-        if step.at is not None
-        else (f"{step.after:g}s after the previous step" if step.after else "then")
-    )
-    given = record(step.params) if step.kind != "wait" else {}
-    params = f" ({', '.join(f'{k}={v}' for k, v in sorted(given.items()))})" if given else ""
-    if step.kind == "fault":
-        lasts = f" for {step.duration:g}s" if step.duration is not None else " until the end"
-        return f"{when}: fault {step.fault} on {step.target}{lasts}{params}"
-    if step.kind == "action":
-        return f"{when}: runbook {step.action} on {step.target}{params}"
-    return f"{when}: wait until {step.wait} (timeout {step.timeout:g}s)"
-
-
-def tested_text(events: Sequence[h.Event], stack_info: dict[str, Any]) -> str:
-    """What the run tested, in words: the stack (as the history recorded it when the probes started) and its images."""
-    described = phase_value(events, "probes").get("stack")
-    what = described if isinstance(described, str) and described else "a stack the history does not describe"
-    images = ", ".join(
-        f"{service} {info.get('image', '?')}" for service, info in sorted(stack_info.items()) if isinstance(info, dict)
-    )
-    return what + (f": {images}" if images else "")
-
-
-def with_checks(tier: Tier, scenario: Scenario) -> Tier:
-    """The tier with the scenario's `checks` targets in place of its own (same tier otherwise)."""
-    if not scenario.checks:
-        return tier
-    targets = {name: Target(strict, loose) for name, (strict, loose) in scenario.checks.items()}
-    title = f"{tier.title} with the scenario's checks ({', '.join(sorted(targets))})"
-    return replace(
-        tier,
-        title=title,
-        availability=targets.get("availability", tier.availability),
-        rto=targets.get("rto", tier.rto),
-        rpo=targets.get("rpo", tier.rpo),
-    )
-
-
-def _targets(tier: Tier) -> dict[str, Any]:
-    targets: dict[str, Any] = json.loads(json.dumps(asdict(tier), default=str))
-    return targets
 
 
 __all__ = ["EXIT_CODES", "RunOutcome", "SideEffect", "run_scenario"]

@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
-from harness.checkers.latency import nearest_rank
 from harness.errors import HarnessError
 from harness.programme.freshness import DrillStatus, RowStatus, age_text, freshness
 from harness.programme.programme import Programme
 from harness.programme.records import RunRecord, Skipped, iso, parse_time, read_run, record_from_json, record_to_json
 from harness.programme.trend import verdict_against
+from harness.stats import nearest_rank
 from harness.tiers import Tier
 
 if TYPE_CHECKING:
@@ -349,9 +349,9 @@ def _write_pack(
     pdf: bool,
 ) -> tuple[Path, list[Skipped]]:
     from harness import signing
+    from harness.durations import parse_duration
     from harness.programme.audit_page import audit_html
     from harness.report.writer import MANIFEST, manifest, write_atomic
-    from harness.tiers import parse_duration
 
     window_start = now - timedelta(seconds=parse_duration(since))
     known = [r for r in index_records if r.started <= now]

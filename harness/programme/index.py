@@ -486,7 +486,7 @@ def since_cutoff(now: datetime, since: str | None) -> datetime | None:
         return None
     from datetime import timedelta
 
-    from harness.tiers import parse_duration
+    from harness.durations import parse_duration
 
     return now - timedelta(seconds=parse_duration(since))
 

@@ -102,7 +102,7 @@ class Programme:
 
 def parse_frequency(text: str) -> float:
     """ "weekly" -> 604800.0, "30d" -> 2592000.0; ValueError otherwise."""
-    from harness.tiers import parse_duration
+    from harness.durations import parse_duration
 
     if not isinstance(text, str):
         raise ValueError(f'invalid frequency "{text}" ({_FREQUENCY_HINT})')

@@ -169,8 +169,7 @@ def _read_json(path: Path) -> Any:
 def judge_again(run_dir: Path, tiers: Sequence[Tier]) -> list[TierVerdict]:
     """The run's verdict against each of `tiers`, judged again from its history (`check --tier`'s recipe)."""
     from harness.history import load
-    from harness.judgement import judge_run
-    from harness.runner import with_checks
+    from harness.judgement import judge_run, with_checks
     from harness.scenario import scenario_from_record
 
     scenario = scenario_from_record(_read_json(run_dir / "evidence" / "scenario.json"))

@@ -24,10 +24,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from harness import __version__
-from harness.checkers.latency import nearest_rank
 from harness.programme.pages import COLOURS, CSS, ENV, new_figure, png_uri, seconds_text
 from harness.programme.records import RunRecord, iso
 from harness.report.figures import duration_words
+from harness.stats import nearest_rank
 from harness.tiers import Tier
 
 DEFAULT_RATIO = 1.5

@@ -5,8 +5,9 @@ text; a missing or malformed value reads as an em dash, never as an exception. `
 one figure a check is about, as its checker's registered `headline` wrote it (the RTO and the
 journey that set it for `rto`, lost/acknowledged for `rpo`, the method and seconds of each runbook
 step...), so no "Measured" cell is empty when the check measured something. `margin` writes a
-margin in its target's unit ("+12.3 s", "+0.01 pp"); `target_sentences` turns a tier's targets into sentences; `headline` is what the first lines of a
-report say: which journey set the RTO and whether any acknowledged write was lost.
+margin in its target's unit ("+12.3 s", "+0.01 pp"); `target_sentences` turns a tier's targets
+into sentences; `headline` is what the first lines of a report say: which journey set the RTO and
+whether any acknowledged write was lost.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ import pytest
 from harness import history as h
 from harness.campaign import distribution, summarise, summary_markdown
 from harness.checkers.base import CheckContext
-from harness.checkers.latency import nearest_rank
 from harness.checkers.redundancy import check_redundancy
 from harness.errors import HarnessError
 from harness.faults import FAULTS
@@ -18,6 +17,7 @@ from harness.history import make
 from harness.params import InvalidParams, validate_params
 from harness.runner import RunOutcome
 from harness.stack import topology
+from harness.stats import nearest_rank
 from harness.tiers import load_tiers
 
 

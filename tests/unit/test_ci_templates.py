@@ -15,7 +15,6 @@ import pytest
 import typer
 import yaml
 
-import harness.cli_programme  # noqa: F401  (registers the programme's commands on the CLI)
 from harness.cli import app, main
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "ci-templates"

@@ -18,8 +18,9 @@ from harness.conditions import CONDITIONS, Condition
 from harness.executor import STOP_ENV, Executor, guard_tripped, stop_requested, window_availability
 from harness.faults import FAULTS
 from harness.history import History, make
+from harness.judgement import applicable as checkers_for
+from harness.judgement import with_checks
 from harness.params import NoParams
-from harness.runner import checkers_for, with_checks
 from harness.scenario import Guard, Scenario, Step, parse_scenario
 from harness.tiers import load_tiers
 

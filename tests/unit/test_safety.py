@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from harness import cli, labels, state
+from harness.cli import backup as cli_backup
 from harness.errors import HarnessError
 from harness.scenario import Scenario
 from harness.stack import cleanup
@@ -166,7 +167,7 @@ def test_the_stack_goes_down_before_the_report_whatever_evidence_does(
     else:
         runner.run_scenario(plan, tier, tmp_path)
     assert stacks[0].downs == 1 and order == ["report after 1 down"]
-    (run_dir,) = tmp_path.iterdir()
+    (run_dir,) = (path for path in tmp_path.iterdir() if path.is_dir())  # beside it: the run index
     assert (run_dir / "report.json").is_file()
     assert type(failure).__name__ in (run_dir / "evidence" / "evidence-error.txt").read_text()
 
@@ -209,13 +210,13 @@ def test_backup_commands_refuse_another_process_s_drill(monkeypatch: pytest.Monk
     other = cleanup.RunObjects(RUN, ("c",), (), (), False, False, "pid 1 on elsewhere")
     attached: list[str] = []
     monkeypatch.setattr(cleanup, "list_runs", lambda: [other])
-    monkeypatch.setattr(cli.Stack, "attach", classmethod(lambda cls, run_id, progress=None: attached.append(run_id)))
+    monkeypatch.setattr(cli_backup.Stack, "attach", classmethod(lambda cls, run_id, progress=None: attached.append(run_id)))
     with pytest.raises(
         HarnessError, match=rf"^run {RUN} is a live drill, owned by pid 1 on elsewhere, .*--force acts on it anyway$"
     ):
-        cli._attached(RUN)
-    cli._attached(RUN, force=True)
+        cli_backup._attached(RUN)
+    cli_backup._attached(RUN, force=True)
     mine = cleanup.RunObjects(RUN, ("c",), (), (), False, False, f"pid {os.getpid()} on {os.uname().nodename}")
     monkeypatch.setattr(cleanup, "list_runs", lambda: [mine])
-    cli._attached(RUN)
+    cli_backup._attached(RUN)
     assert attached == [RUN, RUN]

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from harness.cli import app, err, out
+from harness.cli.app import app, err, out
 from harness.errors import HarnessError
 from harness.programme import index as run_index
 from harness.programme.records import RunRecord, parse_time
@@ -86,7 +86,7 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f} s"
 
 
-@app.command("index")
+@app.command("index", rich_help_panel="DR programme")
 def index_command(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Read every run directory again into a fresh index.")
@@ -116,7 +116,7 @@ def index_command(
         out.print(f"  skipped {skipped.path}: {skipped.reason}", markup=False)
 
 
-@app.command("history")
+@app.command("history", rich_help_panel="DR programme")
 def history_command(
     scenario: Annotated[list[str] | None, typer.Option(help="Only this scenario (repeatable).")] = None,
     since: Annotated[str | None, typer.Option(help="Only runs started within this long, e.g. 30d.")] = None,
@@ -161,7 +161,7 @@ def history_command(
     out.print(f"{len(records)} runs", markup=False)
 
 
-@app.command("trend")
+@app.command("trend", rich_help_panel="DR programme")
 def trend_command(
     out_file: Annotated[Path, typer.Option("--out", help="Where to write the page.")] = Path("trend.html"),
     since: Annotated[str, typer.Option(help="The window, e.g. 90d.")] = "90d",
@@ -207,7 +207,7 @@ def trend_command(
     out.print(f"trend: {out_file}", markup=False)
 
 
-@app.command("freshness")
+@app.command("freshness", rich_help_panel="DR programme")
 def freshness_command(
     programme_file: ProgrammeOption = None,
     tier: Annotated[
@@ -236,10 +236,11 @@ def freshness_command(
     tolerates each warning, with a reason) and whose RTO and RPO meet the tier's strict targets. Exit 1
     when any row's proof is stale or missing, 0 when all are fresh.
     """
+    from harness.durations import parse_duration
     from harness.programme.freshness import age_text, due_scenarios, freshness
     from harness.programme.metrics import write_metrics
     from harness.programme.programme import DEFAULT_SCENARIOS_DIR, load_programme, scenario_names
-    from harness.tiers import load_tiers, parse_duration
+    from harness.tiers import load_tiers
 
     programme = load_programme(programme_file, tier=tier, scenarios_dir=scenarios_dir, tiers_file=tiers_file)
     tiers = load_tiers(tiers_file)
@@ -282,7 +283,7 @@ def freshness_command(
         raise typer.Exit(1)
 
 
-@app.command("audit")
+@app.command("audit", rich_help_panel="DR programme")
 def audit_command(
     out_dir: Annotated[Path, typer.Option("--out", help="The pack's directory (new or empty).")],
     tier: Annotated[

@@ -1,0 +1,349 @@
+"""Commands that run drills and judge them: run, load, check, keygen, list."""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from harness import images
+from harness.cli.app import app, command_progress, err, interruptible, out
+from harness.durations import duration_field
+from harness.errors import HarnessError
+from harness.load.profile import MAX_SPAWN_RATE, MAX_USERS, MAX_WORKERS, MIN_SPAWN_RATE
+from harness.stack import topology
+from harness.stack.stack import Stack, StackConfig
+from harness.validation import one_line, writable_directory
+
+MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
+
+
+@app.command(rich_help_panel="Drills and evidence")
+def run(
+    scenario_files: Annotated[
+        list[Path], typer.Argument(help="Scenario YAML files, e.g. scenarios/db-primary-kill.yaml (one or more).")
+    ],
+    tier: Annotated[str | None, typer.Option(help="Tier to judge against (default: each scenario's).")] = None,
+    tiers_file: Annotated[Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where run directories are written.")] = Path("reports"),
+    repeat: Annotated[
+        int, typer.Option(min=1, max=MAX_REPEAT, help="Run each scenario N times: RTO/RPO min, median, p90, max.")
+    ] = 1,
+    duration: Annotated[
+        str | None,
+        typer.Option(help="Override every scenario's duration, e.g. 30s (up to 24h; the scenario is re-checked)."),
+    ] = None,
+    stop_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Stop switch: when this file exists the drill stops before its next step and heals "
+            "(default: $ODOO_CHAOS_STOP_FILE or ~/.cache/odoo-chaos/STOP; ODOO_CHAOS_STOP=1 works too)."
+        ),
+    ] = None,
+    load: Annotated[
+        Path | None, typer.Option(help="Load profile YAML: Locust users on Odoo during every drill.")
+    ] = None,
+    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ed25519 private key (PEM, from `odoo-chaos keygen`): sign each run's SHA256SUMS into "
+            "SHA256SUMS.sig (default: $ODOO_CHAOS_SIGNING_KEY; none: unsigned)."
+        ),
+    ] = None,
+) -> None:
+    """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
+
+    Every scenario file (and --tiers-file, --load, --out, --duration) is validated before anything starts.
+
+    Several files or --repeat share one stack, warm-reset between runs, plus a campaign summary (min/median/p90/max).
+
+    The stack is always torn down at the end. Exit code: 0 pass or warn, 1 fail, 2 error (a report is still written).
+    """
+    from harness.campaign import run_campaign
+    from harness.runner import run_scenario
+    from harness.scenario import MAX_DURATION, load_scenario
+    from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers
+    from harness.validation import read_bytes
+
+    if len(scenario_files) * repeat > MAX_REPEAT:
+        runs = len(scenario_files) * repeat
+        raise HarnessError(
+            f"{runs} runs ({len(scenario_files)} files x --repeat {repeat}); one campaign has at most {MAX_REPEAT}"
+        )
+    if duration is not None:
+        duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)  # in its own words first
+    scenarios = [load_scenario(path, duration=duration) for path in scenario_files]
+    tiers = load_tiers(tiers_file)
+    plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
+    from harness import signing
+    from harness.load.profile import load_profile
+
+    profile = load_profile(load) if load else None
+    _check_stop_file(stop_file)
+    writable_directory(out_dir, "--out")
+    key_path = signing.key_from_environment(sign_key)
+    if key_path is not None:
+        signing.load_private_key(key_path)  # a bad key stops here, before any container starts
+    progress = command_progress()
+    run_kwargs: dict[str, Any] = {
+        "evidence_extra": {"tiers.yaml": read_bytes(tiers_file or DEFAULT_TIERS_FILE, "tiers file", HarnessError)},
+        "stop_file": stop_file,
+        "load": profile,
+        "sign_key": key_path,
+    }
+    config = StackConfig(odoo_image=odoo_image)
+    if len(plan) == 1 and repeat == 1:
+        scenario, chosen = plan[0]
+        with interruptible():
+            outcome = run_scenario(scenario, chosen, out_dir, stack_config=config, progress=progress, **run_kwargs)
+        _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
+        raise typer.Exit(outcome.exit_code)
+    stack = Stack(config, progress=progress)
+    try:
+        with interruptible():
+            campaign = run_campaign(plan, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
+    finally:
+        stack.down()
+    for (scenario, chosen), outcome in zip(plan * repeat, campaign.runs, strict=False):
+        _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
+    out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
+    raise typer.Exit(campaign.exit_code)
+
+
+@app.command("load", rich_help_panel="Drills and evidence")
+def load_command(
+    users: Annotated[
+        int | None,
+        typer.Option(min=1, max=MAX_USERS, help="Concurrent Locust users (default: the profile's, else 10)."),
+    ] = None,
+    spawn_rate: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Users started per second, {MIN_SPAWN_RATE:g} to {MAX_SPAWN_RATE:g} (default: the profile's, else 5)."
+        ),
+    ] = None,
+    duration: Annotated[str, typer.Option(help="How long the load runs, e.g. 60s, 5m (up to 24h).")] = "60s",
+    profile: Annotated[
+        Path | None, typer.Option(help="Load profile YAML (tasks, think time, SLO); --users/--spawn-rate override it.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, max=MAX_WORKERS, help="Locust worker processes (distributed mode).")
+    ] = None,
+    tier: Annotated[str, typer.Option(help="Tier for the probes' verdicts.")] = "tier-1",
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the run directory is written.")] = Path("reports"),
+    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+) -> None:
+    """Load alone: Locust users on Odoo through Traefik; throughput, errors and latency per endpoint in a run directory.
+
+    Exit code: 0 pass or warn, 1 fail (e.g. p95 above the profile's SLO), 2 error.
+    """
+    from dataclasses import replace
+
+    from harness.load.profile import LoadProfile, check_ramp, load_profile
+    from harness.runner import run_scenario
+    from harness.scenario import MAX_DURATION, Scenario
+    from harness.tiers import get_tier, load_tiers
+
+    seconds = duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)
+    if seconds <= 0:
+        raise HarnessError("--duration: must be longer than 0s")
+    if spawn_rate is not None and not (math.isfinite(spawn_rate) and MIN_SPAWN_RATE <= spawn_rate <= MAX_SPAWN_RATE):
+        span = f"{MIN_SPAWN_RATE:g} to {MAX_SPAWN_RATE:g}"
+        raise HarnessError(f"--spawn-rate: give users started per second from {span}, not {spawn_rate:g}")
+    chosen = load_profile(profile) if profile else LoadProfile()
+    chosen = replace(
+        chosen,
+        users=chosen.users if users is None else users,
+        spawn_rate=chosen.spawn_rate if spawn_rate is None else spawn_rate,
+        workers=chosen.workers if workers is None else workers,
+    )
+    check_ramp(chosen.users, chosen.spawn_rate, "--users/--spawn-rate")
+    chosen_tier = get_tier(tier, load_tiers())
+    writable_directory(out_dir, "--out")
+    summary = f"{chosen.users} Locust users for {duration}"
+    scenario = Scenario("load", summary, tier, seconds, 2.0, ("business-write",))
+    with interruptible():
+        outcome = run_scenario(
+            scenario,
+            chosen_tier,
+            out_dir,
+            stack_config=StackConfig(odoo_image=odoo_image),
+            progress=command_progress(),
+            load=chosen,
+        )
+    check = next((c for c in outcome.report.get("checks", []) if c["checker"] == "load"), None)
+    before = (check or {}).get("metrics", {}).get("before", {})
+    out.print(
+        f"load: verdict {outcome.verdict}; {before.get('requests_per_second')} requests/s, "
+        f"error rate {before.get('error_rate')}, p50 {before.get('p50')} s, p95 {before.get('p95')} s, "
+        f"p99 {before.get('p99')} s; report: {outcome.run_dir / 'report.html'}",
+        markup=False,
+    )
+    if outcome.report.get("aborted_reason"):
+        err.print(f"odoo-chaos: error: run aborted: {outcome.report['aborted_reason']}", markup=False)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _check_stop_file(stop_file: Path | None) -> None:
+    """The stop switch must be a path the drill can check (and not thrown already: it would stop at once)."""
+    if stop_file is None:
+        return
+    try:
+        thrown = stop_file.exists()
+    except OSError as exc:
+        raise HarnessError(f"--stop-file: cannot check {stop_file} ({exc.strerror or exc})") from None
+    if thrown:
+        raise HarnessError(f"--stop-file: {stop_file} exists already, so the drill would stop at once; remove it first")
+
+
+def _print_outcome(name: str, tier: str, verdict: str, report: dict[str, Any], run_dir: Path) -> None:
+    rto = report.get("rto_seconds")
+    bound = report.get("rto_seconds_at_least")
+    journey = report.get("rto_journey")
+    rto_text = _fmt(rto) if rto is not None or bound is None else f"at least {bound} s"
+    if journey:
+        rto_text += f" ({journey})"
+    rpo_text = _fmt(report.get("rpo_seconds")) + (" at least" if report.get("rpo_censored") else "")
+    out.print(
+        f"{name}: verdict {verdict} against {tier}; "
+        f"RTO {rto_text}, RPO {rpo_text}, "
+        f"lost {report.get('lost_writes')} of {report.get('acknowledged_writes')} acknowledged writes, "
+        f"availability {_fmt_pct(report.get('availability'))}; report: {run_dir / 'report.html'}",
+        markup=False,
+    )
+    if report.get("aborted_reason"):
+        err.print(f"odoo-chaos: error: run aborted: {report['aborted_reason']}", markup=False)
+
+
+def _fmt(value: object) -> str:
+    return "none" if value is None else f"{value} s"
+
+
+def _fmt_pct(value: object) -> str:
+    return "unknown" if not isinstance(value, int | float) else f"{value * 100:.3f} %"
+
+
+@app.command(rich_help_panel="Drills and evidence")
+def check(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `odoo-chaos run`.")],
+    tier: Annotated[
+        str | None,
+        typer.Option(help="Judge the stored history against this tier instead (RTO, RPO, availability)."),
+    ] = None,
+    tiers_file: Annotated[Path | None, typer.Option(help="Tiers file for --tier (default: tiers/tiers.yaml).")] = None,
+    pubkey: Annotated[
+        Path | None,
+        typer.Option(help="Ed25519 public key (PEM): verify SHA256SUMS.sig, the run's signature, with it."),
+    ] = None,
+) -> None:
+    """Judge a stored run again from its history and scenario alone (no Docker), trusting no report.
+
+    Verifies SHA256SUMS (and SHA256SUMS.sig with --pubkey), recomputes which checks apply, every
+    verdict, the overall verdict and every headline figure, re-renders junit.xml, report.md and
+    report.html's figures, and lists every difference. Exit 0 when everything agrees, 1 otherwise.
+    With --tier, print how the same evidence fares against another tier (exit 1 if any of RTO,
+    RPO, availability fails or the evidence does not verify).
+    """
+    from harness.cli.programme import check_if_pack
+    from harness.recheck import judge_against, recheck
+    from harness.tiers import get_tier, load_tiers
+
+    check_if_pack(run_dir, pubkey, tier)  # an audit pack (odoo-chaos audit) is verified whole, then exits
+    if tier is not None:
+        chosen = get_tier(tier, load_tiers(tiers_file))
+        judged, problems = judge_against(run_dir, chosen)
+        for problem in problems:
+            out.print(f"DISAGREES: {problem}", markup=False)
+        for verdict in judged:
+            out.print(f"{verdict.checker:<13} {verdict.status:<5} {verdict.target}; {verdict.reason}", markup=False)
+        raise typer.Exit(1 if problems or any(v.status == "fail" for v in judged) else 0)
+    problems = recheck(run_dir, pubkey)
+    if problems:
+        for problem in problems:
+            out.print(f"DISAGREES: {problem}", markup=False)
+        raise typer.Exit(1)
+    signed = "; signature verified" if pubkey is not None else ""
+    out.print(
+        f"{run_dir}: SHA256SUMS verified{signed}; every verdict, figure and report recomputed from "
+        "history.jsonl agrees",
+        markup=False,
+    )
+
+
+@app.command(rich_help_panel="Drills and evidence")
+def keygen(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the key pair.")] = Path("."),
+    name: Annotated[str, typer.Option(help="File name stem: NAME.key (private, 0600) and NAME.pub.")] = (
+        "odoo-chaos-signing"
+    ),
+) -> None:
+    """Make an Ed25519 key pair to sign run directories (`run --sign-key`) and verify them (`check --pubkey`).
+
+    Keep the private key outside the run directories (and out of the repository); give auditors the .pub.
+    """
+    from harness import signing
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+        raise HarnessError(f"--name: {name!r} is not a plain file name (letters, digits, . _ -; at most 64)")
+    private, public = signing.generate(out_dir, name)
+    key = signing.load_public_key(public)
+    out.print(f"private key {private} (mode 0600; keep it secret)", markup=False)
+    out.print(f"public key  {public} (fingerprint {signing.fingerprint(key)})", markup=False)
+
+
+@app.command("list", rich_help_panel="Drills and evidence")
+def list_parts(
+    scenarios_dir: Annotated[Path, typer.Option(help="Where scenario files live.")] = Path("scenarios"),
+) -> None:
+    """Scenarios, faults, runbook actions (each with its params: type, range, default), conditions, targets,
+    probes, checkers and tiers, one line each. A scenario file that does not validate is listed with its error.
+    """
+    from harness.actions import ACTIONS
+    from harness.checkers import checker_names
+    from harness.conditions import describe as describe_conditions
+    from harness.faults import FAULTS
+    from harness.params import describe as describe_params
+    from harness.params import params_model
+    from harness.probes import PROBES
+    from harness.scenario import load_scenario
+    from harness.tiers import load_tiers
+
+    out.print("scenarios:", markup=False)
+    if not scenarios_dir.is_dir():
+        out.print(f"  (none: {scenarios_dir} is not a directory)", markup=False)
+    for path in sorted(scenarios_dir.glob("*.yaml")) if scenarios_dir.is_dir() else []:
+        try:
+            summary = load_scenario(path).summary
+        except HarnessError as exc:
+            summary = f"INVALID: {exc}"
+        out.print(one_line(f"  {path}  {summary}"), markup=False)
+    parts: dict[str, dict[str, Any]] = {"faults:": dict(FAULTS), "actions:": dict(ACTIONS)}
+    for title, registered in parts.items():
+        out.print(title, markup=False)
+        for name, part in sorted(registered.items()):
+            out.print(f"  {name:<22} {part.summary}", markup=False)
+            for line in describe_params(params_model(part)):
+                out.print(f"  {'':<22}   param {line}", markup=False)
+    out.print("conditions (steady_state, wait until):", markup=False)
+    for name, summary in describe_conditions().items():
+        out.print(f"  {name:<22} {summary}", markup=False)
+    out.print("targets:", markup=False)
+    out.print(f"  {', '.join(topology.TARGET_NAMES)}", markup=False)
+    out.print("probes:", markup=False)
+    for name in sorted(PROBES):
+        doc = (sys.modules[PROBES[name].__module__].__doc__ or "").strip().splitlines()[0]
+        out.print(f"  {name:<22} {doc}", markup=False)
+    out.print("checkers:", markup=False)
+    out.print(f"  {', '.join(checker_names())}", markup=False)
+    out.print("tiers:", markup=False)
+    for name, tier in load_tiers().items():
+        out.print(
+            f"  {name:<22} {tier.title}: availability >= {tier.availability.strict * 100:g} %, "
+            f"RTO <= {tier.rto.strict:g} s, RPO <= {tier.rpo.strict:g} s",
+            markup=False,
+        )
