@@ -608,3 +608,25 @@ def test_wall_helpers() -> None:
     assert shift_wall("2026-01-01T00:00:10.000Z", -0.25) == "2026-01-01T00:00:09.750Z"
     clock = WallClock.of(make([("a", "invoke", WRITE, 1.0), ("a", "ok", WRITE, 3.0)]))
     assert clock.at(2.9) == "2026-01-01T00:00:02.900Z" and WallClock.of([]).at(1.0) is None
+
+
+def test_a_runbook_step_reads_as_what_it_did_not_what_it_was_asked() -> None:
+    """rejoin-old-primary is given `method: auto`; the step shows the method it used and its own seconds."""
+    from harness.checkers.runbook import check_runbook, runbook_headline
+    from harness.history import ACTION
+
+    rows = Rows()
+    asked = {"method": "auto", "action": "rejoin-old-primary", "target": "pg-primary", "repairs_data": False}
+    did = asked | {"node": "pg-primary", "source": "pg-standby", "method": "pg_rewind", "seconds": 2.7368}
+    rows.op("runbook", ACTION, 20.0, 22.75, "ok", asked, did)
+    verdict = check_runbook(rows.events(), CTX)
+    (step,) = verdict.metrics["steps"]
+    assert (verdict.status, step["step"], step["method"], step["seconds"], step["source"]) == (
+        "pass",
+        "rejoin-old-primary",
+        "pg_rewind",
+        2.75,
+        "pg-standby",
+    )
+    assert "repairs_data" not in step
+    assert runbook_headline(verdict.metrics) == "rejoin-old-primary by pg_rewind ok in 2.8 s"
