@@ -11,12 +11,12 @@ measures:
         docker kill of the leader -> new leader; the old one restarted -> streaming (pg_rewind)
     python bench/patroni_cluster.py etcd-quorum --failsafe false|true [--preset default|tuned] [--observe 60]
         kill 2 of 3 etcd members: does the leader demote, and when
-    python bench/patroni_cluster.py switchover [--runs 3]
-        patronictl switchover (tuned timing)
+    python bench/patroni_cluster.py switchover [--preset default|tuned] [--runs 3]
+        patronictl switchover
     python bench/patroni_cluster.py sync --mode strict|on [--freeze 20]
         docker pause of the synchronous standby: do writes block
-    python bench/patroni_cluster.py partition [--preset tuned]
-        cut pg-primary's zone off interzone; roles read from inside the containers
+    python bench/patroni_cluster.py partition [--preset tuned] [--runs 3]
+        cut the leader's zone off interzone, heal; roles read from inside the containers
     python bench/patroni_cluster.py all
         every measurement above, one cluster at a time
 
@@ -45,7 +45,7 @@ from harness.docker_env import LOOPBACK, docker_client
 from harness.stack import cleanup, seed
 from harness.stack import patroni as ha
 from harness.stack.containers import free_port
-from harness.stack.topology import PG_PORT, PG_PRIMARY, PG_STANDBY, ZONE_A
+from harness.stack.topology import PG_PORT, PG_PRIMARY, PG_STANDBY
 
 T = TypeVar("T")
 PRESETS = {"default": ha.DEFAULTS, "tuned": ha.TUNED}
@@ -375,11 +375,11 @@ def _safe(fn: Callable[[str], bool], node: str) -> bool:
         return False
 
 
-def bench_switchover(runs: int) -> None:
+def bench_switchover(preset: str, runs: int) -> None:
     command_s: list[float] = []
     writable_s: list[float] = []
     streaming_s: list[float] = []
-    with cluster(ha.TUNED) as (c, _):
+    with cluster(PRESETS[preset]) as (c, _):
         for run in range(1, runs + 1):
             leader, replica = c.wait_healthy()
             started = time.monotonic()
@@ -401,7 +401,7 @@ def bench_switchover(runs: int) -> None:
                 f"writable {writable_s[-1]:.1f} s, {leader} streaming {streaming_s[-1]:.1f} s"
             )
     say(
-        f"switchover (tuned), median of {runs}: patronictl {median(command_s):.1f} s, new leader writable "
+        f"switchover ({preset}), median of {runs}: patronictl {median(command_s):.1f} s, new leader writable "
         f"{median(writable_s):.1f} s, old leader streaming {median(streaming_s):.1f} s"
     )
 
@@ -421,12 +421,18 @@ def bench_sync(mode: str, freeze: float) -> None:
         paused = time.monotonic()
         done: dict[str, float] = {}
 
+        errors: list[str] = []
+
         def writer() -> None:
-            with psycopg.connect(c.dsn(leader), autocommit=True) as conn:
-                started = time.monotonic()
-                conn.execute("INSERT INTO ha_bench DEFAULT VALUES")
-                done["insert"] = time.monotonic() - started
-                done["at"] = time.monotonic()
+            try:
+                with psycopg.connect(c.dsn(leader), autocommit=True) as conn:
+                    started = time.monotonic()
+                    conn.execute("INSERT INTO ha_bench DEFAULT VALUES")
+                    done["insert"] = time.monotonic() - started
+                    done["at"] = time.monotonic()
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}".strip())
+                done["failed_at"] = time.monotonic()
 
         time.sleep(1)
         thread = threading.Thread(target=writer, daemon=True)
@@ -449,35 +455,58 @@ def bench_sync(mode: str, freeze: float) -> None:
                 f"synchronous_standby_names while frozen = {names}"
             )
         else:
-            say(f"  synchronous_standby_names while frozen = {names}")
+            say(f"  synchronous_standby_names while frozen = {names}; the write: {errors or done}")
 
 
-def bench_partition(preset: str) -> None:
+def bench_partition(preset: str, runs: int, observe: float = 90.0) -> None:
+    """Cut the leader's zone (its etcd member and its node) off interzone, then heal; `runs` times on one cluster."""
     settings = PRESETS[preset]
+    demoted_s: list[float] = []
+    promoted_s: list[float] = []
+    rejoined_s: list[float] = []
     with cluster(settings) as (c, _):
-        leader, replica = c.wait_healthy()
-        if leader != PG_PRIMARY:
-            raise RuntimeError("expected pg-primary to lead after start")
-        zone_a = [s.name for s in ha.HA_SERVICES if s.zone == ZONE_A]
-        for service in zone_a:
-            c.networks["interzone"].disconnect(c.container(service), force=True)
-        cut = time.monotonic()
-        new_leader = wait_for(f"{replica} leader", lambda: c.state(replica).role == "primary", 120, cut)
-        demoted = wait_for(
-            f"{leader} demoted (asked inside)", lambda: c.state_inside(leader).role != "primary", 120, cut
-        )
-        inside = {n: c.state_inside(n) for n in ha.PATRONI_NODES}
-        psql = {n: c.psql_inside(n, "SELECT pg_is_in_recovery()") for n in ha.PATRONI_NODES}
-        say(
-            f"partition ({', '.join(zone_a)} off interzone, {preset}): {replica} leader after {new_leader:.1f} s, "
-            f"{leader} demoted after {demoted:.1f} s; inside: "
-            + ", ".join(f"{n}={s.role}/{s.state} (pg_is_in_recovery {psql[n]})" for n, s in inside.items())
-        )
-        for service in zone_a:
-            c.networks["interzone"].connect(c.container(service), aliases=[service])
-        healed = time.monotonic()
-        wait_for(f"{leader} streaming from {replica}", lambda: c.streaming(replica, leader), 180, healed)
-        say(f"  healed: {leader} streaming from {replica} {time.monotonic() - healed:.1f} s after reconnecting")
+        for run in range(1, runs + 1):
+            leader, replica = c.wait_healthy()
+            zone = ha.ha_service(leader).zone
+            cut_off = [s.name for s in ha.HA_SERVICES if s.zone == zone]
+            for service in cut_off:
+                c.networks["interzone"].disconnect(c.container(service), force=True)
+            cut = time.monotonic()
+            seen: dict[str, float] = {}
+            while time.monotonic() - cut < 120 and len(seen) < 2:
+                if "demoted" not in seen and c.state_inside(leader).role != "primary":
+                    seen["demoted"] = time.monotonic() - cut
+                if "promoted" not in seen and c.holds_lock(replica) and _safe(c.writable, replica):
+                    seen["promoted"] = time.monotonic() - cut
+                time.sleep(POLL)
+            demoted_s.append(seen.get("demoted", float("nan")))
+            promoted_s.append(seen.get("promoted", float("nan")))
+            inside = {n: c.state_inside(n) for n in ha.PATRONI_NODES}
+            say(
+                f"partition #{run} ({', '.join(cut_off)} off interzone, {preset}): {leader} stopped being primary "
+                f"after {demoted_s[-1]:.1f} s (asked inside), {replica} leader and writable after "
+                f"{promoted_s[-1]:.1f} s; inside: " + ", ".join(f"{n}={s.role}/{s.state}" for n, s in inside.items())
+            )
+            for service in cut_off:
+                c.networks["interzone"].connect(c.container(service), aliases=[service])
+            healed = time.monotonic()
+            try:
+                back = wait_for(
+                    f"{leader} streaming from {replica}", lambda r=replica, o=leader: c.streaming(r, o), observe, healed
+                )
+                rejoined_s.append(back)
+                say(f"  healed: {replica} still leader, {leader} streaming from it {back:.1f} s after reconnecting")
+            except TimeoutError:
+                listing = c.container(replica).exec_run(list(ha.CLUSTER_COMMAND)).output.decode(errors="replace")
+                say(
+                    f"  healed: {leader} not streaming from {replica} within {observe:.0f} s; "
+                    f"patronictl list: {listing}"
+                )
+                return
+    say(
+        f"partition ({preset}), median of {runs}: old leader stopped {median(demoted_s):.1f} s, new leader writable "
+        f"{median(promoted_s):.1f} s, old leader streaming {median(rejoined_s):.1f} s after the heal"
+    )
 
 
 def main() -> None:
@@ -502,15 +531,18 @@ def main() -> None:
     if args.what == "all":
         bench_etcd_quorum(False, "default", args.observe)
         bench_etcd_quorum(True, "default", args.observe)
-    if args.what in ("switchover", "all"):
-        bench_switchover(args.runs)
+    if args.what == "switchover":
+        bench_switchover(args.preset, args.runs)
+    if args.what == "all":
+        bench_switchover("default", args.runs)
+        bench_switchover("tuned", args.runs)
     if args.what == "sync":
         bench_sync(args.mode, args.freeze)
     if args.what == "all":
         bench_sync("strict", args.freeze)
         bench_sync("on", args.freeze)
     if args.what in ("partition", "all"):
-        bench_partition("tuned" if args.what == "all" else args.preset)
+        bench_partition("tuned" if args.what == "all" else args.preset, args.runs)
 
 
 if __name__ == "__main__":

@@ -97,10 +97,11 @@ ODOO11 = ServiceImage(
 ALL_IMAGES: tuple[ServiceImage, ...] = (POSTGRES, REDIS, TRAEFIK, ODOO11)
 DEFAULT_ODOO_IMAGE = ODOO11.tag
 
-# The HA mode (issue 14): Patroni + etcd, HAProxy in front. Debian bookworm's packages (patroni 3.0.2,
-# etcd 3.4.23, haproxy 2.6.12) install offline through apt inside the build; nothing from PyPI.
+# The HA mode (issue 14): Patroni + etcd, HAProxy in front. Debian bookworm's packages (etcd 3.4.23,
+# haproxy 2.6.12, and patroni 3.0.2 for its dependencies) install offline through apt inside the build;
+# Patroni itself is the pure-Python wheel 3.0.4 (3.0.2's etcd3 leader-key bug: compose/patroni/Dockerfile).
 ETCD = ServiceImage("odoo-chaos/etcd:3.4", "etcd", BOOKWORM)
-PATRONI = ServiceImage("odoo-chaos/patroni:15", "patroni", POSTGRES)
+PATRONI = ServiceImage("odoo-chaos/patroni:15", "patroni", POSTGRES, (Wheel("patroni==3.0.4"),))
 HAPROXY = ServiceImage("odoo-chaos/haproxy:2.6", "haproxy", BOOKWORM)
 HA_IMAGES: tuple[ServiceImage, ...] = (ETCD, PATRONI, HAPROXY)
 

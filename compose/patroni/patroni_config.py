@@ -25,7 +25,7 @@ them at run time). Constraints (see `problems`): integers; loop_wait >= 1 and re
 (the minima later Patroni releases enforce); loop_wait + 2 * retry_timeout <= ttl (Patroni's
 documented rule: otherwise a leader can lose its lock while still retrying a DCS call). ttl >= 20
 is a minimum only from later releases (which raise a smaller ttl to 20 without an error); the
-Debian Patroni 3.0.2 in this image takes ttl 10 as given.
+Patroni 3.0.4 in this image takes ttl 10 as given.
 """
 
 from __future__ import annotations

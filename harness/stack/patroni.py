@@ -69,7 +69,7 @@ SYNCHRONOUS_MODES: tuple[str, ...] = ("off", "on", "strict")
 class HaSettings:
     """Patroni's dynamic settings for one run (seconds and bytes, as Patroni counts them).
 
-    The defaults are Patroni's. Rules (Patroni's documentation; 3.0.2 itself checks none of them,
+    The defaults are Patroni's. Rules (Patroni's documentation; 3.0.x itself checks none of them,
     later releases raise too-small values silently): loop_wait >= 1, retry_timeout >= 3,
     loop_wait + 2 * retry_timeout <= ttl. ttl >= 20 is enforced only by later releases, so a
     ttl of 10 is accepted here (it is what the tuned preset measures) with a note from `notes()`.
@@ -109,9 +109,9 @@ class HaSettings:
         return found
 
     def notes(self) -> list[str]:
-        """Valid for the shipped Patroni 3.0.2 but worth saying."""
+        """Valid for the shipped Patroni 3.0.4 but worth saying."""
         if self.ttl < 20:
-            return [f"ttl {self.ttl} < 20: Patroni 3.0.2 uses it as given; later Patroni releases raise it to 20"]
+            return [f"ttl {self.ttl} < 20: Patroni 3.0.4 uses it as given; later Patroni releases raise it to 20"]
         return []
 
     def env(self) -> dict[str, str]:
@@ -232,7 +232,7 @@ def definitions(
 ETCD_HEALTH_COMMAND: tuple[str, ...] = (
     "etcdctl", "--endpoints=" + ",".join(f"{m}:{ETCD_CLIENT_PORT}" for m in ETCD_MEMBERS), "endpoint", "health",
 )  # fmt: skip  # exit 0 when every member answers; run inside any etcd container
-# GET /patroni: PostgreSQL's own state as Patroni sees it ("role": "master"/"replica" in 3.0.2; no
+# GET /patroni: PostgreSQL's own state as Patroni sees it ("role": "master"/"replica" in 3.0.x; no
 # DCS needed, so it answers on a node cut off from etcd). It says nothing about the leader lock:
 # a just-bootstrapped node reports "master" before it holds the lock.
 ROLE_COMMAND: tuple[str, ...] = ("curl", "-s", "-m", "2", f"http://localhost:{PATRONI_API_PORT}/patroni")
@@ -254,7 +254,7 @@ class NodeState:
     role: PatroniRole
     state: str  # running, starting, stopped, "crashed", "restarting", ... ("" when unknown)
     timeline: int | None
-    replication_state: str  # later Patroni releases say "streaming" here; 3.0.2 does not (use WAL_RECEIVER_SQL)
+    replication_state: str  # later Patroni releases say "streaming" here; 3.0.4 does not (use WAL_RECEIVER_SQL)
 
 
 def parse_node_state(payload: str) -> NodeState:

@@ -49,7 +49,7 @@ def test_defaults_are_patronis_and_both_presets_are_valid() -> None:
     assert ha.DEFAULTS.maximum_lag_on_failover == 1048576
     assert ha.DEFAULTS.problems() == [] and ha.DEFAULTS.notes() == []
     assert ha.TUNED.problems() == []
-    assert ha.TUNED.notes() == ["ttl 10 < 20: Patroni 3.0.2 uses it as given; later Patroni releases raise it to 20"]
+    assert ha.TUNED.notes() == ["ttl 10 < 20: Patroni 3.0.4 uses it as given; later Patroni releases raise it to 20"]
 
 
 def test_loop_wait_plus_twice_retry_timeout_must_fit_in_ttl() -> None:
@@ -221,7 +221,7 @@ def test_haproxy_checks_patronis_primary_endpoint_and_survives_dead_names() -> N
 @pytest.mark.parametrize(
     ("payload", "role"),
     [
-        ({"state": "running", "role": "master", "timeline": 2}, "primary"),  # Patroni 3.0.2 says master
+        ({"state": "running", "role": "master", "timeline": 2}, "primary"),  # Patroni 3.0.x says master
         ({"state": "running", "role": "primary", "timeline": 2}, "primary"),
         ({"state": "running", "role": "replica", "timeline": 1}, "replica"),
         ({"state": "starting", "role": "replica"}, "down"),
