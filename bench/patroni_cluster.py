@@ -5,7 +5,7 @@ and HAProxy on networks like the stack's (zone-a, zone-b, zone-c, interzone inte
 127.0.0.1 ports), every object labelled `odoo-chaos.run=<run id>` and removed by that label, and
 measures:
 
-    python bench/patroni_cluster.py up [--runs 3]
+    python bench/patroni_cluster.py up [--preset default|tuned] [--runs 3]
         docker start -> etcd quorum, writable leader, streaming replica, a write through HAProxy
     python bench/patroni_cluster.py failover --preset default|tuned [--runs 3]
         docker kill of the leader -> new leader; the old one restarted -> streaming (pg_rewind)
@@ -147,7 +147,12 @@ class HaCluster:
         self.containers[PG_PRIMARY].start()
         # pg-standby started before pg-primary holds the leader lock finds "no leader" and sleeps
         # loop_wait (10 s by default) before it looks again; started after, it clones at once.
-        self.leader_ready = wait_for("pg-primary leader lock", lambda: self.holds_lock(PG_PRIMARY), 60)
+        self.leader_ready = wait_for(
+            "pg-primary holds the leader lock and takes writes",
+            lambda: self.holds_lock(PG_PRIMARY) and self.writable(PG_PRIMARY),
+            60,
+            self.started_at,
+        )
         for service, container in self.containers.items():
             if service not in (*ha.ETCD_MEMBERS, PG_PRIMARY):
                 container.start()
@@ -254,7 +259,7 @@ def cluster(settings: ha.HaSettings) -> Iterator[tuple[HaCluster, dict[str, floa
         t0 = c.start()
         timings = {
             "etcd quorum": c.etcd_ready,
-            "leader writable": wait_for("pg-primary writable", lambda: c.writable(PG_PRIMARY), 120, t0),
+            "leader writable": c.leader_ready,  # measured inside start(): pg-standby starts only after it
             "replica streaming": wait_for("pg-standby streaming", lambda: c.streaming(PG_PRIMARY, PG_STANDBY), 120, t0),
             "haproxy routes writes": wait_for("write through HAProxy", lambda: c.write(c.haproxy_dsn()), 60, t0),
         }
@@ -269,14 +274,14 @@ def median(values: list[float]) -> float:
 # --- measurements ------------------------------------------------------------------------------
 
 
-def bench_up(runs: int) -> None:
+def bench_up(preset: str, runs: int) -> None:
     results: dict[str, list[float]] = {}
     for _ in range(runs):
-        with cluster(ha.DEFAULTS) as (_c, timings):
+        with cluster(PRESETS[preset]) as (_c, timings):
             for key, value in timings.items():
                 results.setdefault(key, []).append(value)
     for key, values in results.items():
-        say(f"up: {key}: median {median(values):.1f} s ({', '.join(f'{v:.1f}' for v in values)})")
+        say(f"up ({preset}): {key}: median {median(values):.1f} s ({', '.join(f'{v:.1f}' for v in values)})")
 
 
 def bench_failover(preset: str, runs: int) -> None:
@@ -446,10 +451,11 @@ def bench_sync(mode: str, freeze: float) -> None:
         else:
             say(f"  {replica} frozen: a write issued 1 s after the pause was still waiting after {freeze:.0f} s")
         names = c.psql_inside(leader, "SHOW synchronous_standby_names")
+        unpausing = time.monotonic()  # before the call: the commit may land before it returns
         c.container(replica).unpause()
-        unpaused = time.monotonic()
         thread.join(60)
-        if "at" in done and done["at"] > unpaused:
+        if "at" in done and done["at"] > unpausing:
+            unpaused = unpausing
             say(
                 f"  {replica} unfrozen: the waiting write committed {done['at'] - unpaused:.2f} s later; "
                 f"synchronous_standby_names while frozen = {names}"
@@ -519,8 +525,11 @@ def main() -> None:
     parser.add_argument("--mode", choices=["strict", "on"], default="strict")
     parser.add_argument("--freeze", type=float, default=20.0)
     args = parser.parse_args()
-    if args.what in ("up", "all"):
-        bench_up(args.runs)
+    if args.what == "up":
+        bench_up(args.preset, args.runs)
+    if args.what == "all":
+        bench_up("default", args.runs)
+        bench_up("tuned", args.runs)
     if args.what == "failover":
         bench_failover(args.preset, args.runs)
     if args.what == "all":

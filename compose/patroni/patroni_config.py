@@ -11,6 +11,7 @@ Environment (every HA_* value is checked; a bad one stops the container with one
   PATRONI_NAME                 this node (pg-primary, pg-standby): member name and DNS name   [required]
   PATRONI_SCOPE                the cluster's name in etcd                                   [odoo]
   ETCD_HOSTS                   etcd members, host:port, comma-separated  [etcd-a:2379,etcd-b:2379,etcd-c:2379]
+  HA_MEMBERS                   every node's name, comma-separated                 [pg-primary,pg-standby]
   HA_BOOTSTRAP                 seed (copy /seed: the Odoo database snapshot), initdb, or none  [none]
                                (none: this node never initialises the cluster, it waits for a
                                leader and clones it; give exactly one node seed or initdb)
@@ -44,6 +45,7 @@ ARCHIVE_COMMAND = "pgbackrest --stanza=odoo archive-push %p"
 RESTORE_COMMAND = "pgbackrest --stanza=odoo archive-get %f %p"
 SEED_BOOTSTRAP = "/usr/local/bin/patroni-seed-bootstrap"
 DEFAULT_ETCD_HOSTS = "etcd-a:2379,etcd-b:2379,etcd-c:2379"
+DEFAULT_MEMBERS = "pg-primary,pg-standby"
 
 DEFAULTS: dict[str, str] = {
     "HA_TTL": "30",
@@ -100,6 +102,7 @@ def problems(env: Mapping[str, str]) -> list[str]:
 def dynamic(env: Mapping[str, str]) -> dict[str, Any]:
     """Patroni's dynamic configuration (`bootstrap.dcs`): written to etcd once, shared by every node."""
     mode = _setting(env, "HA_SYNCHRONOUS_MODE")
+    members = [m.strip() for m in (env.get("HA_MEMBERS") or DEFAULT_MEMBERS).split(",") if m.strip()]
     return {
         "ttl": int(_setting(env, "HA_TTL")),
         "loop_wait": int(_setting(env, "HA_LOOP_WAIT")),
@@ -108,6 +111,11 @@ def dynamic(env: Mapping[str, str]) -> dict[str, Any]:
         "synchronous_mode": mode in ("on", "strict"),
         "synchronous_mode_strict": mode == "strict",
         "failsafe_mode": BOOLEANS[_setting(env, "HA_FAILSAFE_MODE")],
+        # Every node's physical slot is permanent: the leader creates the other node's slot as soon as
+        # it leads (Patroni never creates one for itself). Member slots alone appear only on the
+        # leader's next loop after the replica registers: the replica's first stream attempts fail
+        # ("replication slot does not exist") for up to loop_wait + 5 s, at start and at every rejoin.
+        "slots": {member.replace("-", "_"): {"type": "physical"} for member in members},
         "postgresql": {
             "use_pg_rewind": True,
             "use_slots": True,

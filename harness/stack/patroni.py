@@ -254,7 +254,7 @@ class NodeState:
     role: PatroniRole
     state: str  # running, starting, stopped, "crashed", "restarting", ... ("" when unknown)
     timeline: int | None
-    replication_state: str  # later Patroni releases say "streaming" here; 3.0.4 does not (use WAL_RECEIVER_SQL)
+    replication_state: str  # "streaming" on a streaming replica (3.0.4 says it; 3.0.2 did not: then WAL_RECEIVER_SQL)
 
 
 def parse_node_state(payload: str) -> NodeState:

@@ -131,6 +131,8 @@ def test_dynamic_settings_reach_the_dcs_section() -> None:
     assert dcs["postgresql"]["use_pg_rewind"] is True
     assert dcs["postgresql"]["use_slots"] is True
     assert dcs["postgresql"]["parameters"]["wal_log_hints"] == "on"
+    # both nodes' slots are permanent: the leader has the other's slot ready before it connects
+    assert dcs["slots"] == {"pg_primary": {"type": "physical"}, "pg_standby": {"type": "physical"}}
 
 
 def test_the_first_node_bootstraps_from_the_seed_and_the_second_never_bootstraps() -> None:
@@ -251,3 +253,8 @@ def test_edit_config_arguments_cover_every_setting() -> None:
         "synchronous_mode_strict=true",
         "failsafe_mode=true",
     ]
+
+
+def test_a_streaming_replica_says_so() -> None:
+    payload = {"state": "running", "role": "replica", "timeline": 3, "replication_state": "streaming"}  # 3.0.4
+    assert ha.parse_node_state(json.dumps(payload)) == ha.NodeState("replica", "running", 3, "streaming")
