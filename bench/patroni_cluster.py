@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
@@ -159,6 +161,13 @@ class HaCluster:
         return self.started_at
 
     def down(self) -> None:
+        """Remove the run by label; with $HA_BENCH_LOGS set, keep every container's log there first."""
+        folder = os.environ.get("HA_BENCH_LOGS")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            for service, container in self.containers.items():
+                with contextlib.suppress(Exception):
+                    (Path(folder) / f"{self.run_id}-{service}.log").write_bytes(container.logs())
         cleanup.remove_run(self.run_id)
 
     # --- asking the nodes ---------------------------------------------------------------------

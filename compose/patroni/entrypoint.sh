@@ -15,6 +15,7 @@ python3 /usr/local/lib/odoo-chaos/patroni_config.py > /etc/patroni/patroni.yml.n
 mv /etc/patroni/patroni.yml.new /etc/patroni/patroni.yml
 chmod 600 /etc/patroni/patroni.yml
 
+export HA_NODE="$PATRONI_NAME"  # Patroni pops PATRONI_* from its environment; the bootstrap script needs the name
 export PATRONI_SUPERUSER_PASSWORD="${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}"
 export PATRONI_REPLICATION_PASSWORD="${REPLICATION_PASSWORD:?REPLICATION_PASSWORD is required}"
 : "${ODOO_DB_PASSWORD:?ODOO_DB_PASSWORD is required}"

@@ -17,13 +17,21 @@ mkdir -p "$datadir"
 cp -a /seed/. "$datadir/"
 chmod 700 "$datadir"
 rm -f "$datadir/postmaster.pid" "$datadir/standby.signal" "$datadir/recovery.signal"
-# this run's passwords before the server listens (single-user mode, as pg-entrypoint does)
+# The other nodes' replication slots (permanent in Patroni's configuration, but the leader would
+# create them only on its first loop after this bootstrap, one loop_wait later) and this run's
+# passwords, before the server listens: one single-user session, as pg-entrypoint does.
+slots=""
+for member in $(echo "${HA_MEMBERS:-pg-primary,pg-standby}" | tr ',' ' '); do
+  [ "$member" = "${HA_NODE:-}" ] && continue  # Patroni removes PATRONI_* from its children's environment
+  slots="$slots SELECT pg_create_physical_replication_slot('${member//-/_}');"
+done
 postgres --single -D "$datadir" postgres >/dev/null <<SQL
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='replicator') THEN CREATE ROLE replicator WITH REPLICATION LOGIN; END IF; END \$\$;
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='odoo') THEN CREATE ROLE odoo WITH LOGIN CREATEDB; END IF; END \$\$;
 ALTER ROLE postgres PASSWORD '${POSTGRES_PASSWORD:?}';
 ALTER ROLE replicator PASSWORD '${REPLICATION_PASSWORD:?}';
 ALTER ROLE odoo PASSWORD '${ODOO_DB_PASSWORD:?}';
+$slots
 SQL
 # the backup repository's stanza, from the copied control file (the server is not running)
 if [ -d /backup ]; then
