@@ -62,10 +62,21 @@ class BaseImage:
 
 @dataclass(frozen=True, slots=True)
 class ServiceImage:
+    """An image built from `compose/<context>/`, FROM a Debian base or FROM another service image.
+
+    Built FROM a service image (e.g. Patroni on top of PostgreSQL), it shares that image's layers and
+    is rebuilt whenever that image changes (its id is part of the context hash).
+    """
+
     tag: str
     context: str  # folder under compose/
-    base: BaseImage
+    base: BaseImage | ServiceImage
     artifacts: tuple[Wheel, ...] = field(default=())
+
+    @property
+    def root(self) -> BaseImage:
+        """The Debian base at the bottom of the FROM chain."""
+        return self.base if isinstance(self.base, BaseImage) else self.base.root
 
 
 BOOKWORM = BaseImage("odoo-chaos/base:bookworm", "bookworm")
@@ -101,6 +112,33 @@ ODOO11 = ServiceImage(
 
 ALL_IMAGES: tuple[ServiceImage, ...] = (POSTGRES, REDIS, TRAEFIK, ODOO11)
 DEFAULT_ODOO_IMAGE = ODOO11.tag
+
+# The HA mode (issue 14): Patroni + etcd, HAProxy in front. Debian bookworm's packages (etcd 3.4.23,
+# haproxy 2.6.12, and patroni 3.0.2 for its dependencies) install offline through apt inside the build;
+# Patroni itself is the pure-Python wheel 3.0.4 (3.0.2's etcd3 leader-key bug: compose/patroni/Dockerfile).
+ETCD = ServiceImage("odoo-chaos/etcd:3.4", "etcd", BOOKWORM)
+PATRONI = ServiceImage("odoo-chaos/patroni:15", "patroni", POSTGRES, (Wheel("patroni==3.0.4"),))
+HAPROXY = ServiceImage("odoo-chaos/haproxy:2.6", "haproxy", BOOKWORM)
+HA_IMAGES: tuple[ServiceImage, ...] = (ETCD, PATRONI, HAPROXY)
+
+# `odoo-chaos images build` builds the default set; ODOO_CHAOS_IMAGE_SETS=default,ha adds the HA mode's
+# images (kept optional so the default stack's first build does not grow).
+IMAGE_SETS: dict[str, tuple[ServiceImage, ...]] = {"default": ALL_IMAGES, "ha": HA_IMAGES}
+IMAGE_SETS_ENV = "ODOO_CHAOS_IMAGE_SETS"
+
+
+def images_in(sets: str | None = None) -> tuple[ServiceImage, ...]:
+    """The images of comma-separated set names (default: $ODOO_CHAOS_IMAGE_SETS, else `default`), in order."""
+    names = [n.strip() for n in (sets or os.environ.get(IMAGE_SETS_ENV) or "default").split(",") if n.strip()]
+    unknown = [n for n in names if n not in IMAGE_SETS]
+    if unknown:
+        raise ImageBuildFailed(
+            f"unknown image set {unknown[0]!r} in {IMAGE_SETS_ENV}; sets are {', '.join(IMAGE_SETS)}"
+        )
+    chosen: list[ServiceImage] = []
+    for name in names:
+        chosen.extend(spec for spec in IMAGE_SETS[name] if spec not in chosen)
+    return tuple(chosen)
 
 
 def _label(tag: str) -> str | None:
@@ -249,8 +287,14 @@ def _stage(spec: ServiceImage, into: Path, progress: Progress) -> None:
 
 
 def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False) -> str:
-    """Build `spec` unless an image with the same context hash exists; returns the image id."""
-    base_id = ensure_base(spec.base, progress)
+    """Build `spec` unless an image with the same context hash exists; returns the image id.
+
+    A service image as base is ensured first (not forced: `force` rebuilds only `spec` itself).
+    """
+    if isinstance(spec.base, ServiceImage):
+        base_id = ensure_image(spec.base, progress)
+    else:
+        base_id = ensure_base(spec.base, progress)
     wanted = context_hash(spec, base_id)
     if not force and _label(spec.tag) == wanted:
         return image_id(spec.tag)
@@ -273,13 +317,14 @@ def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False)
     return image_id(spec.tag)
 
 
-def build_all(progress: Progress, *, force: bool = False) -> dict[str, str]:
-    """Build (or confirm) every image of the reference stack; returns tag -> image id.
+def build_all(progress: Progress, *, force: bool = False, sets: str | None = None) -> dict[str, str]:
+    """Build (or confirm) every image of the chosen sets (`images_in`); returns tag -> image id.
 
     The Debian bases are debootstrapped side by side (network-bound), then services build in turn.
     """
-    bases = {spec.base for spec in ALL_IMAGES}
+    wanted = images_in(sets)
+    bases = {spec.root for spec in wanted}
     with ThreadPoolExecutor(max_workers=len(bases)) as pool:
         for future in [pool.submit(ensure_base, base, progress) for base in bases]:
             future.result()
-    return {spec.tag: ensure_image(spec, progress, force=force) for spec in ALL_IMAGES}
+    return {spec.tag: ensure_image(spec, progress, force=force) for spec in wanted}

@@ -126,3 +126,29 @@ def _bake(tag: str, key: str, postgres_image: str, odoo_image: str, seed_tar: by
             engine.build_image(staged, tag)
         except ImageBuildFailed as exc:
             raise StackNotReady(f"baking the database snapshot {tag} from {postgres_image}: {exc}") from None
+
+
+PATRONI_SEED_REPOSITORY = "odoo-chaos/patroni-seed"
+
+
+def ensure_seed_on(image: str, seed: str, progress: Progress, repository: str = PATRONI_SEED_REPOSITORY) -> str:
+    """The snapshot of a seed image (`ensure_seed`'s tag) copied into another image, built once.
+
+    The HA mode's first Patroni node bootstraps from /seed (compose/patroni/seed-bootstrap.sh), so it
+    runs `odoo-chaos/patroni-seed:<key>`: the Patroni image plus the seed's /seed layer (`COPY --from`
+    the seed image: no second `odoo -i`, a few seconds). The key covers both image ids.
+    """
+    key = hashlib.sha256(f"{SEED_RECIPE}|{image_id(image)}|{image_id(seed)}".encode()).hexdigest()[:16]
+    tag = f"{repository}:{key}"
+    if engine.image(tag) is not None:
+        return tag
+    progress(f"copying the database snapshot {seed} into {tag}")
+    dockerfile = (
+        f"FROM {image}\n"
+        f"COPY --from={seed} --chown=postgres:postgres /seed/ /seed/\n"
+        f'LABEL {labels.SEED_KEY}="{key}" odoo-chaos.seed-from="{seed}"\n'
+    )
+    with tempfile.TemporaryDirectory(prefix="odoo-chaos-seed-on-") as staged:
+        (Path(staged) / "Dockerfile").write_text(dockerfile)
+        engine.build_image(staged, tag)
+    return tag

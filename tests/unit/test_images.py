@@ -35,7 +35,7 @@ def test_context_hash_changes_with_artifact_pins() -> None:
 
 
 def test_every_image_has_a_compose_folder_with_a_dockerfile() -> None:
-    for spec in images.ALL_IMAGES:
+    for spec in (*images.ALL_IMAGES, *images.HA_IMAGES):
         assert (images.COMPOSE / spec.context / "Dockerfile").is_file(), spec
 
 
@@ -68,3 +68,22 @@ def test_a_cached_wheel_with_its_pinned_hash_is_used(tmp_path: Path, monkeypatch
     wheel = images.Wheel("demo==1.0", sha256=(hashlib.sha256(content).hexdigest(),))
     (wheels / "demo-1.0-py3-none-any.whl").write_bytes(content)
     assert images.fetch_wheel(wheel, lambda _: None).name == "demo-1.0-py3-none-any.whl"
+
+
+def test_the_default_set_is_built_unless_asked_for_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(images.IMAGE_SETS_ENV, raising=False)
+    assert images.images_in() == images.ALL_IMAGES
+    monkeypatch.setenv(images.IMAGE_SETS_ENV, "default,ha")
+    assert images.images_in() == (*images.ALL_IMAGES, *images.HA_IMAGES)
+    assert images.images_in("ha") == images.HA_IMAGES
+
+
+def test_an_unknown_image_set_names_the_valid_ones() -> None:
+    with pytest.raises(images.ImageBuildFailed, match=r"unknown image set .patroni.*sets are default, ha"):
+        images.images_in("default,patroni")
+
+
+def test_patroni_is_built_from_the_postgres_image_on_the_bookworm_base() -> None:
+    assert images.PATRONI.base is images.POSTGRES
+    assert images.PATRONI.root is images.BOOKWORM
+    assert {spec.root for spec in images.HA_IMAGES} == {images.BOOKWORM}

@@ -210,7 +210,9 @@ def test_backup_commands_refuse_another_process_s_drill(monkeypatch: pytest.Monk
     other = cleanup.RunObjects(RUN, ("c",), (), (), False, False, "pid 1 on elsewhere")
     attached: list[str] = []
     monkeypatch.setattr(cleanup, "list_runs", lambda: [other])
-    monkeypatch.setattr(cli_backup.Stack, "attach", classmethod(lambda cls, run_id, progress=None: attached.append(run_id)))
+    monkeypatch.setattr(
+        cli_backup.Stack, "attach", classmethod(lambda cls, run_id, progress=None: attached.append(run_id))
+    )
     with pytest.raises(
         HarnessError, match=rf"^run {RUN} is a live drill, owned by pid 1 on elsewhere, .*--force acts on it anyway$"
     ):
