@@ -27,12 +27,12 @@ def one_failover() -> tuple[float, int, int]:
         for _ in range(10):  # warm: both nodes have pooled connections to the primary
             seq += 1
             client.write_ledger(seq, "bench")
-        primary = stack.containers[topology.PG_PRIMARY].get_wrapped_container()
-        standby = stack.containers[topology.PG_STANDBY].get_wrapped_container()
+        primary = stack.service(topology.PG_PRIMARY)
+        standby = stack.service(topology.PG_STANDBY)
         primary.kill()
         killed = time.monotonic()
-        promoted = standby.exec_run(["psql", "-Atc", "SELECT pg_promote(true, 30)"])
-        assert promoted.output.strip() == b"t", promoted.output
+        promoted = standby.exec(["psql", "-Atc", "SELECT pg_promote(true, 30)"])
+        assert promoted.output.strip() == "t", promoted.output
         failures = 0
         while True:
             seq += 1

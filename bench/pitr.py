@@ -17,16 +17,15 @@ not apply), and the segment is archived. Two restores to that target are timed:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
 from datetime import UTC, datetime
 
 import psycopg
 
-from harness import labels
-from harness.engine import client as docker_client
+from harness import engine, labels
 from harness.images import POSTGRES
-from harness.stack import Stack, StackConfig, backup, db, topology
+from harness.stack import backup, db, topology
+from harness.stack.stack import Stack, StackConfig
 
 ROW_BYTES = 560  # generated row: int + 512 characters, with tuple overhead
 
@@ -57,27 +56,27 @@ def churn(dsn: str, rows: int, fraction: float) -> None:
 
 
 def restore_to_empty(stack: Stack, target: datetime) -> dict[str, float]:
-    client = docker_client()
-    volume = client.volumes.create(
+    volume = engine.create_volume(
         labels.object_name(stack.run_id, "bench-restore"), labels=labels.run_labels(stack.run_id)
     )
     started = time.monotonic()
     container = None
     try:
         restored = backup.restore_into(stack, volume.name, target, delta=False, archive=False)
-        container = client.containers.create(
-            POSTGRES.tag,
-            entrypoint=["postgres"],
-            command=["-D", db.DATA_DIR, *backup.SCRATCH_SETTINGS],
-            name=labels.object_name(stack.run_id, "bench-restored"),
-            labels=labels.service_labels(stack.run_id, "bench-restored"),
-            volumes={volume.name: {"bind": db.DATA_DIR, "mode": "rw"}},
-            user="postgres",
-            network_disabled=True,
+        container = engine.create_container(
+            engine.ContainerSpec(
+                image=POSTGRES.tag,
+                name=labels.object_name(stack.run_id, "bench-restored"),
+                labels=labels.service_labels(stack.run_id, "bench-restored"),
+                entrypoint=("postgres",),
+                command=("-D", db.DATA_DIR, *backup.SCRATCH_SETTINGS),
+                volumes={volume.name: (db.DATA_DIR, "rw")},
+                user="postgres",
+                network_disabled=True,
+            )
         )
-        container.start()
         backup.wait_writable(container)
-        write = container.exec_run(
+        write = container.exec(
             ["psql", "-XAtc", "CREATE TABLE bench_written (x int); INSERT INTO bench_written VALUES (1)"]
         )
         assert write.exit_code == 0, write.output
@@ -85,10 +84,8 @@ def restore_to_empty(stack: Stack, target: datetime) -> dict[str, float]:
         return {"copy": restored.copy_seconds, "replay": restored.replay_seconds, "writable": writable}
     finally:
         if container is not None:
-            with contextlib.suppress(Exception):
-                container.remove(force=True)
-        with contextlib.suppress(Exception):
-            volume.remove(force=True)
+            container.remove()
+        volume.remove()
 
 
 def one_size(megabytes: int) -> None:

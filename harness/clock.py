@@ -74,3 +74,24 @@ def poll_until(
         raise on_timeout(f"{what} not ready after {scaled:.0f}s{detail}") from None
     assert result is not None
     return result
+
+
+def attempt_until(
+    check: Callable[[], T | None], *, timeout: float, period: float = POLL_SECONDS
+) -> tuple[T | None, BaseException | None]:
+    """Like `poll_until`, for a caller that records a timeout rather than raising one.
+
+    Returns `(value, None)` as soon as `check` gives a value, or `(None, last error)` once
+    `timeout` (scaled) has passed; the last error is None when `check` only said "not yet".
+    """
+    retrying = Retrying(
+        stop=stop_after_delay(timeout * time_scale()),
+        wait=wait_fixed(period),
+        retry=retry_if_exception_type(Exception) | retry_if_result(lambda r: r is None or r is False),
+        reraise=False,
+    )
+    try:
+        return retrying(check), None
+    except RetryError as exc:
+        last = exc.last_attempt
+        return None, last.exception() if last.failed else None

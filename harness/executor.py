@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +29,11 @@ from harness.conditions import CONDITIONS
 from harness.faults import FAULTS
 from harness.history import Event, History
 from harness.params import record
+from harness.progress import Progress
 from harness.scenario import Guard, Scenario, Step
 from harness.stack import topology
 from harness.stack.handle import StackHandle
 
-Progress = Callable[[str], None]
 STOP_ENV = "ODOO_CHAOS_STOP"
 STOP_FILE_ENV = "ODOO_CHAOS_STOP_FILE"
 

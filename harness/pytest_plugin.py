@@ -49,6 +49,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "scenario(name, tier=None): run the named odoo-chaos drill on odoo_stack; a fail verdict fails the test",
     )
+    config.addinivalue_line("markers", "drills: runs whole odoo-chaos drills (`pytest -m 'not drills'` skips them)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A drill (`@pytest.mark.scenario`) is also marked `drills`, so `-m "not drills"` is a fast loop."""
+    for item in items:
+        if item.get_closest_marker("scenario") is not None:
+            item.add_marker(pytest.mark.drills)
 
 
 def _progress(message: str) -> None:

@@ -35,16 +35,16 @@ from harness.history import History
 from harness.judgement import judge_run, step_text, targets_of, tested_text, with_checks
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
-from harness.probes import PROBES, ProbeContext
+from harness.probes import PROBES, ProbeContext, journeys_of
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
+from harness.progress import Progress
 from harness.report import RunSummary, write_run_dir
 from harness.scenario import Scenario
 from harness.stack.handle import StackHandle
 from harness.stack.stack import Stack, StackConfig
 from harness.tiers import Tier
 
-Progress = Callable[[str], None]
 SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
 
 EXIT_CODES = {"pass": 0, "warn": 0, "fail": 1, "unknown": 2}
@@ -216,6 +216,7 @@ def _drive(
             {
                 "phase": "probes",
                 "probes": list(scenario.probes),
+                "journeys": journeys_of(scenario.probes),  # op -> user journey, from the probes' registrations
                 "lanes": dict(ctx.lanes),
                 "period": ctx.period,
                 "stable_for": scenario.stable_for,

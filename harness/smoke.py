@@ -7,13 +7,14 @@ It is what `odoo-chaos smoke` (and `make demo`) runs until the default drill rep
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
+from harness.clock import attempt_until
 from harness.odoo_api import WebSession
+from harness.progress import Progress
 from harness.stack import topology
 from harness.stack.stack import Endpoints
 
@@ -28,7 +29,7 @@ class SmokeResult:
     session_kept: bool
 
 
-def run_smoke(endpoints: Endpoints, progress: Callable[[str], None], *, max_writes: int = 20) -> SmokeResult:
+def run_smoke(endpoints: Endpoints, progress: Progress, *, max_writes: int = 20) -> SmokeResult:
     client = endpoints.odoo_client()
     client.authenticate()
     nodes: set[str] = set()
@@ -42,14 +43,16 @@ def run_smoke(endpoints: Endpoints, progress: Callable[[str], None], *, max_writ
         if seq >= 4 and len(nodes) >= 2:
             break
     progress(f"{len(ids)} business writes acknowledged, served by {', '.join(sorted(nodes))}")
-    deadline = time.monotonic() + 30
+    counted: list[int] = [0]
     with psycopg.connect(endpoints.pg_dsn(topology.PG_STANDBY)) as conn:
-        while True:
+
+        def all_visible() -> bool:
             row = conn.execute("SELECT count(*) FROM chaos_ledger_entry WHERE id = ANY(%s)", (ids,)).fetchone()
-            visible = int(row[0]) if row else 0
-            if visible == len(ids) or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+            counted[0] = int(row[0]) if row else 0
+            return counted[0] == len(ids)
+
+        attempt_until(all_visible, timeout=30, period=0.1)
+    visible = counted[0]
     progress(f"{visible}/{len(ids)} rows visible on pg-standby")
     session = WebSession(endpoints.https_url, Path(endpoints.ca_file))
     session.login(endpoints.db, endpoints.login, endpoints.password)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
-from harness.checkers.journeys import JOURNEY_OF_F, JOURNEY_ORDER, observation
+from harness.checkers.journeys import JOURNEY_OF_F, journey_map, journey_rank, observation
 from harness.checkers.outages import outage_windows
 from harness.history import INJECT, Event, Op, pair
 from harness.report.figures import downtime_text
@@ -33,11 +33,14 @@ def budget_of(target: Target) -> Target:
     return Target(strict=(1.0 - target.strict) * MONTH, loose=(1.0 - target.loose) * MONTH)
 
 
-def journey_downtime(ops: Sequence[Op], start: float, end: float) -> dict[str, dict[str, Any]]:
-    """Per journey: availability, downtime and operations over [start, end]."""
+def journey_downtime(
+    ops: Sequence[Op], start: float, end: float, journeys: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per journey (`journeys`: op -> journey, the shipped probes' by default): availability, downtime
+    and operations over [start, end]."""
     measured = max(end - start, 1e-9)
     out: dict[str, dict[str, Any]] = {}
-    for f, journey in JOURNEY_OF_F.items():
+    for f, journey in (JOURNEY_OF_F if journeys is None else journeys).items():
         mine = [op for op in ops if op.f == f and op.process not in ("fault", "runner", "final-read")]
         if not mine:
             continue
@@ -49,7 +52,7 @@ def journey_downtime(ops: Sequence[Op], start: float, end: float) -> dict[str, d
             "operations": len(mine),
             "ok_operations": sum(1 for op in mine if op.kind == "ok"),
         }
-    return dict(sorted(out.items(), key=lambda item: JOURNEY_ORDER.index(item[0])))
+    return dict(sorted(out.items(), key=lambda item: journey_rank(item[0])))
 
 
 @register("availability", order=70, headline=downtime_text)
@@ -57,7 +60,7 @@ def check_availability(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target_text = describe("availability", ctx.tier.availability, higher_is_better=True)
     ops = pair(events)
     start, end = observation(events, end_of_run(events, ctx))
-    by_journey = journey_downtime(ops, start, end)
+    by_journey = journey_downtime(ops, start, end, journey_map(events))
     if not by_journey or end <= start:
         reason = "no user journey was probed" if not by_journey else "the run ended as the probes started"
         return Verdict("availability", "unknown", {"availability_by_journey": by_journey}, target_text, reason=reason)

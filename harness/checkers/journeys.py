@@ -30,7 +30,8 @@ through Odoo), and which stays so for `stable_for`: writes that succeed on damag
 it. **Who recovered it**: the last intervention that started between the injection and the
 recovery: the harness's `heal`, a `runbook` action, or none (`self`); a journey that never failed
 is `unaffected`. **Resolution**: the largest gap between the journey's invokes within a second of
-the recovery.
+the recovery, or half the bracket when that is wider (after a frozen proxy thaws, the requests it
+queued come back together and slowly, so "seen back" lags the truth: the ± says so).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ WEB_USERS = "web users"
 READS = "reads"
 DATA = "data"
 
-# operation name -> journey; Locust's session-backed tasks count as web users too
+# operation name -> journey for the shipped probes: what a history without the runner's recorded map
+# (the `probes` phase's "journeys") is read with. Locust's session-backed tasks count as web users too.
 JOURNEY_OF_F: dict[str, str] = {WRITE: INTEGRATIONS, SESSION: WEB_USERS, READ: READS}
 JOURNEY_TEXT: dict[str, str] = {
     INTEGRATIONS: "XML-RPC business writes (integrations)",
@@ -147,9 +149,28 @@ def phase_value(events: Sequence[Event], phase: str) -> dict[str, Any]:
     return next((e.value for e in events if e.f == PHASE and e.value.get("phase") == phase), {})
 
 
+def journey_map(events: Sequence[Event]) -> dict[str, str]:
+    """Operation name -> user journey, as the runner recorded it from the registered probes it started
+    (so a new probe's journey is judged with no checker edited); the shipped map for older histories."""
+    recorded = phase_value(events, "probes").get("journeys")
+    if (
+        isinstance(recorded, dict)
+        and recorded
+        and all(isinstance(f, str) and isinstance(journey, str) and journey != DATA for f, journey in recorded.items())
+    ):
+        return dict(recorded)
+    return dict(JOURNEY_OF_F)
+
+
+def journey_rank(journey: str) -> int:
+    """Where a journey stands in reports: the shipped ones in their order, any other after them."""
+    return JOURNEY_ORDER.index(journey) if journey in JOURNEY_ORDER else len(JOURNEY_ORDER)
+
+
 def observation(events: Sequence[Event], run_end: float | None = None) -> tuple[float, float]:
     """(start, end) of the probes' observation: the `probes` phase to the moment they were told to stop."""
-    probe_events = [e for e in events if e.f in JOURNEY_OF_F or e.process in ("heartbeat", "lag")]
+    journeys = journey_map(events)
+    probe_events = [e for e in events if e.f in journeys or e.process in ("heartbeat", "lag")]
     start = phase_time(events, "probes")
     if start is None:
         start = min((e.time for e in probe_events), default=0.0)
@@ -345,6 +366,11 @@ def recover_ops(
         seen_down = [op.end for op in in_scope if not good(op) and op.end is not None and op.end <= upper]
         lower = max((t for t in seen_down if t >= injection.end), default=None)
         recovered = upper if lower is None else (lower + upper) / 2
+        # how exact that is: the gap between invokes, or half the bracket [seen down, seen back] when
+        # that is wider (requests queued in a frozen proxy come back together, slowly: the bracket widens)
+        resolution = _resolution(starts, recovered)
+        if lower is not None and resolution is not None:
+            resolution = round(max(resolution, (upper - lower) / 2), 3)
         affected = bool(bad) or after is not None
         if not affected and candidate.start - injection.start > 3 * _interval(starts, injection.start):
             affected = True  # a silent stretch after the fault is not a journey that never failed
@@ -362,7 +388,7 @@ def recover_ops(
             None,
             by,
             words,
-            _resolution(starts, recovered),
+            resolution,
             note,
         )
     if candidate is not None:
@@ -449,7 +475,7 @@ class Recoveries:
         open_ = [r for r in self.recoveries if r.recovered_at is None]
         if open_:
             return max(open_, key=lambda r: r.at_least or 0.0)
-        return max(self.recoveries, key=lambda r: (r.rto or 0.0, -JOURNEY_ORDER.index(r.journey)))
+        return max(self.recoveries, key=lambda r: (r.rto or 0.0, -journey_rank(r.journey)))
 
     def of(self, injection: Injection) -> list[Recovery]:
         return [r for r in self.recoveries if r.injection is injection]
@@ -469,8 +495,9 @@ def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: f
     injected = injections(ops, observed[1], stable_for)
     steps = interventions(ops)
     by_journey: dict[str, list[Op]] = {}
+    journeys = journey_map(events)
     for op in ops:
-        journey = JOURNEY_OF_F.get(op.f)
+        journey = journeys.get(op.f)
         if journey is not None and op.process not in ("fault", "runner", "final-read"):
             by_journey.setdefault(journey, []).append(op)
     for listed in by_journey.values():
@@ -480,7 +507,7 @@ def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: f
     recoveries: list[Recovery] = []
     repairs: dict[int, Intervention] = {}
     for injection in injected:
-        for journey in (INTEGRATIONS, WEB_USERS, READS):
+        for journey in sorted({*by_journey, *([WEB_USERS] if load_rows else [])}, key=journey_rank):
             found: Recovery | None = None
             if journey in by_journey:
                 found = recover_ops(journey, by_journey[journey], injection, steps, stable_for, observed[1])
@@ -539,6 +566,8 @@ __all__ = [
     "find_recoveries",
     "injections",
     "interventions",
+    "journey_map",
+    "journey_rank",
     "may_lose_data",
     "observation",
     "phase_value",

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, WallClock, end_of_run, ms, register
-from harness.checkers.journeys import find_recoveries, interventions
+from harness.checkers.journeys import find_recoveries, interventions, journey_map
 from harness.history import READ, SESSION, WRITE, Event, Op, pair
 from harness.report.model import count, number
 
-OUTAGE_FS = frozenset({WRITE, READ, SESSION})
 RECOVERY_FS = frozenset({WRITE, READ})
 
 
@@ -166,8 +165,10 @@ def headline(metrics: Mapping[str, Any]) -> str:
 
 @register("outages", order=60, headline=headline)
 def check_outages(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = [op for op in pair(events) if op.f in OUTAGE_FS]
-    windows = outage_windows(ops, end_of_run(events, ctx))
+    journeys = journey_map(events)  # the operations that stand for a user journey
+    ops = [op for op in pair(events) if op.f in journeys]
+    # a session check proves only sessions back; every other journey's success proves the service back
+    windows = outage_windows(ops, end_of_run(events, ctx), set(journeys) - {SESSION})
     clock = WallClock.of(events)
     spans = explained_spans(events, ctx)
     listed = []

@@ -52,8 +52,16 @@ def check_restore(events: Sequence[Event], ctx: CheckContext) -> Verdict:
             problems.append(f"{name} {op.kind}: {op.completion.error if op.completion else 'never finished'}")
         else:
             entry |= {k: op.completion.value[k] for k in _KEPT if k in op.completion.value}
-            if not isinstance(op.completion.value.get("neutralised"), dict):
+            neutralised = op.completion.value.get("neutralised")
+            if not isinstance(neutralised, dict):
                 problems.append(f"{name} did not neutralise the restored database")
+            else:
+                left = {k: v for k, v in neutralised.items() if k.endswith("_still_active") and v != 0}
+                if left:
+                    what = ", ".join(
+                        f"{v} {k.removesuffix('_still_active').replace('_', ' ')}" for k, v in left.items()
+                    )
+                    problems.append(f"{name} left {what} active on the restored database")
         restores.append(entry)
     metrics: dict[str, Any] = {"restores": restores}
     if not restores:

@@ -27,10 +27,10 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, WallClock, end_of_run, ms, register
 from harness.checkers.journeys import (
-    JOURNEY_ORDER,
     Injection,
     Recovery,
     find_recoveries,
+    journey_rank,
 )
 from harness.history import HEARTBEAT, Event, Op, pair
 from harness.report.figures import rto_text
@@ -187,7 +187,7 @@ def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         recoveries=[_record(r, clock) for r in found.recoveries],
     )
     by_journey: dict[str, dict[str, Any]] = {}
-    for journey in JOURNEY_ORDER:
+    for journey in sorted({r.journey for r in found.recoveries}, key=journey_rank):
         mine = [r for r in found.recoveries if r.journey == journey]
         if not mine:
             continue

@@ -51,7 +51,7 @@ def check_runbook(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         }
         if op.completion is not None:
             # what the step measured (a param it was given, like rejoin's method "auto", reads as what it did)
-            reserved = set(step) | {"action", "condition", "repairs_data"}
+            reserved = {"step", "target", "at", "action", "condition", "repairs_data"}
             step |= {k: v for k, v in op.completion.value.items() if k not in reserved}
             if op.completion.error:
                 step["error"] = op.completion.error

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -335,9 +334,9 @@ def list_parts(
     out.print("targets:", markup=False)
     out.print(f"  {', '.join(topology.TARGET_NAMES)}", markup=False)
     out.print("probes:", markup=False)
-    for name in sorted(PROBES):
-        doc = (sys.modules[PROBES[name].__module__].__doc__ or "").strip().splitlines()[0]
-        out.print(f"  {name:<22} {doc}", markup=False)
+    for name, probe in sorted(PROBES.items()):
+        journey = f" [{probe.journey}]" if probe.journey else ""
+        out.print(f"  {name:<22} {probe.summary}{journey}", markup=False)
     out.print("checkers:", markup=False)
     out.print(f"  {', '.join(checker_names())}", markup=False)
     out.print("tiers:", markup=False)

@@ -51,6 +51,8 @@ class Pause:
             node = stack.service(service)
             if node.status == "paused":
                 node.unpause()
+            if service in db.PG_NODES and db.roles(stack) == {service: "primary", db.other(service): "primary"}:
+                db.follow(stack, service, db.other(service))  # promoted while it was frozen: never two primaries
 
 
 def _ensure_running(stack: StackHandle, service: str) -> None:

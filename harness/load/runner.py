@@ -23,7 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,11 @@ from harness import history as h
 from harness.errors import HarnessError
 from harness.history import History
 from harness.load.profile import LoadProfile
+from harness.progress import Progress
 from harness.stack.containers import free_port
 from harness.stack.stack import Endpoints
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-Progress = Callable[[str], None]
 
 
 class LoadRun:

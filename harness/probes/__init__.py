@@ -1,13 +1,16 @@
 """Probes: real traffic through the real access path, each on its own thread, recorded as ops.
 
-A probe is a factory registered by name (`@register("name")`) that returns the thread bodies it
-needs (one per process: `writer-1`, `writer-2`, `session-3`, ...). Adding one means adding a
-module here and importing it below, never touching the runner. Each body loops until `ctx.stop`
+A probe is a factory registered by name (`@register("name", f=..., journey=...)`) that returns the
+thread bodies it needs (one per process: `writer-1`, `writer-2`, `session-3`, ...), with the
+operation name it records and the user journey it stands for (None: it watches the system). The
+runner records the probes' `f -> journey` map in the history, so the checkers judge a new probe's
+journey without an edit. Adding one means adding a module here and importing it below, never
+touching the runner or a checker. Each body loops until `ctx.stop`
 is set, recording every operation in the history as `invoke` then `ok`/`fail`/`info`.
 The final read (`final_read.py`) is not periodic: the runner calls it once, after heal.
 """
 
 from harness.probes import business_read, business_write, heartbeat, replication_lag, user_sessions  # noqa: F401
-from harness.probes.base import PROBES, ProbeContext, register
+from harness.probes.base import PROBES, Probe, ProbeContext, journeys_of, register
 
-__all__ = ["PROBES", "ProbeContext", "register"]
+__all__ = ["PROBES", "Probe", "ProbeContext", "journeys_of", "register"]

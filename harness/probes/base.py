@@ -27,11 +27,12 @@ import socket
 import ssl
 import threading
 import xmlrpc.client
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from harness.history import PROBE_ERROR, History, Kind
+from harness.registry import Registry
 from harness.stack.stack import Endpoints
 
 R = TypeVar("R")
@@ -167,19 +168,52 @@ def report_probe_error(history: History, lane: str, exc: BaseException) -> None:
 
 
 ProbeFactory = Callable[[ProbeContext], list[Callable[[], None]]]
-PROBES: dict[str, ProbeFactory] = {}
 
 
-def register(name: str) -> Callable[[ProbeFactory], ProbeFactory]:
-    """Register a probe factory: it returns the thread bodies the probe needs (one per lane)."""
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A registered probe: the factory of its lanes and what its operations mean to the checkers.
+
+    `f`: the operation name it records (`write`, `read`, `session`, ...). `journey`: the user journey
+    those operations stand for (`integrations`, `web users`, `reads`), or None for a probe that
+    watches the system rather than a user (heartbeat, replication lag). The runner writes the
+    `f -> journey` map of the probes it starts into the history, so the checkers judge a new probe's
+    journey (RTO, outages, availability) with no edit of theirs.
+    """
+
+    name: str
+    factory: ProbeFactory
+    f: str
+    journey: str | None = None
+    summary: str = ""
+
+    def __call__(self, ctx: ProbeContext) -> list[Callable[[], None]]:
+        return self.factory(ctx)
+
+
+PROBES: Registry[Probe] = Registry("probe")
+
+
+def register(
+    name: str, *, f: str, journey: str | None = None, summary: str = ""
+) -> Callable[[ProbeFactory], ProbeFactory]:
+    """Register a probe factory (it returns the thread bodies the probe needs, one per lane) with its metadata."""
 
     def decorate(factory: ProbeFactory) -> ProbeFactory:
-        if name in PROBES:
-            raise ValueError(f"probe {name!r} is registered twice")
-        PROBES[name] = factory
+        PROBES.add(name, Probe(name, factory, f, journey, summary))
         return factory
 
     return decorate
+
+
+def journeys_of(names: Iterable[str]) -> dict[str, str]:
+    """`f -> journey` of the named probes (those that stand for a user journey), as the runner records it."""
+    found: dict[str, str] = {}
+    for name in names:
+        probe = PROBES[name]
+        if probe.journey is not None:
+            found[probe.f] = probe.journey
+    return found
 
 
 _UNCERTAIN_DB = (
@@ -217,9 +251,11 @@ __all__ = [
     "MAX_IN_FLIGHT",
     "PROBES",
     "Lane",
+    "Probe",
     "ProbeContext",
     "ProbeFactory",
     "classify",
+    "journeys_of",
     "lane_of",
     "register",
     "report_probe_error",

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from harness.checkers.journeys import READS
 from harness.history import READ
 from harness.odoo_api import LEDGER_MODEL, OdooClient
 from harness.probes.base import Lane, ProbeContext, classify, register, short_error
 
 
-@register("business-read")
+@register(
+    "business-read",
+    f=READ,
+    journey=READS,
+    summary="count this run's ledger rows through Traefik -> Odoo, twice a second",
+)
 def business_read(ctx: ProbeContext) -> list[Callable[[], None]]:
     pattern = f"{ctx.run_id}/%"
 

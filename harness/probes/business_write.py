@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from harness.checkers.journeys import INTEGRATIONS
 from harness.history import WRITE
 from harness.odoo_api import OdooClient
 from harness.probes.base import Lane, ProbeContext, classify, register, short_error
@@ -33,6 +34,6 @@ def _writer(ctx: ProbeContext, lane: str, offset: float) -> Lane[OdooClient]:
     return Lane(ctx, lane, ctx.period * ctx.writers, offset, write, lambda: ctx.endpoints.odoo_client(ctx.timeout))
 
 
-@register("business-write")
+@register("business-write", f=WRITE, journey=INTEGRATIONS, summary="XML-RPC business writes through Traefik -> Odoo")
 def business_write(ctx: ProbeContext) -> list[Callable[[], None]]:
     return [_writer(ctx, f"writer-{i + 1}", i * ctx.period).run for i in range(ctx.writers)]

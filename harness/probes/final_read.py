@@ -10,11 +10,11 @@ since the stack may still be settling; a node that cannot be reached is recorded
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import psycopg
 
+from harness.clock import attempt_until
 from harness.history import FINAL_READ
 from harness.odoo_api import LEDGER_MODEL
 from harness.probes.base import ProbeContext, classify, short_error
@@ -36,13 +36,13 @@ def final_read(ctx: ProbeContext, deadline: float = 60.0) -> None:
 
 
 def _await_primary(ctx: ProbeContext, deadline: float) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            with connect_primary(ctx.endpoints, timeout=5.0):
-                return
-        except psycopg.Error:
-            time.sleep(0.5)
+    """Wait (at most `deadline`) until some node accepts writes; the reads below record what they find either way."""
+
+    def writable() -> bool:
+        with connect_primary(ctx.endpoints, timeout=5.0):
+            return True
+
+    attempt_until(writable, timeout=deadline, period=0.5)
 
 
 def _read_node(ctx: ProbeContext, node: str) -> dict[str, Any]:
@@ -64,37 +64,31 @@ def _read_node(ctx: ProbeContext, node: str) -> dict[str, Any]:
 
 def _via_sql(ctx: ProbeContext, node: str) -> None:
     ctx.history.invoke("final-read", FINAL_READ, {"via": "sql", "node": node})
-    end = time.monotonic() + NODE_TIMEOUT
-    while True:
-        try:
-            value = _read_node(ctx, node)
-        except Exception as exc:
-            if time.monotonic() > end:
-                ctx.history.record("final-read", "fail", FINAL_READ, {"via": "sql", "node": node}, short_error(exc))
-                return
-            time.sleep(0.5)
-            continue
-        ctx.history.record("final-read", "ok", FINAL_READ, value)
+    value, error = attempt_until(lambda: _read_node(ctx, node), timeout=NODE_TIMEOUT, period=0.5)
+    if value is None:
+        reason = short_error(error) if isinstance(error, Exception) else "no answer"
+        ctx.history.record("final-read", "fail", FINAL_READ, {"via": "sql", "node": node}, reason)
         return
+    ctx.history.record("final-read", "ok", FINAL_READ, value)
 
 
 def _via_odoo(ctx: ProbeContext, deadline: float) -> None:
     ctx.history.invoke("final-read", FINAL_READ, {"via": "odoo"})
     client = ctx.endpoints.odoo_client(timeout=30.0)
-    end = time.monotonic() + deadline
-    while True:
-        try:
-            rows = client.execute(
-                LEDGER_MODEL,
-                "search_read",
-                [("writer", "=like", f"{ctx.run_id}/%"), ("seq", ">=", ctx.seq_base)],
-                fields=["seq"],
-            )
-            seqs = sorted(int(r["seq"]) for r in rows)
-            ctx.history.record("final-read", "ok", FINAL_READ, {"via": "odoo", "seqs": seqs})
-            return
-        except Exception as exc:
-            if time.monotonic() > end:
-                ctx.history.record("final-read", classify(exc), FINAL_READ, {"via": "odoo"}, short_error(exc))
-                return
-            time.sleep(0.5)
+
+    def read() -> list[int]:
+        rows = client.execute(
+            LEDGER_MODEL,
+            "search_read",
+            [("writer", "=like", f"{ctx.run_id}/%"), ("seq", ">=", ctx.seq_base)],
+            fields=["seq"],
+        )
+        return sorted(int(r["seq"]) for r in rows)
+
+    seqs, error = attempt_until(read, timeout=deadline, period=0.5)
+    if seqs is None:  # an empty list is a value: nothing of this run survived
+        kind = classify(error) if isinstance(error, Exception) else "fail"
+        reason = short_error(error) if isinstance(error, Exception) else "no answer"
+        ctx.history.record("final-read", kind, FINAL_READ, {"via": "odoo"}, reason)
+        return
+    ctx.history.record("final-read", "ok", FINAL_READ, {"via": "odoo", "seqs": seqs})

@@ -44,7 +44,7 @@ def first_seq(ctx: ProbeContext) -> int:
         return 1 + int(time.time() * 1000)  # no primary to ask: a start no earlier run can have used
 
 
-@register("heartbeat")
+@register("heartbeat", f=HEARTBEAT, summary="rows written straight to the current primary (the RTO oracle)")
 def heartbeat(ctx: ProbeContext) -> list[Callable[[], None]]:
     counter = itertools.count(first_seq(ctx))
     lock = threading.Lock()

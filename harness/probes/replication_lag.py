@@ -14,7 +14,7 @@ LAG_QUERY = (
 )
 
 
-@register("replication-lag")
+@register("replication-lag", f=LAG, summary="replication lag to streaming standbys and which node is primary")
 def replication_lag(ctx: ProbeContext) -> list[Callable[[], None]]:
     def sample(process: str, connection: PrimaryConnection) -> None:
         ctx.history.invoke(process, LAG)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.checkers.journeys import WEB_USERS
 from harness.history import SESSION, Kind
 from harness.odoo_api import WebSession
 from harness.probes.base import Lane, ProbeContext, register
@@ -49,6 +50,6 @@ def _session(ctx: ProbeContext, number: int) -> Lane[WebSession]:
     return Lane(ctx, f"session-{number}", 1.0, 0.1 + number * 0.2, check, web_session, 5, WebSession.close)
 
 
-@register("user-sessions")
+@register("user-sessions", f=SESSION, journey=WEB_USERS, summary="logged-in browser-like sessions, every second")
 def user_sessions(ctx: ProbeContext) -> list[Callable[[], None]]:
     return [_session(ctx, i + 1).run for i in range(ctx.sessions)]

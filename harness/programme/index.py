@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +43,7 @@ from harness.programme.records import (
     parse_time,
     read_run,
 )
+from harness.progress import Progress
 from harness.tiers import DEFAULT_TIERS_FILE, Tier, load_tiers
 
 INDEX_FILE = "index.sqlite"
@@ -285,7 +286,7 @@ def record_run(run_dir: Path, index_path: Path | None = None, *, tiers_file: Pat
     return result
 
 
-def record_finished(directory: Path, progress: Callable[[str], None] | None = None) -> None:
+def record_finished(directory: Path, progress: Progress | None = None) -> None:
     """Record a finished run or campaign directory in its reports directory's index; never raises.
 
     The one call for the runner (after a run directory is written and signed) and for a campaign (after

@@ -46,6 +46,10 @@ NEUTRALISE_SQL = (
     "m AS (UPDATE ir_mail_server SET active = false WHERE active RETURNING 1) "
     "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM m)"
 )
+# what is still active after the update (must be 0 0: read back, not assumed)
+STILL_ACTIVE_SQL = (
+    "SELECT (SELECT count(*) FROM ir_cron WHERE active) || ' ' || (SELECT count(*) FROM ir_mail_server WHERE active)"
+)
 # pgBackRest writes the restore's target into postgresql.auto.conf; once promoted it must go, or
 # every standby cloned or rewound from this node (they copy the file) would stop at the same target.
 RECOVERY_TARGETS = (
@@ -218,7 +222,11 @@ until [ "$(psql -h /tmp -XAtc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = "f" ]
   sleep 0.1
 done
 t2=$(now)
-echo "neutralised=$(psql -h /tmp -XAt -F ' ' -d {topology.DB_NAME} -c {shlex.quote(NEUTRALISE_SQL)})"
+neutralised=$(psql -h /tmp -XAt -v ON_ERROR_STOP=1 -F ' ' -d {topology.DB_NAME} -c {shlex.quote(NEUTRALISE_SQL)}) \
+  || {{ echo "FATAL: neutralising the restored database failed"; kill -INT $pid; wait $pid; exit 4; }}
+still=$(psql -h /tmp -XAt -v ON_ERROR_STOP=1 -d {topology.DB_NAME} -c {shlex.quote(STILL_ACTIVE_SQL)}) \
+  || {{ echo "FATAL: checking the neutralisation failed"; kill -INT $pid; wait $pid; exit 4; }}
+echo "neutralised=$neutralised $still"
 psql -h /tmp -XAtq {" ".join(f"-c 'ALTER SYSTEM RESET {name}'" for name in RECOVERY_TARGETS)}
 kill -INT $pid
 wait $pid || true
@@ -230,7 +238,10 @@ def parse_restore_output(volume: str, target: str | None, output: str) -> Restor
     """The restore container's output -> Restore (pure)."""
     wanted = ("restore_clock=", "neutralised=")
     values = dict(line.split("=", 1) for line in output.splitlines() if line.startswith(wanted))
-    crons, mail = (int(x) for x in (values.get("neutralised") or "0 0").split()[:2])
+    counts = (values.get("neutralised") or "").split()
+    if len(counts) != 4 or not all(x.isdigit() for x in counts):  # never report a neutralisation nobody saw
+        raise HarnessError(f"restore into {volume}: no neutralisation counts in its output: {output.strip()[-200:]!r}")
+    crons, mail, crons_left, mail_left = (int(x) for x in counts)
     t0, t1, t2 = (float(x) for x in (values.get("restore_clock") or "0 0 0").split()[:3])
     stopped = _STOP_LINE.findall(output)
     return Restore(
@@ -239,7 +250,12 @@ def parse_restore_output(volume: str, target: str | None, output: str) -> Restor
         t1 - t0,
         t2 - t1,
         stopped[0] if stopped else "",
-        {"crons_disabled": crons, "mail_servers_disabled": mail},
+        {
+            "crons_disabled": crons,
+            "mail_servers_disabled": mail,
+            "crons_still_active": crons_left,
+            "mail_servers_still_active": mail_left,
+        },
     )
 
 

@@ -9,7 +9,6 @@ A readiness timeout names the first service that stopped, with its last log line
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -17,6 +16,7 @@ import psycopg
 from harness.clock import poll_until
 from harness.credentials import pbkdf2_sha512_hash
 from harness.errors import HarnessError, StackNotReady
+from harness.progress import Progress
 from harness.stack import backup, topology
 from harness.stack.endpoints import LOOPBACK, READINESS_SEQ, Endpoints
 
@@ -52,7 +52,7 @@ def set_odoo_admin_password(credentials: Credentials, primary_port: int) -> None
             conn.execute("UPDATE res_users SET password = %s WHERE login = %s", (hashed, credentials.odoo_login))
 
 
-def wait_until_ready(stack: StackHandle, endpoints: Endpoints, progress: Callable[[str], None]) -> float:
+def wait_until_ready(stack: StackHandle, endpoints: Endpoints, progress: Progress) -> float:
     """Wait for a business write end to end, its row on the standby, and the first full backup.
 
     Returns the seconds the first backup took."""

@@ -140,6 +140,9 @@ class Stack:
             with docker.quietly():  # remove_run below catches whatever is left, by label
                 container.remove()
         self.containers.clear()
+        self.networks.clear()
+        self.volumes.clear()
+        self.endpoints = None  # the same object may start again (a fresh stack under the same run id)
         cleanup.remove_run(self.run_id)
         state.forget(self.run_id)
         watchdog.release(self.run_id)

@@ -43,19 +43,19 @@ def _both_nodes_serve(stack: Stack, within: float = 60.0) -> set[str]:
 
 
 def _attached(stack: Stack, service: str) -> set[str]:
-    networks = stack.service_container(service).attrs["NetworkSettings"]["Networks"]
+    networks = stack.service(service).addresses()
     return {name for name, net in stack.networks.items() if net.name in networks}
 
 
 def _loss_rules(stack: Stack, service: str) -> str:
-    pid = stack.service_container(service).attrs["State"]["Pid"]
+    pid = stack.service(service).pid
     done = subprocess.run(["nsenter", "-t", str(pid), "-n", "iptables", "-S"], capture_output=True, text=True)
     return done.stdout
 
 
 def _kernel_has_netem(stack: Stack) -> bool:
     """Try a netem qdisc on the loopback of one of the stack's own containers (harmless, removed at once)."""
-    pid = str(stack.service_container(topology.REDIS).attrs["State"]["Pid"])
+    pid = str(stack.service(topology.REDIS).pid)
     add = subprocess.run(
         ["nsenter", "-t", pid, "-n", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]
     )
@@ -85,7 +85,7 @@ def test_fault_is_reversible(stack: Stack, name: str) -> None:
         return
     fault.inject(stack, TARGET, params)
     try:
-        container = stack.service_container(TARGET)
+        container = stack.service(TARGET)
         if name in ("kill", "stop"):
             assert container.status == "exited"
         elif name == "pause":
@@ -95,13 +95,13 @@ def test_fault_is_reversible(stack: Stack, name: str) -> None:
         elif name == "loss":
             assert "--probability 1" in _loss_rules(stack, TARGET)
         elif name == "latency":
-            pid = str(container.attrs["State"]["Pid"])
+            pid = str(container.pid)
             shown = subprocess.run(["nsenter", "-t", pid, "-n", "tc", "qdisc"], capture_output=True, text=True)
             assert "netem" in shown.stdout
     finally:
         fault.heal(stack, TARGET, params)
         fault.heal(stack, TARGET, params)  # heal twice: must be harmless
-    assert stack.service_container(TARGET).status == "running"
+    assert stack.service(TARGET).status == "running"
     assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
     assert "ODOO-CHAOS" not in _loss_rules(stack, TARGET)
     assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
@@ -126,11 +126,11 @@ def test_zone_partition_keeps_the_business_path_and_heals_back_to_redundancy(sta
 
 
 def test_restart_and_replace_node_actions_bring_the_node_back(stack: Stack) -> None:
-    before = stack.service_container(TARGET).id
+    before = stack.service(TARGET).id
     restart = ACTIONS["restart-service"]
     assert restart.run(stack, TARGET, validate_params(restart, {})) == {"status": "running"}
     result = ACTIONS["replace-node"].run(stack, TARGET, {})
-    assert stack.service_container(TARGET).id != before and result["new"] != result["replaced"]
+    assert stack.service(TARGET).id != before and result["new"] != result["replaced"]
     assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
     assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.integration.conftest import cli, labelled
+
+pytestmark = pytest.mark.drills  # whole drills: `pytest -m 'not drills'` skips them
 
 ROOT = Path(__file__).resolve().parents[2]
 

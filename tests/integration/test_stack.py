@@ -110,24 +110,23 @@ def test_session_lives_in_redis_and_survives_a_hop_to_the_other_node(stack: Stac
     answers = [session.session_uid() for _ in range(6)]
     assert {node for node, _ in answers} == {"odoo-1", "odoo-2"}
     assert all(seen == uid for _, seen in answers)
-    redis = stack.containers[topology.REDIS].get_wrapped_container()
-    stored = redis.exec_run(["redis-cli", "exists", f"odoo-session:{session.cookie}"])
-    assert stored.output.strip() == b"1"
+    stored = stack.service(topology.REDIS).exec(["redis-cli", "exists", f"odoo-session:{session.cookie}"])
+    assert stored.output.strip() == "1"
 
 
 def test_traefik_health_checks_each_node_on_the_stated_path(stack: Stack) -> None:
-    traefik = stack.containers[topology.TRAEFIK].get_wrapped_container()
+    traefik = stack.service(topology.TRAEFIK)
     health_path = topology.STATIC_HEALTH_PATH.encode()
     deadline = time.monotonic() + 10
     seen: set[str] = set()
     while time.monotonic() < deadline and len(seen) < 2:
         for node in ("odoo-1", "odoo-2"):
-            logs = stack.containers[node].get_wrapped_container().logs(tail=200)
+            logs = stack.service(node).logs(tail=200)
             if health_path in logs:
                 seen.add(node)
         time.sleep(0.5)
     assert seen == {"odoo-1", "odoo-2"}
-    traefik.reload()
+    traefik.refresh()
     assert traefik.status == "running"
 
 
@@ -164,7 +163,7 @@ def test_killing_redis_fails_logged_in_users_requests_and_aof_keeps_sessions(sta
     session = WebSession(ep.https_url, Path(ep.ca_file))
     uid = session.login(ep.db, ep.login, ep.password)
     time.sleep(1.1)  # appendfsync everysec
-    redis = stack.containers[topology.REDIS].get_wrapped_container()
+    redis = stack.service(topology.REDIS)
     redis.kill()
     try:
         for _ in range(4):

@@ -1,5 +1,5 @@
-"""`down --all`, last of the suite (file order): it removes what no live process owns, then with --force
-the shared stack too."""
+"""`down --all` removes what no live process owns, then with --force the shared stack too (which the
+test then brings back up, so the tests after it find it as they expect: no order dependency)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from tests.integration.conftest import cli
 
 
 def test_down_all_removes_every_run(stack: Stack) -> None:
-    """Runs last (file order): `--all` removes the `up` stack and keeps the session's shared stack (this
-    pytest process owns it and is alive), listing both first; `--all --force` removes that one too.
+    """`--all` removes the `up` stack and keeps the session's shared stack (this pytest process owns
+    it and is alive), listing both first; `--all --force` removes that one too, and the test starts
+    it again under the same run id.
 
     On a developer's machine with stacks of their own, it refuses to remove them (skips); in CI
     there are none, and a skip there would hide the test, so it fails instead.
@@ -43,3 +44,7 @@ def test_down_all_removes_every_run(stack: Stack) -> None:
         assert docker_client().networks.list(names=[foreign.name]), "an unlabelled network was touched"
     finally:
         foreign.remove()
+        if not cleanup.list_runs():  # --force took the session's stack: bring it back for the tests after this
+            stack.down()
+            stack.start()
+    assert stack.serving()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,8 +16,16 @@ def compose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_context_hash_is_stable(compose: Path) -> None:
-    assert images.context_hash(images.REDIS, "sha256:base") == images.context_hash(images.REDIS, "sha256:base")
+def test_context_hash_is_stable(compose: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Same content, same hash: a copy elsewhere with other mtimes must not trigger a rebuild; another base must."""
+    before = images.context_hash(images.REDIS, "sha256:base")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    shutil.copytree(compose / "redis", elsewhere / "redis")
+    for path in (elsewhere / "redis").rglob("*"):
+        os.utime(path, (0, 0))
+    images.COMPOSE = elsewhere  # restored by the fixture's monkeypatch
+    assert images.context_hash(images.REDIS, "sha256:base") == before
+    assert images.context_hash(images.REDIS, "sha256:other-base") != before
 
 
 def test_context_hash_changes_with_a_file(compose: Path) -> None:

@@ -13,6 +13,7 @@ from harness.checkers import CheckContext
 from harness.checkers.corruption import check_corruption
 from harness.checkers.pitr import check_pitr
 from harness.checkers.restore import check_restore
+from harness.errors import HarnessError
 from harness.history import Event
 from harness.stack import backup
 from harness.tiers import load_tiers
@@ -125,6 +126,14 @@ def test_a_failed_restore_fails_and_a_missing_heartbeat_read_is_unknown() -> Non
     assert check_pitr(events, CTX).status == "unknown"
 
 
+def test_a_restore_that_left_a_cron_active_fails() -> None:
+    events = Timeline()
+    left = {"crons_disabled": 0, "mail_servers_disabled": 0, "crons_still_active": 1, "mail_servers_still_active": 0}
+    events.op("runbook", h.ACTION, 1, 2, {"action": "restore-region"}, {"copy_seconds": 1.0, "neutralised": left})
+    verdict = check_restore(events.events, CTX)
+    assert (verdict.status, verdict.reason) == ("fail", "restore-region left 1 crons active on the restored database")
+
+
 def test_restore_checker_wants_every_restore_neutralised() -> None:
     assert check_restore(drill().events, CTX).status == "pass"
     unneutralised = Timeline()
@@ -149,11 +158,16 @@ def test_restore_output_is_parsed_into_copy_and_replay_seconds() -> None:
     output = (
         "INFO: restore command end: completed successfully\n"
         "2026-11-23 23:20:05 UTC [12] LOG:  recovery stopping before commit of transaction 1832, time 2026-11-23\n"
-        "neutralised=1 1\nrestore_clock=100.0 100.5 101.75\n"
+        "neutralised=1 1 0 0\nrestore_clock=100.0 100.5 101.75\n"
     )
     restored = backup.parse_restore_output("vol", "t", output)
     assert restored.copy_seconds == pytest.approx(0.5) and restored.replay_seconds == pytest.approx(1.25)
-    assert restored.neutralised == {"crons_disabled": 1, "mail_servers_disabled": 1}
+    assert restored.neutralised == {
+        "crons_disabled": 1,
+        "mail_servers_disabled": 1,
+        "crons_still_active": 0,
+        "mail_servers_still_active": 0,
+    }
     assert restored.stopped.startswith("recovery stopping before commit of transaction 1832")
 
 
@@ -205,3 +219,11 @@ def test_corruption_checker_reports_detection_and_the_recovery_route() -> None:
     assert check_corruption(_corruption(detected=False), CTX).status == "fail"
     assert "nothing recovered" in check_corruption(_corruption(recovered=False), CTX).reason
     assert check_corruption([], CTX).status == "unknown"
+
+
+@pytest.mark.parametrize("line", ["neutralised=", "neutralised=1 1", "", "neutralised=x 1 0 0"])
+def test_a_restore_without_neutralisation_counts_is_an_error_not_zero(line: str) -> None:
+    """A psql that failed used to read as "0 crons disabled": a figure nobody measured."""
+    output = f"INFO: restore command end: completed successfully\n{line}\nrestore_clock=100.0 100.5 101.75\n"
+    with pytest.raises(HarnessError, match="no neutralisation counts in its output"):
+        backup.parse_restore_output("vol", "t", output)
