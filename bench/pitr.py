@@ -24,7 +24,7 @@ import psycopg
 
 from harness import engine, labels
 from harness.images import POSTGRES
-from harness.stack import backup, db, topology
+from harness.stack import backup, db, restore, topology
 from harness.stack.stack import Stack, StackConfig
 
 ROW_BYTES = 560  # generated row: int + 512 characters, with tuple overhead
@@ -62,20 +62,20 @@ def restore_to_empty(stack: Stack, target: datetime) -> dict[str, float]:
     started = time.monotonic()
     container = None
     try:
-        restored = backup.restore_into(stack, volume.name, target, delta=False, archive=False)
+        restored = restore.restore_into(stack, volume.name, target, delta=False, archive=False)
         container = engine.create_container(
             engine.ContainerSpec(
                 image=POSTGRES.tag,
                 name=labels.object_name(stack.run_id, "bench-restored"),
                 labels=labels.service_labels(stack.run_id, "bench-restored"),
                 entrypoint=("postgres",),
-                command=("-D", db.DATA_DIR, *backup.SCRATCH_SETTINGS),
+                command=("-D", db.DATA_DIR, *restore.SCRATCH_SETTINGS),
                 volumes={volume.name: (db.DATA_DIR, "rw")},
                 user="postgres",
                 network_disabled=True,
             )
         )
-        backup.wait_writable(container)
+        restore.wait_writable(container)
         write = container.exec(
             ["psql", "-XAtc", "CREATE TABLE bench_written (x int); INSERT INTO bench_written VALUES (1)"]
         )
@@ -105,7 +105,7 @@ def one_size(megabytes: int) -> None:
         backup.wal_switch(stack, timeout=120)
         empty = restore_to_empty(stack, target)
         started = time.monotonic()
-        in_place = backup.restore_in_place(stack, target)
+        in_place = restore.restore_in_place(stack, target)
         in_place_total = time.monotonic() - started
         print(
             f"{megabytes:>5} MB asked, database {size / 1e6:.0f} MB (generated in {generated:.0f}s); "

@@ -32,7 +32,7 @@ from harness.actions.base import register
 from harness.errors import HarnessError
 from harness.history import INJECT, Event
 from harness.params import NoParams, Number, params
-from harness.stack import backup, db, topology
+from harness.stack import backup, db, restore, scratch, topology
 from harness.stack.handle import StackHandle
 from harness.stack.nodes import DATA_VOLUMES
 
@@ -100,7 +100,7 @@ class PitrRestore:
     def run(self, stack: StackHandle, target: str, params: PitrParams, events: Sequence[Event]) -> dict[str, Any]:
         began = statement_began(events)
         epoch = _target_epoch(params, began)
-        restored = backup.restore_in_place(stack, datetime.fromtimestamp(epoch, UTC))
+        restored = restore.restore_in_place(stack, datetime.fromtimestamp(epoch, UTC))
         return {"restore_target_epoch": epoch, "corruption_started_at": began} | restored.as_value()
 
 
@@ -134,9 +134,9 @@ class RestoreRegion:
         started = time.monotonic()
         for role in DATA_VOLUMES:
             stack.recreate_volume(role)
-        restored = backup.restore_into(stack, stack.volume_name("pg-primary-data"), None, delta=False, archive=True)
+        restored = restore.restore_into(stack, stack.volume_name("pg-primary-data"), None, delta=False, archive=True)
         primary = stack.start_service(topology.PG_PRIMARY)
-        backup.wait_writable(primary)
+        restore.wait_writable(primary)
         writable = time.monotonic() - started
         for service in REGION_SERVICES_AFTER_PG:
             if service not in stack.services():
@@ -174,7 +174,7 @@ class VerifyBackup:
         live = stack.service(db.sole_primary(stack, "verify-backup: no live ledger to compare with"))
         rows_at_switch, _ = backup.ledger(live)  # all committed before the switch ...
         backup.wal_switch(stack)  # ... so all of them are in the archive the scratch copy replays
-        verified = backup.scratch_restore(stack)
+        verified = scratch.scratch_restore(stack)
         rows_now, _ = backup.ledger(live)
         value = verified.as_value() | {"live_rows_at_switch": rows_at_switch, "live_rows_after": rows_now}
         if not rows_at_switch <= verified.ledger_rows <= rows_now:

@@ -107,10 +107,10 @@ def backup_verify(run_id: RunIdArgument = None, force: ForceOption = False) -> N
     neutralised (no cron, no outgoing mail) before Odoo starts on it. Prints copy and replay
     times, the ledger's row count and what Odoo read; exit 1 if the restore or the read failed.
     """
-    from harness.stack import backup
+    from harness.stack import scratch
 
     stack = _attached(run_id, force)
-    verified = backup.scratch_restore(stack, progress=command_progress())
+    verified = scratch.scratch_restore(stack, progress=command_progress())
     for key, value in verified.as_value().items():
         out.print(f"{key:<18} {value}", markup=False)
     if verified.business_read != verified.ledger_rows or verified.attachments.get("attachments_in_a_filestore"):

@@ -13,7 +13,7 @@ import psycopg
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.stack import backup, db, topology
+from harness.stack import db, restore, topology
 from harness.stack.stack import Stack
 
 MARKERS = 40
@@ -61,7 +61,7 @@ def test_pitr_lands_between_two_known_commits(stack: Stack) -> None:
             time.sleep(0.05)
     half = MARKERS // 2
     target = (bounds[half - 1][1] + bounds[half][0]) / 2  # after the 20th commit, before the 21st insert
-    restored = backup.restore_in_place(stack, datetime.fromtimestamp(target, UTC))
+    restored = restore.restore_in_place(stack, datetime.fromtimestamp(target, UTC))
     print(
         f"PITR: copy {restored.copy_seconds:.2f}s, replay {restored.replay_seconds:.2f}s; "
         f"{restored.stopped}; neutralised {restored.neutralised}"

@@ -15,7 +15,7 @@ from harness.checkers.pitr import check_pitr
 from harness.checkers.restore import check_restore
 from harness.errors import HarnessError
 from harness.history import Event
-from harness.stack import backup
+from harness.stack import backup, restore
 from harness.tiers import load_tiers
 
 CTX = CheckContext(tier=load_tiers()["tier-1"])
@@ -146,11 +146,11 @@ def test_restore_checker_wants_every_restore_neutralised() -> None:
 
 
 def test_restore_script_replays_on_a_socket_only_and_archives_only_when_asked() -> None:
-    script = backup.restore_script("2026-11-23 23:20:03.237010+00", delta=True, archive=True)
+    script = restore.restore_script("2026-11-23 23:20:03.237010+00", delta=True, archive=True)
     assert "--type=time '--target=2026-11-23 23:20:03.237010+00' --target-action=promote" in script
     assert "--delta" in script and "listen_addresses=" in script and "archive_mode=on" in script
     assert "archive-push" in script and "UPDATE ir_cron SET active = false" in script
-    scratch = backup.restore_script(None, delta=False, archive=False)
+    scratch = restore.restore_script(None, delta=False, archive=False)
     assert "--type=time" not in scratch and "archive_mode=off" in scratch and "archive-push" not in scratch
 
 
@@ -160,7 +160,7 @@ def test_restore_output_is_parsed_into_copy_and_replay_seconds() -> None:
         "2026-11-23 23:20:05 UTC [12] LOG:  recovery stopping before commit of transaction 1832, time 2026-11-23\n"
         "neutralised=1 1 0 0\nrestore_clock=100.0 100.5 101.75\n"
     )
-    restored = backup.parse_restore_output("vol", "t", output)
+    restored = restore.parse_restore_output("vol", "t", output)
     assert restored.copy_seconds == pytest.approx(0.5) and restored.replay_seconds == pytest.approx(1.25)
     assert restored.neutralised == {
         "crons_disabled": 1,
@@ -226,4 +226,4 @@ def test_a_restore_without_neutralisation_counts_is_an_error_not_zero(line: str)
     """A psql that failed used to read as "0 crons disabled": a figure nobody measured."""
     output = f"INFO: restore command end: completed successfully\n{line}\nrestore_clock=100.0 100.5 101.75\n"
     with pytest.raises(HarnessError, match="no neutralisation counts in its output"):
-        backup.parse_restore_output("vol", "t", output)
+        restore.parse_restore_output("vol", "t", output)

@@ -20,9 +20,10 @@ from harness.history import HEAL, INJECT, LAG, PHASE, WRITE, Event, Kind, make
 from harness.report import RunSummary, report_json, verify_run_dir, write_run_dir
 from harness.report import html as report_html_module
 from harness.report import writer as writer_module
-from harness.report.html import report_html, timeline_png
+from harness.report.html import report_html
 from harness.report.junit import junit_xml
 from harness.report.markdown import report_md
+from harness.report.timeline import timeline_png
 
 Status = Literal["pass", "warn", "fail", "unknown"]
 

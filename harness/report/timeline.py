@@ -1,0 +1,211 @@
+"""The run's timeline as a PNG: what happened, second by second, in one picture for the report page.
+
+Drawn with matplotlib's object API on an Agg canvas (no pyplot, no GUI backend, no global figure
+registry: each figure is garbage once rendered, so repeated reports do not leak). Top panel:
+business writes at their completion time (ok at their latency, fail/info in a band above), fault
+inject/heal lines and runbook actions, the RTO bracket from the injection to recovery, outage
+windows. Bottom panel: replication lag, or the Locust load when the run had one.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from harness.history import ACTION, HEAL, INJECT, LAG, PHASE, WRITE, Event, Op, pair
+from harness.report.model import RTO, RunSummary, number, outages_of
+
+FAULT_PROCESS = "fault"
+
+
+def _parse_wall(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _run_time_of(wall: Any, events: Sequence[Event]) -> float | None:
+    """An ISO wall time as seconds since the run started, anchored on the event nearest in wall time
+    (an exact match gives that event's own time; a wall-clock step elsewhere in the run does not matter)."""
+    moment = _parse_wall(wall)
+    if moment is None:
+        return None
+    best: tuple[float, float] | None = None  # (distance, run time)
+    for event in events:
+        anchor = _parse_wall(event.wall)
+        if anchor is None or (moment.tzinfo is None) != (anchor.tzinfo is None):
+            continue
+        delta = (moment - anchor).total_seconds()
+        if best is None or abs(delta) < best[0]:
+            best = (abs(delta), event.time + delta)
+            if delta == 0:
+                break
+    return None if best is None else best[1]
+
+
+def _fault_time(op: Op) -> float:
+    """When a fault action took effect: its completion, or its invoke if it never completed."""
+    return op.end if op.end is not None else op.start
+
+
+def _injection_time(summary: RunSummary, events: Sequence[Event], faults: Sequence[Op]) -> float | None:
+    from_checker = _run_time_of(summary.metric(RTO, "fault_injected_at"), events)
+    if from_checker is not None:
+        return from_checker
+    injects = [op for op in faults if op.f == INJECT]
+    return _fault_time(injects[0]) if injects else None
+
+
+def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
+    """The timeline plot as PNG bytes (raises if matplotlib cannot render it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    ops = pair(events)
+    writes = [op for op in ops if op.f == WRITE and op.process != FAULT_PROCESS]
+    faults = [op for op in ops if (op.process == FAULT_PROCESS and op.f in (INJECT, HEAL)) or op.f == ACTION]
+    lag = [op for op in ops if op.f == LAG and op.kind == "ok" and op.end is not None]
+
+    ok_x: list[float] = []
+    ok_y: list[float] = []
+    for op in writes:
+        if op.kind == "ok" and op.end is not None and op.latency is not None:
+            ok_x.append(op.end)
+            ok_y.append(op.latency * 1000)
+    peak = max(ok_y) if ok_y else 100.0
+    band = {"fail": peak * 1.10 + 1, "info": peak * 1.20 + 2}
+    bad: dict[str, list[float]] = {"fail": [], "info": []}
+    for op in writes:
+        if op.kind in bad:
+            bad[op.kind].append(op.end if op.end is not None else op.start)
+
+    x_max = max((e.time for e in events), default=1.0) or 1.0
+    probes_at = next((e.time for e in events if e.f == PHASE and e.value.get("phase") == "probes"), None)
+    x_min = 0.0 if probes_at is None else max(0.0, probes_at - 1.0)  # not the image build or stack start
+
+    fig = Figure(figsize=(12, 6.5), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    load_points = summary.metric("load", "timeline") or []
+    if load_points:
+        fig.set_size_inches(12, 8.5)
+        top, bottom, load_ax = fig.subplots(3, 1, sharex=True, height_ratios=[3, 1, 1.5])
+    else:
+        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+        load_ax = None
+    fig.suptitle(f"{summary.scenario} \u2014 run {summary.run_id}", fontsize=11)
+
+    for i, outage in enumerate(outages_of(summary)):
+        start = number(outage.get("start"))
+        end = number(outage.get("end"))
+        if start is None:
+            continue
+        end = x_max if end is None else end
+        for ax in (top, bottom):
+            ax.axvspan(start, end, color="#cf222e", alpha=0.12, lw=0, label="outage" if i == 0 and ax is top else None)
+
+    rto = number(summary.metric(RTO, "rto_seconds"))
+    injected = _injection_time(summary, events, faults)
+    if rto is not None and injected is not None:
+        for ax in (top, bottom):
+            ax.axvspan(
+                injected,
+                injected + rto,
+                color="#bf8700",
+                alpha=0.15,
+                lw=0,
+                label=f"RTO {rto:.2f} s" if ax is top else None,
+            )
+
+    for op in faults:
+        t = _fault_time(op)
+        colour = {INJECT: "#82071e", HEAL: "#0550ae"}.get(op.f, "#8250df")  # runbook actions in purple
+        value = op.value
+        label = f"{op.f} {value.get('fault') or value.get('action', '?')} \u2192 {value.get('target', '?')}"
+        for ax in (top, bottom):
+            ax.axvline(t, color=colour, ls="--", lw=1)
+        top.text(
+            t,
+            0.98,
+            label,
+            transform=top.get_xaxis_transform(),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7,
+            color=colour,
+        )
+
+    if ok_x:
+        top.scatter(ok_x, ok_y, s=6, color="#1a7f37", label="write ok (latency)")
+    for kind, marker, colour, label in (
+        ("fail", "x", "#cf222e", "write fail (no latency)"),
+        ("info", "^", "#fb8500", "write info (outcome unknown)"),
+    ):
+        if bad[kind]:
+            top.scatter(bad[kind], [band[kind]] * len(bad[kind]), s=14, marker=marker, color=colour, label=label)
+    if not (ok_x or bad["fail"] or bad["info"]):
+        top.text(
+            0.5, 0.5, "no business writes recorded", transform=top.transAxes, ha="center", va="center", color="#6e7781"
+        )
+    top.set_ylabel("write latency (ms)")
+    top.set_ylim(0, band["info"] * 1.08)
+    handles, _labels = top.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles=handles, loc="outside right upper", fontsize=7)
+
+    lag_x: list[float] = []
+    lag_y: list[float] = []
+    for op in lag:
+        seconds_behind = number(op.value.get("lag_seconds"))
+        if seconds_behind is not None and op.end is not None:
+            lag_x.append(op.end)
+            lag_y.append(seconds_behind)
+    if lag_x:
+        bottom.plot(lag_x, lag_y, marker=".", ms=3, lw=1, color="#0550ae")
+    else:
+        bottom.text(
+            0.5,
+            0.5,
+            "no replication lag samples",
+            transform=bottom.transAxes,
+            ha="center",
+            va="center",
+            color="#6e7781",
+        )
+    bottom.set_ylabel("replication lag (s)")
+    bottom.set_ylim(bottom=0)
+    bottom.set_xlim(x_min, max(x_max, x_min + 1.0))
+    axes = [top, bottom]
+    if load_ax is not None:
+        _plot_load(load_ax, load_points, faults)
+        axes.append(load_ax)
+    axes[-1].set_xlabel("seconds since run start")
+
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+    finally:
+        fig.clear()
+    return buffer.getvalue()
+
+
+def _plot_load(ax: Any, points: Sequence[dict[str, Any]], faults: Sequence[Op]) -> None:
+    """Locust's requests/s (ok and failed) and p95 latency per second, with the fault markers."""
+    xs = [float(p["at"]) for p in points]
+    ok = [int(p["requests"]) - int(p["failures"]) for p in points]
+    failed = [int(p["failures"]) for p in points]
+    ax.bar(xs, ok, width=1.0, align="edge", color="#1a7f37", alpha=0.6, label="load ok req/s")
+    ax.bar(xs, failed, width=1.0, align="edge", bottom=ok, color="#cf222e", alpha=0.8, label="load failed req/s")
+    ax.set_ylabel("load (req/s)")
+    p95 = ax.twinx()
+    p95.plot(xs, [(p["p95"] or 0) * 1000 for p in points], color="#8250df", lw=1, label="load p95 (ms)")
+    p95.set_ylabel("p95 (ms)")
+    p95.set_ylim(bottom=0)
+    for op in faults:
+        ax.axvline(_fault_time(op), color="#6e7781", ls="--", lw=1)
+    ax.legend(loc="upper left", fontsize=7)
