@@ -20,7 +20,6 @@ from harness.errors import StackNotReady
 from harness.faults import FAULTS
 from harness.params import params_model
 from harness.progress import Progress
-from harness.stack import db, topology
 from harness.stack.handle import StackHandle
 
 
@@ -29,16 +28,15 @@ def warm_reset(stack: StackHandle, progress: Progress, timeout: float = 90.0) ->
     started = time.monotonic()
     for fault in FAULTS.values():
         defaults = params_model(fault)()
-        for service in topology.SERVICE_NAMES:
-            if service in stack.services():
-                fault.heal(stack, service, defaults)
+        for service in stack.services():
+            fault.heal(stack, service, defaults)
     for node, release in list(stack.releases.items()):  # a rollout that ended on a release: the shipped addons
         if release is not None:
             progress(f"warm reset: {node} back to the shipped addons (was on release {release})")
             stack.replace_odoo_node(node, release=None)
-    switched = db.switch_back(stack)
+    switched = stack.switch_back()
     if switched is not None:
-        progress(f"warm reset: pg-primary is primary again; pg-standby {switched.method} in {switched.seconds:.1f}s")
+        progress(f"warm reset: {switched}")
     poll_until(stack.serving, timeout=timeout, what="stack back to its reference state", on_timeout=StackNotReady)
     seconds = time.monotonic() - started
     progress(f"warm reset done in {seconds:.1f}s")

@@ -14,9 +14,11 @@ from rich.table import Table
 
 from harness import images, labels, state, watchdog
 from harness.cli.app import app, command_progress, interruptible, out
+from harness.cli.options import DbEndpointOption, HaOption, PatroniOption, ha_settings
 from harness.errors import HarnessError
 from harness.stack import cleanup, topology
-from harness.stack.stack import Endpoints, Stack, StackConfig, require_run
+from harness.stack.factory import make_stack
+from harness.stack.stack import Endpoints, StackConfig, require_run
 
 images_app = typer.Typer(help="Build the stack's images locally (no registry needed).", no_args_is_help=True)
 app.add_typer(images_app, name="images", rich_help_panel="Stack")
@@ -58,8 +60,14 @@ def up(
         bool, typer.Option(help="Print the Odoo admin password (otherwise only the file that holds it).")
     ] = False,
     build: Annotated[bool, typer.Option(help="Build missing or changed images first.")] = True,
+    ha: HaOption = "manual",
+    patroni_settings: PatroniOption = None,
+    db_endpoint: DbEndpointOption = "libpq",
 ) -> None:
     """Bring a stack up and leave it running; prints endpoints and the run id.
+
+    `--ha patroni` runs PostgreSQL under Patroni with three etcd members (automatic failover);
+    `--patroni ttl=10 --patroni loop_wait=1 --patroni retry_timeout=3` sets its timings.
 
     Returns once a business write through Traefik -> Odoo -> PostgreSQL is acknowledged and
     visible on the standby. Tear it down with `odoo-chaos down RUN_ID`.
@@ -75,9 +83,12 @@ def up(
         https_port=https_port,
         http_port=http_port,
         build_images=build,
+        ha=ha,
+        patroni=ha_settings(ha, patroni_settings),
+        db_endpoint=db_endpoint,
     )
     progress = command_progress()
-    stack = Stack(config, progress=progress)
+    stack = make_stack(config, progress=progress)
     with interruptible():
         endpoints = stack.start()
         state.mark_detached(stack.run_id)
@@ -200,6 +211,9 @@ def down(
 @app.command(rich_help_panel="Stack")
 def smoke(
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    ha: HaOption = "manual",
+    patroni_settings: PatroniOption = None,
+    db_endpoint: DbEndpointOption = "libpq",
 ) -> None:
     """Bring a stack up, run a business transaction through each Odoo node, tear it down.
 
@@ -208,7 +222,10 @@ def smoke(
     from harness.smoke import run_smoke
 
     progress = command_progress()
-    with interruptible(), Stack(StackConfig(odoo_image=odoo_image), progress=progress) as stack:
+    config = StackConfig(
+        odoo_image=odoo_image, ha=ha, patroni=ha_settings(ha, patroni_settings), db_endpoint=db_endpoint
+    )
+    with interruptible(), make_stack(config, progress=progress) as stack:
         assert stack.endpoints is not None
         result = run_smoke(stack.endpoints, progress)
     out.print_json(

@@ -35,13 +35,14 @@ from harness.faults.base import TakesEffect, register
 from harness.params import Duration, NoParams, Percent, params
 from harness.stack import db, topology
 from harness.stack.handle import ServiceHandle, StackHandle
+from harness.stack.modes import MODES
 
 
-def partition_cuts(target: str) -> list[tuple[str, str]]:
+def partition_cuts(target: str, layout: topology.Layout = topology.MANUAL) -> list[tuple[str, str]]:
     """(service, network) links a partition of `target` cuts: pure, so unit-tested without Docker."""
     cuts = []
-    zone = target if target in topology.ZONES else None
-    for spec in topology.SERVICES:
+    zone = target if target in layout.zones else None
+    for spec in layout.services:
         for network in spec.networks:
             if network == topology.EDGE:
                 continue
@@ -51,7 +52,7 @@ def partition_cuts(target: str) -> list[tuple[str, str]]:
             elif (spec.zone == zone and network != zone) or (spec.zone != zone and network == zone):
                 cuts.append((spec.name, network))
     if not cuts:
-        raise HarnessError(f"partition of {target!r} would cut nothing; targets are {', '.join(topology.TARGET_NAMES)}")
+        raise HarnessError(f"partition of {target!r} would cut nothing; targets are {', '.join(layout.targets)}")
     return cuts
 
 
@@ -64,14 +65,20 @@ class Partition:
     name: str = "partition"
     summary: str = "cut a zone or a service off the stack's networks (docker network disconnect) until heal"
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MODES
 
     def inject(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service, network in partition_cuts(target):
+        for service, network in partition_cuts(target, stack.layout):
             stack.disconnect(service, network)
 
     def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service in sorted({service for service, _ in partition_cuts(target)}):
-            if service in db.PG_NODES and db.roles(stack) == {service: "primary", db.other(service): "primary"}:
+        for service in sorted({service for service, _ in partition_cuts(target, stack.layout)}):
+            manual = not stack.automatic_failover  # an HA manager demotes a returning old leader itself
+            if (
+                manual
+                and service in db.PG_NODES
+                and db.roles(stack) == {service: "primary", db.other(service): "primary"}
+            ):
                 db.follow(stack, service, db.other(service))  # promoted meanwhile: never bring back a second primary
             else:
                 stack.reconnect(service)
@@ -107,7 +114,7 @@ def _namespaces(
     stack: StackHandle, target: str, running_only: bool = False
 ) -> Iterator[tuple[str, ServiceHandle, list[str]]]:
     """(service, node, interfaces) of each member of `target`; heal skips stopped ones (their rules died with them)."""
-    for service in topology.members(target):
+    for service in stack.layout.members(target):
         if running_only and stack.service(service).status != "running":
             continue
         node, names = interfaces(stack, service)
@@ -129,6 +136,7 @@ class Latency:
     damages_data: bool = False
     one_shot: bool = False
     params_model: type[Any] = LatencyParams
+    modes: tuple[str, ...] = MODES
 
     def inject(self, stack: StackHandle, target: str, params: LatencyParams) -> None:
         delay, jitter = params.delay, params.jitter
@@ -164,6 +172,7 @@ class Loss:
     damages_data: bool = False
     one_shot: bool = False
     params_model: type[Any] = LossParams
+    modes: tuple[str, ...] = MODES
 
     def inject(self, stack: StackHandle, target: str, params: LossParams) -> None:
         probability = f"{loss_probability(params):.4f}"

@@ -34,7 +34,7 @@ def _with_steps(*steps: dict[str, object], **extra: object) -> dict[str, object]
     return {"name": "x", "summary": "s", "steps": list(steps), **extra}
 
 
-TARGETS = "pg-primary, pg-standby, backup, redis, odoo-1, odoo-2, traefik, zone-a, zone-b, region"
+TARGETS = "pg-primary, pg-standby, backup, redis, odoo-1, odoo-2, traefik, zone-a, zone-b, region, etcd-a, etcd-b, etcd-c, haproxy, zone-c"
 FAULT_NAMES = ", ".join(sorted(FAULTS))
 ACTION_NAMES = ", ".join(sorted(ACTIONS))
 CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, writes-failing, writes-ok"
