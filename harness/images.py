@@ -307,12 +307,14 @@ def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False)
             if line.startswith("Step "):
                 progress(f"building {spec.tag}: {line[:100]}")
 
-        try:
-            engine.build_image(
-                staged, spec.tag, buildargs={"BASE": spec.base.tag}, labels={labels.IMAGE_HASH: wanted}, on_line=step
-            )
-        except ImageBuildFailed as exc:
-            raise ImageBuildFailed(f"compose/{spec.context}: {exc}") from None
+        engine.build_image(
+            staged,
+            spec.tag,
+            buildargs={"BASE": spec.base.tag},
+            labels={labels.IMAGE_HASH: wanted},
+            on_line=step,
+            what=f"{spec.tag} from compose/{spec.context}",
+        )
     progress(f"built {spec.tag} in {time.monotonic() - started:.0f}s")
     return image_id(spec.tag)
 
