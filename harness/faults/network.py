@@ -26,20 +26,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from harness.errors import HarnessError
 from harness.faults.base import TakesEffect, register
-from harness.params import Duration, NoParams, Percent, params
+from harness.params import Duration, Percent, params
 from harness.stack import db, topology
 from harness.stack.handle import ServiceHandle, StackHandle
 from harness.stack.modes import MODES
 
 
-def partition_cuts(target: str, layout: topology.Layout = topology.MANUAL) -> list[tuple[str, str]]:
-    """(service, network) links a partition of `target` cuts: pure, so unit-tested without Docker."""
+@params
+class PartitionParams:
+    only: Annotated[
+        Literal["zone-a", "zone-b", "zone-c", "interzone"] | None,
+        Field(
+            description="cut only the links to this network (interzone: the target keeps its own zone, "
+            "so what shares the zone still reaches it)"
+        ),
+    ] = None
+
+
+def partition_cuts(
+    target: str, layout: topology.Layout = topology.MANUAL, only: str | None = None
+) -> list[tuple[str, str]]:
+    """(service, network) links a partition of `target` cuts (`only`: those to that network); pure."""
+    if only is not None:
+        cuts = [(service, network) for service, network in partition_cuts(target, layout) if network == only]
+        if not cuts:
+            raise HarnessError(f"partition of {target!r} only from {only!r} would cut nothing: it is not on {only}")
+        return cuts
     cuts = []
     zone = target if target in layout.zones else None
     for spec in layout.services:
@@ -64,15 +82,15 @@ class Partition:
     one_shot: bool = False
     name: str = "partition"
     summary: str = "cut a zone or a service off the stack's networks (docker network disconnect) until heal"
-    params_model: type[Any] = NoParams
+    params_model: type[Any] = PartitionParams
     modes: tuple[str, ...] = MODES
 
-    def inject(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service, network in partition_cuts(target, stack.layout):
+    def inject(self, stack: StackHandle, target: str, params: PartitionParams) -> None:
+        for service, network in partition_cuts(target, stack.layout, params.only):
             stack.disconnect(service, network)
 
-    def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service in sorted({service for service, _ in partition_cuts(target, stack.layout)}):
+    def heal(self, stack: StackHandle, target: str, params: PartitionParams) -> None:
+        for service in sorted({service for service, _ in partition_cuts(target, stack.layout, params.only)}):
             manual = not stack.automatic_failover  # an HA manager demotes a returning old leader itself
             if (
                 manual

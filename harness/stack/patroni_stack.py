@@ -20,7 +20,6 @@ switchover`, and a scenario's Patroni settings are applied to the running cluste
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -31,8 +30,8 @@ from harness.clock import poll_until
 from harness.errors import HarnessError, StackNotReady
 from harness.images import ETCD, HAPROXY, PATRONI, ensure_image
 from harness.progress import Progress, quiet
-from harness.stack import db, nodes, patroni, readiness, topology
-from harness.stack.containers import exec_checked, free_port
+from harness.stack import db, ha, nodes, patroni, readiness, topology
+from harness.stack.containers import free_port
 from harness.stack.endpoints import Endpoints, StackConfig
 from harness.stack.nodes import BACKUP_VOLUME, DATA_VOLUMES
 from harness.stack.patroni import ContainerDef, HaSettings
@@ -92,9 +91,8 @@ class PatroniStack(Stack):
             self.apply_settings(self.config.patroni)
             said.append("the stack's Patroni settings are back")
         started = time.monotonic()
-        leader = self.wait_for_leader()
-        if leader != topology.PG_PRIMARY:
-            self.switchover(topology.PG_PRIMARY)
+        if ha.writable_leader(self) != topology.PG_PRIMARY:
+            ha.switchover(self, topology.PG_PRIMARY)
             said.append(f"switched over to pg-primary in {time.monotonic() - started:.1f}s")
         poll_until(
             lambda: db.streaming_to(self, topology.PG_PRIMARY, topology.PG_STANDBY),
@@ -106,65 +104,15 @@ class PatroniStack(Stack):
 
     # --- Patroni ---------------------------------------------------------------------------
     def leader(self) -> str | None:
-        """The node holding the leader lock (asked of each node's own Patroni), or None."""
-        for node in patroni.PATRONI_NODES:
-            container = self.service(node)
-            if container.status == "running" and container.exec(list(patroni.LOCK_COMMAND)).output.strip() == "200":
-                return node
-        return None
-
-    def wait_for_leader(self, timeout: float = LEADER_TIMEOUT) -> str:
-        """The leader once it holds the lock and its PostgreSQL takes writes."""
-
-        def writable_leader() -> str | None:
-            node = self.leader()
-            return node if node is not None and db.role(self, node) == "primary" else None
-
-        found: str = poll_until(
-            writable_leader, timeout=timeout, what="a Patroni leader taking writes", on_timeout=HarnessError
-        )
-        return found
-
-    def switchover(self, candidate: str) -> None:
-        """`patronictl switchover` to `candidate`; returns once it holds the lock and takes writes."""
-        current = self.wait_for_leader()
-        if current == candidate:
-            return
-        command = ["patronictl", "switchover", patroni.SCOPE, "--leader", current, "--candidate", candidate, "--force"]
-        exec_checked(self.service(candidate), command, f"patronictl switchover to {candidate}")
-        poll_until(
-            lambda: self.leader() == candidate and db.role(self, candidate) == "primary",
-            timeout=SWITCHOVER_TIMEOUT,
-            what=f"{candidate} leading after the switchover",
-            on_timeout=HarnessError,
-        )
+        return ha.leader(self)
 
     def apply_settings(self, settings: HaSettings) -> None:
         """Change Patroni's dynamic configuration on the running cluster (`patronictl edit-config`)."""
-        problems = settings.problems()
-        if problems:
-            raise HarnessError("Patroni settings: " + "; ".join(problems))
-        node = self.wait_for_leader()
-        command = ["patronictl", "edit-config", patroni.SCOPE, "--force", "--quiet", *settings.edit_config_args()]
-        exec_checked(self.service(node), command, "patronictl edit-config")
+        ha.edit_config(self, settings)
         self.settings = settings
 
     def cluster(self) -> list[dict[str, Any]]:
-        """`patronictl list` as data: member, role, state, timeline, lag (needs etcd; asked of a node that answers)."""
-        for node in patroni.PATRONI_NODES:
-            if node not in self.containers or self.service(node).status != "running":
-                continue
-            done = self.service(node).exec(list(patroni.CLUSTER_COMMAND))
-            if done.exit_code == 0:
-                members = json.loads(done.output or "[]")
-                return [m for m in members if isinstance(m, dict)]
-        return []
-
-    def etcd_healthy(self) -> bool:
-        for member in patroni.ETCD_MEMBERS:
-            if member in self.containers and self.service(member).status == "running":
-                return self.service(member).exec(list(patroni.ETCD_HEALTH_COMMAND)).exit_code == 0
-        return False
+        return ha.cluster(self)
 
     # --- start -----------------------------------------------------------------------------
     def _prepare_images(self) -> None:
@@ -197,7 +145,13 @@ class PatroniStack(Stack):
         for member in patroni.ETCD_MEMBERS:
             self.start_container(member, self._spec(definitions[member]))
         self.progress("waiting for the etcd quorum")
-        poll_until(self.etcd_healthy, timeout=QUORUM_TIMEOUT, what="etcd quorum", on_timeout=StackNotReady, period=0.2)
+        poll_until(
+            lambda: ha.etcd_healthy(self),
+            timeout=QUORUM_TIMEOUT,
+            what="etcd quorum",
+            on_timeout=StackNotReady,
+            period=0.2,
+        )
         self.start_container(topology.PG_PRIMARY, self._spec(definitions[topology.PG_PRIMARY]))
         self.progress("waiting for pg-primary to bootstrap the cluster and hold the leader lock")
         poll_until(
