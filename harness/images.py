@@ -117,7 +117,12 @@ DEFAULT_ODOO_IMAGE = ODOO11.tag
 # haproxy 2.6.12, and patroni 3.0.2 for its dependencies) install offline through apt inside the build;
 # Patroni itself is the pure-Python wheel 3.0.4 (3.0.2's etcd3 leader-key bug: compose/patroni/Dockerfile).
 ETCD = ServiceImage("odoo-chaos/etcd:3.4", "etcd", BOOKWORM)
-PATRONI = ServiceImage("odoo-chaos/patroni:15", "patroni", POSTGRES, (Wheel("patroni==3.0.4"),))
+PATRONI = ServiceImage(
+    "odoo-chaos/patroni:15",
+    "patroni",
+    POSTGRES,
+    (Wheel("patroni==3.0.4", sha256=("f43f7adcd0b498dd58888cbd4d123a30312e8ddc66bdbf9f400999af2d8d8655",)),),
+)
 HAPROXY = ServiceImage("odoo-chaos/haproxy:2.6", "haproxy", BOOKWORM)
 HA_IMAGES: tuple[ServiceImage, ...] = (ETCD, PATRONI, HAPROXY)
 

@@ -140,6 +140,7 @@ def status(
                 "services": services,
                 "networks": len(run.networks),
                 "volumes": len(run.volumes),
+                "patroni": _patroni_members(run.run_id, services),
             }
         )
     if as_json:
@@ -158,9 +159,27 @@ def status(
         for svc in item["services"]:
             table.add_row(svc["service"], svc["state"], "yes" if svc["healthy"] else "no", svc["detail"])
         out.print(table)
+        if item.get("patroni"):
+            cluster = Table("member", "role", "state", "timeline", "lag (MB)", title="Patroni (patronictl list)")
+            for member in item["patroni"]:
+                cluster.add_row(*(str(member.get(k, "")) for k in ("Member", "Role", "State", "TL", "Lag in MB")))
+            out.print(cluster)
         endpoints = Endpoints.load(item["run_id"])
         if endpoints:
             out.print(f"  {endpoints.https_url}/web/login  (CA: {endpoints.ca_file})")
+
+
+def _patroni_members(run_id: str, services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`patronictl list` of a Patroni-mode run (leader, members, timelines, lag); [] for a manual one."""
+    from harness.stack import ha, patroni
+    from harness.stack.factory import attach
+
+    if not {s["service"] for s in services} & set(patroni.ETCD_MEMBERS):
+        return []
+    try:
+        return ha.cluster(attach(run_id))
+    except Exception:  # status describes; a cluster that cannot answer shows in the service rows
+        return []
 
 
 @app.command(rich_help_panel="Stack")
