@@ -31,6 +31,7 @@ from harness.checkers import (
     rto,
     runbook,
     sessions,
+    split_brain,
 )
 from harness.checkers.base import CHECKERS, CheckContext, Checker, ScenarioFacts, Status, Verdict, register
 from harness.errors import HarnessError
@@ -61,6 +62,7 @@ __all__ = [
     "run_checkers",
     "runbook",
     "sessions",
+    "split_brain",
     "validate_checker_names",
 ]
 

@@ -42,6 +42,7 @@ CTX = CheckContext(tier=TIERS["tier-1"])
 ALL_CHECKERS = [  # every registered checker, in report order
     "rto",
     "rpo",
+    "split-brain",
     "pitr",
     "restore",
     "corruption",
