@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from harness.checkers import (
     availability,
     corruption,
+    failover,
     latency,
     liveness,
     load,
@@ -48,6 +49,7 @@ __all__ = [
     "availability",
     "checker_names",
     "corruption",
+    "failover",
     "latency",
     "liveness",
     "load",

@@ -44,7 +44,7 @@ class Sample:
     writable: bool
     in_recovery: bool | None = None
     streaming: bool | None = None
-    patroni_role: str | None = None
+    patroni_role: str | None = None  # None outside the Patroni mode, or when Patroni gave no readable answer
     leader_lock: bool | None = None
 
     @property
@@ -76,7 +76,8 @@ def sample_of(op: Op) -> Sample | None:
     if not isinstance(node, str):
         return None
     reachable = value.get("reachable") is not False
-    role = value.get("patroni_role")
+    answered = isinstance(value.get("patroni_state"), str) and bool(value.get("patroni_state"))
+    role = value.get("patroni_role") if answered else None  # Patroni not answering says nothing of its role
     return Sample(
         node,
         op.completion.time,

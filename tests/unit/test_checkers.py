@@ -41,6 +41,7 @@ TIERS = load_tiers()
 CTX = CheckContext(tier=TIERS["tier-1"])
 ALL_CHECKERS = [  # every registered checker, in report order
     "rto",
+    "failover",
     "rpo",
     "split-brain",
     "pitr",
