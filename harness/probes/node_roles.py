@@ -55,7 +55,7 @@ from harness.stack.handle import StackHandle
 PERIOD = 0.5  # seconds between two samples of one node: the resolution of every figure built on them
 PG_NODES: tuple[str, ...] = (topology.PG_PRIMARY, topology.PG_STANDBY)
 QUERY_TIMEOUT = 2  # seconds: `timeout` inside the container ends a psql that hangs
-MAX_IN_FLIGHT = 8  # per node: 4 s of samples hung on a frozen node before a tick is skipped
+MAX_IN_FLIGHT = 16  # per node: 8 s in flight; a Patroni-mode sample may take 6 s (psql and two curls, 2 s each)
 MARK = "@@node-roles "  # the line that closes each answer's section in the exec's output
 
 ROLE_SQL = (
