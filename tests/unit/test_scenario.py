@@ -64,7 +64,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "x", "summary": "s", "probes": ["ping"]},
-            "f: field probes: unknown probe 'ping'; probes are business-read, business-write, heartbeat, replication-lag, user-sessions",
+            "f: field probes: unknown probe 'ping'; probes are business-read, business-write, heartbeat, node-roles, replication-lag, user-sessions",
         ),
         (
             _with_steps({"at": "5s", "fault": "pause", "target": "db"}),
