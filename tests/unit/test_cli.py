@@ -28,7 +28,7 @@ def test_help_explains_every_command() -> None:
     assert listed == [
         "up", "status", "down", "smoke", "images", "backup",
         "run", "load", "check", "keygen", "list",
-        "index", "history", "trend", "freshness", "audit",
+        "index", "history", "trend", "freshness", "controls", "audit",
         "version",
     ]  # fmt: skip
 
