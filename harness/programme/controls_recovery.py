@@ -233,6 +233,6 @@ def judge_manual_backup(taken: ManualBackup, checked_at: str) -> Control:
         detail = f"{head}: {taken.attachments_in_a_filestore} attachments live in a filestore the backup lacks"
         return Control(MANUAL_BACKUP, "fail", detail, checked_at)
     detail = (
-        f"{head}: the copy holds all {taken.live_rows} ledger rows committed before it, Odoo read {taken.read_rows}"
+        f"{head}: the copy holds all {taken.live_rows} ledger rows committed before it; Odoo read {taken.read_rows}"
     )
     return Control(MANUAL_BACKUP, "pass", detail, checked_at)
