@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from harness.backup_retention import RepositoryRetention, RetentionPolicy
@@ -233,7 +234,7 @@ def _key(cert: x509.Certificate) -> tuple[str, int]:
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, Exception):
+    except (InvalidSignature, ValueError, TypeError):  # not its issuer, or a signature scheme it cannot check
         return False
     return True
 
@@ -268,7 +269,7 @@ def certificate_facts(chain: Sequence[x509.Certificate]) -> list[sec.Certificate
     return facts
 
 
-def _tls_controls(stack: StackHandle) -> list[c.Control]:
+def tls_controls(stack: StackHandle) -> list[c.Control]:
     host, port, ca_file = _front_door(stack)
     assert stack.endpoints is not None
     http_url = stack.endpoints.http_url
@@ -326,7 +327,7 @@ def node_report(stack: StackHandle, node: str) -> sec.NodeReport:
     return sec.parse_node_report(node, result.exit_code, result.output, MARKER)
 
 
-def _odoo_controls(stack: StackHandle) -> list[c.Control]:
+def odoo_controls(stack: StackHandle) -> list[c.Control]:
     nodes = [node for node in topology.ODOO_NODES if node in stack.services()]
     with ThreadPoolExecutor(max_workers=len(nodes) + 1) as pool:
         door = pool.submit(lambda: _guarded_lists(stack))
@@ -367,11 +368,11 @@ def stored_passwords(stack: StackHandle) -> list[sec.StoredPassword]:
     return sec.parse_stored_passwords(_psql(stack, primary, _PASSWORDS_ODOO11 if odoo11 else _PASSWORDS_ODOO12))
 
 
-def _password_controls(stack: StackHandle) -> list[c.Control]:
+def password_controls(stack: StackHandle) -> list[c.Control]:
     return [sec.judge_passwords(stored_passwords(stack), _now())]
 
 
-def _standby_controls(stack: StackHandle, last_run: rec.LagSummary | None) -> list[c.Control]:
+def standby_controls(stack: StackHandle, last_run: rec.LagSummary | None) -> list[c.Control]:
     roles = db.roles(stack)
     primaries = [node for node, role in roles.items() if role == "primary"]
     if len(primaries) != 1:
@@ -410,7 +411,7 @@ def manual_backup(stack: StackHandle, progress: Progress = quiet) -> rec.ManualB
     )
 
 
-def _backup_controls(
+def backup_controls(
     stack: StackHandle,
     policy: RetentionPolicy,
     repository: RepositoryRetention,
@@ -450,13 +451,13 @@ def check_stack(
 ) -> list[c.Control]:
     """Every control observable on the stack (all but `restore-test-age`, which reads the run index), in order."""
     groups: list[tuple[list[str], Callable[[], list[c.Control]]]] = [
-        ([c.HTTPS_ONLY, c.TLS_MIN_VERSION, c.TLS_KEY_SIZE, c.TLS_SIGNATURES], lambda: _tls_controls(stack)),
-        ([c.DATABASE_LIST, c.DBFILTER, c.DATABASE_ISOLATION], lambda: _odoo_controls(stack)),
-        ([c.PASSWORD_HASHING], lambda: _password_controls(stack)),
-        ([c.HOT_STANDBY], lambda: _standby_controls(stack, last_run)),
+        ([c.HTTPS_ONLY, c.TLS_MIN_VERSION, c.TLS_KEY_SIZE, c.TLS_SIGNATURES], lambda: tls_controls(stack)),
+        ([c.DATABASE_LIST, c.DBFILTER, c.DATABASE_ISOLATION], lambda: odoo_controls(stack)),
+        ([c.PASSWORD_HASHING], lambda: password_controls(stack)),
+        ([c.HOT_STANDBY], lambda: standby_controls(stack, last_run)),
         (
             [c.BACKUP_RETENTION, c.BACKUP_COPIES, *([c.MANUAL_BACKUP] if take_manual_backup else [])],
-            lambda: _backup_controls(stack, policy, repository, take_manual_backup, progress),
+            lambda: backup_controls(stack, policy, repository, take_manual_backup, progress),
         ),
     ]
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
