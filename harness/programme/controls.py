@@ -120,8 +120,8 @@ def size_text(value: float) -> str:
 
 
 def render(controls: Sequence[Control]) -> list[str]:
-    """One line per control: `PASS     tls-min-version        TLS 1.0 refused (...), ...`."""
-    width = max((len(c.name) for c in controls), default=0)
+    """One line per control, the names in one column whichever ran: `PASS    tls-min-version        TLS 1.0 ...`."""
+    width = max(len(name) for name in (*CONTROL_NAMES, *(c.name for c in controls)))
     return [f"{c.status.upper():<7} {c.name:<{width}}  {c.detail}" for c in controls]
 
 

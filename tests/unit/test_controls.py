@@ -473,9 +473,9 @@ def test_lines_summary_order_and_exit() -> None:
     in_order = c.ordered(found)
     assert [x.name for x in in_order] == ["https-only", "hot-standby", "backup-copies"]
     assert c.render(in_order) == [
-        "PASS    https-only     HTTP answers 308",
-        "WARN    hot-standby    slow",
-        "FAIL    backup-copies  1 repository",
+        "PASS    https-only             HTTP answers 308",
+        "WARN    hot-standby            slow",
+        "FAIL    backup-copies          1 repository",
     ]
     assert c.summary(in_order) == "controls: 1 of 3 pass; 1 warn (hot-standby); 1 fail (backup-copies)"
     assert c.failed(in_order) and not c.failed(in_order[:2])
