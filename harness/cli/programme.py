@@ -319,13 +319,16 @@ def run_controls(
     index: Path | None = None,
     tiers_file: Path | None = None,
     sync: bool = True,
+    run_id_from: str = "RUN_ID",
 ) -> tuple[str, list[Control]]:
     """The SLA controls on a stack `odoo-chaos up` left running (`controls`, `audit --controls`): its run id and them.
 
-    Inputs (the policy, the programme, the tiers) are read and validated before the stack is touched.
+    Inputs (the run id, given as `run_id_from`, the policy, the programme, the tiers) are checked before the
+    stack is touched.
     """
+    from harness import labels
     from harness.backup_retention import load_policy
-    from harness.cli.backup import _attached
+    from harness.cli.backup import attached
     from harness.programme.controls import ordered
     from harness.programme.controls_recovery import judge_restore_test
     from harness.programme.freshness import freshness
@@ -333,12 +336,14 @@ def run_controls(
     from harness.stack.observations import check_stack
     from harness.tiers import load_tiers
 
+    if run_id is not None:
+        labels.require_run_id(run_id, run_id_from)
     if run_dir is not None and not (run_dir / "history.jsonl").is_file():
         raise HarnessError(f"--run-dir: {run_dir} holds no history.jsonl (give a run directory under reports/)")
     promise, repository = load_policy(policy_file)
     programme = load_programme(programme_file, tiers_file=tiers_file)
     tiers = load_tiers(tiers_file)
-    stack = _attached(run_id, force)
+    stack = attached(run_id, force)
     now = datetime.now(UTC)
     try:
         _, records = _records(reports, index, tiers_file, sync, until=now)
@@ -481,7 +486,7 @@ def audit_command(
     drills, their latest and worst RTO/RPO with the distribution, verdicts and dates. Then the control
     checks, the versions of every component, the runs. `odoo-chaos check DIR` verifies the pack.
     """
-    from harness import labels, signing
+    from harness import signing
     from harness.programme.audit import build_pack
     from harness.programme.controls import summary
     from harness.programme.programme import DEFAULT_PROGRAMME_FILE, load_programme
@@ -496,9 +501,14 @@ def audit_command(
         signing.load_private_key(key_path)
     controls = None
     if controls_run is not None:
-        labels.require_run_id(controls_run, "--controls")
         _, controls = run_controls(
-            controls_run, programme_file=programme_file, reports=reports, index=index, tiers_file=tiers_file, sync=sync
+            controls_run,
+            programme_file=programme_file,
+            reports=reports,
+            index=index,
+            tiers_file=tiers_file,
+            sync=sync,
+            run_id_from="--controls",
         )
     _, records = _records(reports, index, tiers_file, sync, until=now, scenarios=programme.scenarios)
     pack, skipped = build_pack(
