@@ -232,7 +232,6 @@ def judge_manual_backup(taken: ManualBackup, checked_at: str) -> Control:
     if taken.attachments_in_a_filestore:
         detail = f"{head}: {taken.attachments_in_a_filestore} attachments live in a filestore the backup lacks"
         return Control(MANUAL_BACKUP, "fail", detail, checked_at)
-    detail = (
-        f"{head}: the copy holds all {taken.live_rows} ledger rows committed before it; Odoo read {taken.read_rows}"
-    )
+    rows = f"{taken.live_rows} ledger row{'' if taken.live_rows == 1 else 's'}"
+    detail = f"{head}: the copy holds the {rows} committed before it; Odoo read {taken.read_rows}"
     return Control(MANUAL_BACKUP, "pass", detail, checked_at)

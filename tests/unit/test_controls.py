@@ -448,7 +448,7 @@ def test_a_manual_backup_must_restore_with_the_live_data() -> None:
     judged = rec.judge_manual_backup(good, AT)
     assert (judged.status, judged.detail) == (
         "pass",
-        "incr backup taken in 2.7 s, restored into a scratch PostgreSQL + Odoo in 4.4 s: the copy holds all 12 "
+        "incr backup taken in 2.7 s, restored into a scratch PostgreSQL + Odoo in 4.4 s: the copy holds the 12 "
         "ledger rows committed before it; Odoo read 14",
     )
     short = rec.judge_manual_backup(rec.ManualBackup("incr", 1, 1, 12, 11, 11, 0), AT)
