@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import ipaddress
 import os
 import subprocess
 import tarfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import IO, Any
 
 import docker
@@ -255,8 +257,20 @@ class Network:
     def labels(self) -> dict[str, str]:
         return {str(k): str(v) for k, v in (self._raw.attrs.get("Labels") or {}).items()}
 
-    def connect(self, container: Container, aliases: Sequence[str] = ()) -> None:
-        self._raw.connect(container.id, aliases=list(aliases) or None)
+    def connect(self, container: Container, aliases: Sequence[str] = (), address: str | None = None) -> None:
+        """Attach `container`; `address`: the IPv4 address it had here before (only on a network with its
+        own subnet; an address taken meanwhile falls back to a new one)."""
+        try:
+            self._raw.connect(container.id, aliases=list(aliases) or None, ipv4_address=address)
+        except APIError:
+            if address is None:
+                raise
+            self._raw.connect(container.id, aliases=list(aliases) or None)
+
+    @property
+    def subnet(self) -> str | None:
+        configs = (self._raw.attrs.get("IPAM") or {}).get("Config") or []
+        return str(configs[0]["Subnet"]) if configs and configs[0].get("Subnet") else None
 
     def disconnect(self, container: Container) -> None:
         self._raw.disconnect(container.id, force=True)
@@ -296,7 +310,8 @@ class ContainerSpec:
     image: str
     name: str
     labels: dict[str, str]
-    networks: tuple[tuple[Network, tuple[str, ...]], ...] = ()  # the first is joined at creation, with aliases
+    # (network, aliases, fixed IPv4 or None); the first is joined at creation
+    networks: tuple[tuple[Network, tuple[str, ...], str | None], ...] = ()
     command: tuple[str, ...] | None = None
     entrypoint: tuple[str, ...] | None = None
     environment: dict[str, str] = field(default_factory=dict)
@@ -330,17 +345,18 @@ def create_container(spec: ContainerSpec, *, start: bool = True) -> Container:
     if spec.network_disabled:
         options["network_disabled"] = True
     elif spec.networks:
-        first, aliases = spec.networks[0]
+        first, aliases, address = spec.networks[0]
         options["network"] = first.name
-        options["networking_config"] = {first.name: sdk.api.create_endpoint_config(aliases=list(aliases) or None)}
+        endpoint = sdk.api.create_endpoint_config(aliases=list(aliases) or None, ipv4_address=address)
+        options["networking_config"] = {first.name: endpoint}
     try:
         made = Container(sdk.containers.create(spec.image, **options))
     except ImageNotFound:
         raise ImageBuildFailed(
             f"image {spec.image} is not in the local Docker engine; run `odoo-chaos images build`"
         ) from None
-    for net, aliases in spec.networks[1:]:
-        net.connect(made, aliases)
+    for net, aliases, address in spec.networks[1:]:
+        net.connect(made, aliases, address)
     if spec.files:
         made.put_files(spec.files)
     if start:
@@ -371,8 +387,50 @@ def containers(label: str) -> list[Container]:
     return [Container(raw) for raw in client().containers.list(all=True, filters={"label": label})]
 
 
+SUBNET_POOL = ipaddress.ip_network("192.168.0.0/16")  # the /24s a stack's networks are cut from
+
+
+def _taken_subnets() -> list[ipaddress.IPv4Network]:
+    """Subnets in use: every Docker network's, and the host's own routes (never shadow a real network)."""
+    taken: list[ipaddress.IPv4Network] = []
+    for net in client().networks.list():
+        for config in (net.attrs.get("IPAM") or {}).get("Config") or []:
+            with contextlib.suppress(KeyError, ValueError, TypeError):
+                found = ipaddress.ip_network(config["Subnet"], strict=False)
+                if isinstance(found, ipaddress.IPv4Network):
+                    taken.append(found)
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) > 7 and fields[1] != "00000000":
+                destination = ipaddress.IPv4Address(int(fields[1], 16).to_bytes(4, "little"))
+                mask = ipaddress.IPv4Address(int(fields[7], 16).to_bytes(4, "little"))
+                taken.append(ipaddress.IPv4Network(f"{destination}/{mask}", strict=False))
+    return taken
+
+
 def create_network(name: str, *, internal: bool, labels: dict[str, str]) -> Network:
-    return Network(client().networks.create(name, driver="bridge", internal=internal, labels=labels))
+    """A bridge network with a subnet of its own (a free /24 of 192.168.0.0/16), so a container cut off
+    and reconnected by a partition gets its old address back (`Network.connect(address=...)`): a node
+    that heals from a partition keeps its IP, as a real one does, and peers that cached it (Patroni
+    caches DNS answers) reach it again. Falls back to Docker's own choice when no /24 is free."""
+    sdk = client()
+    for _ in range(3):  # another run may take the same /24 between the listing and the creation
+        taken = _taken_subnets()
+        free = next((c for c in SUBNET_POOL.subnets(new_prefix=24) if not any(c.overlaps(t) for t in taken)), None)
+        if free is None:
+            break
+        # Docker hands out addresses from the upper half only; the stack's fixed ones live in the lower
+        # half, so a one-off task container can never take the address of a node that is stopped
+        dynamic = list(free.subnets(new_prefix=25))[1]
+        pool = docker.types.IPAMPool(subnet=str(free), iprange=str(dynamic))
+        try:
+            ipam = docker.types.IPAMConfig(pool_configs=[pool])
+            return Network(sdk.networks.create(name, driver="bridge", internal=internal, labels=labels, ipam=ipam))
+        except APIError as exc:
+            if "overlap" not in str(exc).lower():
+                raise
+    return Network(sdk.networks.create(name, driver="bridge", internal=internal, labels=labels))
 
 
 def network(name: str) -> Network:

@@ -41,7 +41,7 @@ from harness.probes.pg import connect_primary
 from harness.progress import Progress
 from harness.report import RunSummary, write_run_dir
 from harness.scenario import Scenario
-from harness.stack.endpoints import StackConfig
+from harness.stack.endpoints import Endpoints, StackConfig
 from harness.stack.factory import make_stack
 from harness.stack.handle import StackHandle
 from harness.stack.modes import PATRONI_ONLY
@@ -119,6 +119,7 @@ def run_scenario(
                 period=period,
                 seq_base=_next_seq(stack),
                 stack=stack,
+                uid=_probe_uid(stack.endpoints),
             )
             loader = LoadRun(load, stack.endpoints, history, Path(load_dir.name), progress) if load else None
             _drive(scenario, stack, history, ctx, progress, side_effects, stop_file, loader)
@@ -212,6 +213,14 @@ def _gather_evidence(
         evidence["load/locust.log"] = path.read_bytes()
     evidence["versions.json"] = json.dumps(stack_info, indent=2).encode()
     return stack_info, evidence
+
+
+def _probe_uid(endpoints: Endpoints) -> int | None:
+    """The probe user's id, asked once before the run (None: each client authenticates on its first call)."""
+    try:
+        return endpoints.odoo_client(timeout=10.0).authenticate()
+    except Exception:
+        return None
 
 
 def _next_seq(stack: StackHandle) -> int:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from harness.history import PROBE_ERROR, History, Kind
+from harness.odoo_api import OdooClient
 from harness.registry import Registry
 from harness.stack.handle import StackHandle
 from harness.stack.stack import Endpoints
@@ -54,6 +55,7 @@ class ProbeContext:
     sessions: int = 4
     lanes: dict[str, float] = field(default_factory=dict)  # lane -> period, filled as probes build their lanes
     stack: StackHandle | None = None  # the system under test, for probes that ask a node from inside (node-roles)
+    uid: int | None = None  # the probe user's id, authenticated once before the run (see `odoo_client`)
     _seq: int = field(default=0)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -66,6 +68,14 @@ class ProbeContext:
 
     def writer_name(self, process: str) -> str:
         return f"{self.run_id}/{process}"
+
+    def odoo_client(self) -> OdooClient:
+        """A client for one lane slot, already knowing the user's id: every `authenticate` is a PBKDF2 hash
+        on the server, and slots created in a burst (after an outage, 20 per lane) would otherwise
+        flood both Odoo nodes with logins just as they come back, and lengthen the outage they measure."""
+        client = self.endpoints.odoo_client(self.timeout)
+        client.uid = self.uid
+        return client
 
 
 def lane_of(process: str) -> str:

@@ -28,5 +28,5 @@ def business_read(ctx: ProbeContext) -> list[Callable[[], None]]:
             return
         ctx.history.record(process, "ok", READ, {"count": int(count), "node": client.last_node})
 
-    lane = Lane(ctx, "reader", 0.5, 0.05, read, lambda: ctx.endpoints.odoo_client(ctx.timeout), 8)
+    lane = Lane(ctx, "reader", 0.5, 0.05, read, ctx.odoo_client, 8)
     return [lane.run]

@@ -31,7 +31,7 @@ def _writer(ctx: ProbeContext, lane: str, offset: float) -> Lane[OdooClient]:
             return
         ctx.history.record(process, "ok", WRITE, {"seq": seq, "id": row_id, "node": client.last_node})
 
-    return Lane(ctx, lane, ctx.period * ctx.writers, offset, write, lambda: ctx.endpoints.odoo_client(ctx.timeout))
+    return Lane(ctx, lane, ctx.period * ctx.writers, offset, write, ctx.odoo_client)
 
 
 @register("business-write", f=WRITE, journey=INTEGRATIONS, summary="XML-RPC business writes through Traefik -> Odoo")

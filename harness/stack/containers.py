@@ -60,7 +60,7 @@ def run_task(
         image=image,
         name=name,
         labels=dict(labels),
-        networks=((docker.network(network), ()),) if network else (),
+        networks=((docker.network(network), (), None),) if network else (),
         entrypoint=("bash", "-c"),
         command=(script,),
         environment=dict(environment),

@@ -46,6 +46,8 @@ class Stack(Protocol):
 
     def service(self, name: str) -> docker.Container: ...
 
+    def address_of(self, service: str, network: str) -> str | None: ...
+
     def start_container(self, service: str, spec: docker.ContainerSpec) -> docker.Container: ...
 
 
@@ -56,7 +58,10 @@ def _base(stack: Stack, service: str, image: str) -> docker.ContainerSpec:
         image=image,
         name=labels.object_name(stack.run_id, service),
         labels=labels.service_labels(stack.run_id, service),
-        networks=tuple((stack.networks[net], tuple(topology.aliases_on(spec, net))) for net in spec.networks),
+        networks=tuple(
+            (stack.networks[net], tuple(topology.aliases_on(spec, net)), stack.address_of(service, net))
+            for net in spec.networks
+        ),
         ports=ports,  # fixed for the run: a restarted or recreated container keeps them
     )
 

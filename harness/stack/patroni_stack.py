@@ -180,7 +180,10 @@ class PatroniStack(Stack):
             image=definition.image,
             name=labels.object_name(self.run_id, definition.service),
             labels=labels.service_labels(self.run_id, definition.service),
-            networks=tuple((self.networks[n], tuple(definition.aliases_on(n))) for n in definition.networks),
+            networks=tuple(
+                (self.networks[n], tuple(definition.aliases_on(n)), self.address_of(definition.service, n))
+                for n in definition.networks
+            ),
             command=definition.command,
             environment=dict(definition.env),
             ports=ports,

@@ -76,7 +76,7 @@ def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Pro
             image=postgres_image,
             name=labels.object_name(run_id, "pg-seed"),
             labels=labels.service_labels(run_id, "pg-seed"),
-            networks=((network, ("pg-seed",)),),
+            networks=((network, ("pg-seed",), None),),
             environment={"PG_ROLE": "seed", **creds.postgres_env()},
         )
     )
@@ -93,7 +93,7 @@ def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Pro
                 image=odoo_image,
                 name=labels.object_name(run_id, f"odoo-seed-{step}"),
                 labels=labels.service_labels(run_id, "odoo-seed"),
-                networks=((network, ()),),
+                networks=((network, (), None),),
                 environment={"PGPASSWORD": creds.odoo_db_password},
                 command=tuple(topology.odoo_seed_args(modules, "pg-seed")),
                 entrypoint=("odoo",),

@@ -14,6 +14,7 @@ surgery on nodes, is `harness.stack.nodes`; every Docker call goes through `harn
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -58,6 +59,7 @@ class Stack:
         self.timings: dict[str, float] = {}
         self.volumes: dict[str, str] = {}  # role (pg-primary-data, backup-repo, ...) -> the engine's volume name
         self.host_ports: dict[tuple[str, int], int] = {}  # (service, container port) -> 127.0.0.1 port, kept
+        self.addresses: dict[tuple[str, str], str] = {}  # (service, network) -> IPv4 it had before a cut
         # The release each Odoo node runs (harness.stack.releases); None: the shipped addons.
         self.releases: dict[str, str | None] = dict.fromkeys(topology.ODOO_NODES)
         self.seed_image = POSTGRES.tag
@@ -235,15 +237,29 @@ class Stack:
         joined = []
         for network in spec.networks:
             if self.networks[network].name not in attached:
-                self.networks[network].connect(node, topology.aliases_on(spec, network))
+                address = self.address_of(service, network) or self.addresses.pop((service, network), None)
+                self.networks[network].connect(node, topology.aliases_on(spec, network), address)
                 joined.append(network)
         return joined
+
+    def address_of(self, service: str, network: str) -> str | None:
+        """The fixed IPv4 address of `service` on `network` (host 10 + its place in the layout): a node keeps
+        its address across a restart or a healed partition, as a real one does. None: the network has
+        no subnet of its own (Docker chose one), so the address is Docker's too."""
+        subnet = self.networks[network].subnet if network in self.networks else None
+        if subnet is None:
+            return None
+        hosts = ipaddress.ip_network(subnet, strict=False)
+        return str(hosts[10 + self.layout.names.index(service)])
 
     def disconnect(self, service: str, network: str) -> bool:
         """Detach `service` from one of the run's networks; False when it was not attached."""
         node = self.service(service)
-        if self.networks[network].name not in node.addresses():
+        held = node.addresses()
+        name = self.networks[network].name
+        if name not in held:
             return False
+        self.addresses[(service, network)] = held[name]  # reconnect gives it back: a node heals with its IP
         self.networks[network].disconnect(node)
         return True
 

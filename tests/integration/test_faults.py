@@ -83,6 +83,7 @@ def test_fault_is_reversible(stack: Stack, name: str) -> None:
         fault.heal(stack, TARGET, params)
         assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
         return
+    before = stack.service(TARGET).addresses()
     fault.inject(stack, TARGET, params)
     try:
         container = stack.service(TARGET)
@@ -103,6 +104,7 @@ def test_fault_is_reversible(stack: Stack, name: str) -> None:
         fault.heal(stack, TARGET, params)  # heal twice: must be harmless
     assert stack.service(TARGET).status == "running"
     assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
+    assert stack.service(TARGET).addresses() == before  # restarted or reconnected, a node keeps its addresses
     assert "ODOO-CHAOS" not in _loss_rules(stack, TARGET)
     assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
 
