@@ -29,6 +29,7 @@ def test_help_explains_every_command() -> None:
         "up", "status", "down", "smoke", "images", "backup",
         "run", "load", "check", "keygen", "list",
         "index", "history", "trend", "freshness", "audit",
+        "init", "validate",
         "version",
     ]  # fmt: skip
 
