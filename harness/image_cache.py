@@ -70,8 +70,9 @@ def _mb(count: int) -> str:
     return f"{count / 1e6:,.0f} MB"
 
 
-def save(path: Path, progress: Progress, namespace: str = NAMESPACE) -> Saved:
-    """Write every `namespace` image into `path` (see the module doc); HarnessError when there is none."""
+def save(path: Path, progress: Progress, namespace: str | None = None) -> Saved:
+    """Write every `namespace` (default NAMESPACE) image into `path` (see the module doc); HarnessError if none."""
+    namespace = namespace or NAMESPACE
     images = engine.images_tagged(namespace)
     if not images:
         raise HarnessError(
