@@ -8,6 +8,7 @@ the package's own (`harness/_data`, `harness.resources`).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.name for p in (ROOT / "scenarios").glob("*.yaml"))
+NOT_SOURCE = (".git", ".venv", "build", "dist", "reports", "*.egg-info", "__pycache__", ".*_cache")
 
 pytestmark = pytest.mark.wheel
 
@@ -52,9 +54,10 @@ def _step(args: list[str], cwd: Path, timeout: float) -> None:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     base = tmp_path_factory.mktemp("wheel")
     started = time.monotonic()
-    _step(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(base / "dist"), str(ROOT)], base, 300
-    )
+    source = base / "source"  # a clean copy: an in-tree build would leave build/ and stale files in the checkout
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    wheel_dir = str(base / "dist")
+    _step([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheel_dir, str(source)], base, 300)
     (wheel,) = (base / "dist").glob("odoo_chaos-*.whl")
     built = time.monotonic()
     _step([sys.executable, "-m", "venv", str(base / "venv")], base, 120)
