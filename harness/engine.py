@@ -420,8 +420,11 @@ def build_image(
     buildargs: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
     on_line: Callable[[str], None] | None = None,
+    what: str | None = None,
 ) -> str:
-    """`docker build` of a directory; the image id. ImageBuildFailed with the last lines of output."""
+    """`docker build` of a directory; the image id. ImageBuildFailed `building <what> failed: ...` (what:
+    the tag by default) with the last lines of output."""
+    what = what or tag
     try:
         built, logs = client().images.build(
             path=path, tag=tag, rm=True, forcerm=True, buildargs=buildargs or {}, labels=labels or {}
@@ -433,10 +436,10 @@ def build_image(
     except BuildError as exc:
         tail = [str(c.get("stream", c.get("error", ""))).strip() for c in exc.build_log][-3:]
         raise ImageBuildFailed(
-            f"building {tag} failed: {exc.msg}; last output: {' | '.join(t for t in tail if t)[:300]}"
+            f"building {what} failed: {exc.msg}; last output: {' | '.join(t for t in tail if t)[:300]}"
         ) from None
     except APIError as exc:
-        raise ImageBuildFailed(f"building {tag} failed: {exc.explanation}") from None
+        raise ImageBuildFailed(f"building {what} failed: {exc.explanation}") from None
     return str(built.id)
 
 

@@ -31,7 +31,6 @@ from harness.history import Event, History
 from harness.params import record
 from harness.progress import Progress
 from harness.scenario import Guard, Scenario, Step
-from harness.stack import topology
 from harness.stack.handle import StackHandle
 
 STOP_ENV = "ODOO_CHAOS_STOP"
@@ -108,7 +107,7 @@ class Executor:
 
     def run_steps(self) -> None:
         finished = self.origin
-        for step in self.scenario.steps:
+        for step in self.scenario.steps_for(self.stack.mode):  # a step for another mode is skipped here
             start = self.origin + step.at if step.at is not None else finished + step.after
             if not self._sleep_until(start) or self._brake():
                 return
@@ -239,7 +238,7 @@ class Executor:
             "takes_effect": fault.takes_effect,
         }
         if action == "inject":  # what the checkers need to know of this fault (recorded: a recheck reads it)
-            lose = fault.damages_data or topology.holds_database(step.target)
+            lose = fault.damages_data or self.stack.layout.holds_database(step.target)
             value |= {"damages_data": fault.damages_data, "may_lose_data": lose}
         f = h.INJECT if action == "inject" else h.HEAL
         self.history.invoke("fault", f, value)

@@ -29,6 +29,8 @@ READ = "read"  # business read through Traefik; ok {"count", "node"}
 HEARTBEAT = "heartbeat"  # direct to the primary; value {"seq"}; ok adds {"server_time", "timeline", "node"}
 LAG = "lag"  # ok {"primary", "lag_bytes", "lag_seconds"}
 SESSION = "session"  # value {"session"}; ok adds {"logged_in", "node"}
+ROLE = "role"  # process "roles-<node>"; value {"node"}; ok adds {"reachable", "writable", "in_recovery", "timeline",
+#   "streaming", "patroni_role", "patroni_state", "leader_lock", "error"}: one PostgreSQL node asked from inside
 FINAL_READ = "final-read"  # ok {"via": "sql" | "odoo", "seqs": [...]}
 INJECT = "inject"  # process "fault"; value {"fault", "target", ...}
 HEAL = "heal"  # process "fault"

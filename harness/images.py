@@ -116,7 +116,12 @@ DEFAULT_ODOO_IMAGE = ODOO11.tag
 # haproxy 2.6.12, and patroni 3.0.2 for its dependencies) install offline through apt inside the build;
 # Patroni itself is the pure-Python wheel 3.0.4 (3.0.2's etcd3 leader-key bug: compose/patroni/Dockerfile).
 ETCD = ServiceImage("odoo-chaos/etcd:3.4", "etcd", BOOKWORM)
-PATRONI = ServiceImage("odoo-chaos/patroni:15", "patroni", POSTGRES, (Wheel("patroni==3.0.4"),))
+PATRONI = ServiceImage(
+    "odoo-chaos/patroni:15",
+    "patroni",
+    POSTGRES,
+    (Wheel("patroni==3.0.4", sha256=("f43f7adcd0b498dd58888cbd4d123a30312e8ddc66bdbf9f400999af2d8d8655",)),),
+)
 HAPROXY = ServiceImage("odoo-chaos/haproxy:2.6", "haproxy", BOOKWORM)
 HA_IMAGES: tuple[ServiceImage, ...] = (ETCD, PATRONI, HAPROXY)
 
@@ -306,12 +311,14 @@ def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False)
             if line.startswith("Step "):
                 progress(f"building {spec.tag}: {line[:100]}")
 
-        try:
-            engine.build_image(
-                staged, spec.tag, buildargs={"BASE": spec.base.tag}, labels={labels.IMAGE_HASH: wanted}, on_line=step
-            )
-        except ImageBuildFailed as exc:
-            raise ImageBuildFailed(f"compose/{spec.context}: {exc}") from None
+        engine.build_image(
+            staged,
+            spec.tag,
+            buildargs={"BASE": spec.base.tag},
+            labels={labels.IMAGE_HASH: wanted},
+            on_line=step,
+            what=f"{spec.tag} from compose/{spec.context}",
+        )
     progress(f"built {spec.tag} in {time.monotonic() - started:.0f}s")
     return image_id(spec.tag)
 

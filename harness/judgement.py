@@ -70,8 +70,23 @@ def context_for(scenario: Scenario, tier: Tier, events: Sequence[h.Event]) -> Ch
     )
 
 
+def run_mode(events: Sequence[h.Event]) -> str | None:
+    """The stack's mode as the runner recorded it when the probes started (None in older histories)."""
+    mode = phase_value(events, "probes").get("mode")
+    return mode if isinstance(mode, str) else None
+
+
+def as_run(scenario: Scenario, events: Sequence[h.Event]) -> Scenario:
+    """The scenario as it ran: only the steps for the stack's mode (recorded when the probes started)."""
+    mode = run_mode(events)
+    if mode is None or not any(step.mode not in (None, mode) for step in scenario.steps):
+        return scenario
+    return replace(scenario, steps=scenario.steps_for(mode))
+
+
 def judge_run(scenario: Scenario, tier: Tier, events: Sequence[h.Event]) -> Judgement:
     """Every applicable verdict and the overall one (`unknown` with the reason for an aborted run)."""
+    scenario = as_run(scenario, events)
     aborted = aborted_reason(events)
     period = probe_period(events)
     if aborted is not None:
@@ -80,8 +95,16 @@ def judge_run(scenario: Scenario, tier: Tier, events: Sequence[h.Event]) -> Judg
     return Judgement(tuple(verdicts), overall(verdicts), None, period)
 
 
-def step_text(step: Step) -> str:
-    """A scenario step in words, for the report's opening (`at 10s: kill pg-primary for 15s`)."""
+def step_text(step: Step, mode: str | None = None) -> str:
+    """A scenario step in words, for the report's opening (`at 10s: kill pg-primary for 15s`); a step for
+    another mode than the run's says it was skipped."""
+    text = _step_words(step)
+    if step.mode is not None and mode is not None and step.mode != mode:
+        return f"{text} [{step.mode} mode only: skipped on this {mode} stack]"
+    return text
+
+
+def _step_words(step: Step) -> str:
     when = (
         f"at {step.at:g}s"
         if step.at is not None

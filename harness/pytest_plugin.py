@@ -5,9 +5,12 @@
         assert scenario_outcome.report["rto_seconds"] < 30
 
 - fixture `odoo_stack` (session scope): the reference stack, brought up once and always torn
-  down at the end of the session;
-- marker `scenario(name_or_path, tier=None)`: before the test body runs, the drill runs on
-  `odoo_stack` after a warm reset (`harness.campaign.warm_reset`), and the stack is warm-reset
+  down at the end of the session; `odoo_patroni_stack` the same in Patroni mode (brought up the
+  first time a drill needs it);
+- marker `scenario(name_or_path, tier=None, mode=None, load=None)`: before the test body runs, the
+  drill runs on the session's stack of its mode (`mode`, else manual when the scenario can run
+  there, else patroni), with Locust's `load` profile (a name in load-profiles/ or a path) if given,
+  after a warm reset (`harness.campaign.warm_reset`), and the stack is warm-reset
   again after the test, so later tests find it as before. A `fail` verdict fails the
   test, and so does `unknown` (the drill could not measure); the message names the run
   directory, which is also attached to the test as the `odoo_chaos_run_dir` property (it shows
@@ -16,7 +19,8 @@
 
 Options: `--odoo-chaos-scenarios DIR` (where a bare name is looked up; default `scenarios/`
 under the rootdir), `--odoo-chaos-out DIR` (run directories; default `reports/`),
-`--odoo-chaos-tiers FILE` (your own tiers file).
+`--odoo-chaos-tiers FILE` (your own tiers file), `--odoo-chaos-patroni KEY=VALUE,...` (the Patroni
+stack's settings; default Patroni's own).
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ import pytest
 
 from harness import resources
 from harness.errors import HarnessError
+from harness.load.profile import LoadProfile, load_profile
 from harness.reset import warm_reset
 from harness.runner import RunOutcome, run_scenario
 from harness.scenario import load_scenario
+from harness.stack.factory import make_stack
+from harness.stack.patroni import parse_settings
 from harness.stack.stack import Stack, StackConfig
 from harness.tiers import get_tier, load_tiers
 
@@ -47,12 +54,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--odoo-chaos-out", default=None, help="where run directories are written (default: reports/)")
     group.addoption("--odoo-chaos-tiers", default=None, help="tiers YAML (default: the shipped tiers/tiers.yaml)")
+    group.addoption(
+        "--odoo-chaos-patroni",
+        default=None,
+        help="the Patroni stack's settings, KEY=VALUE,... (e.g. ttl=10,loop_wait=1,retry_timeout=3)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "scenario(name, tier=None): run the named odoo-chaos drill on odoo_stack; a fail verdict fails the test",
+        "scenario(name, tier=None, mode=None, load=None): run the named odoo-chaos drill on the session's stack "
+        "of its mode; a fail verdict fails the test",
     )
     config.addinivalue_line("markers", "drills: runs whole odoo-chaos drills (`pytest -m 'not drills'` skips them)")
 
@@ -72,6 +85,19 @@ def _progress(message: str) -> None:
 def odoo_stack() -> Iterator[Stack]:
     """The reference stack for the whole session; torn down at its end whatever happened."""
     with Stack(StackConfig(), progress=_progress) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def odoo_patroni_stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
+    """The reference stack in Patroni mode for the whole session; torn down at its end whatever happened."""
+    given = pytestconfig.getoption("--odoo-chaos-patroni")
+    values = dict(item.split("=", 1) for item in str(given).split(",") if "=" in item) if given else {}
+    try:
+        settings = parse_settings(values)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--odoo-chaos-patroni: {exc}") from None
+    with make_stack(StackConfig(ha="patroni", patroni=settings), progress=_progress) as stack:
         yield stack
 
 
@@ -102,14 +128,30 @@ def _odoo_chaos_drill(request: pytest.FixtureRequest) -> Iterator[None]:
         )
     except HarnessError as exc:
         pytest.fail(f"odoo-chaos: {exc}", pytrace=False)
-    stack: Stack = request.getfixturevalue("odoo_stack")
+    mode = str(marker.kwargs.get("mode") or ("manual" if "manual" in scenario.modes else "patroni"))
+    if mode not in scenario.modes:
+        pytest.fail(f"odoo-chaos: scenario {scenario.name} cannot run in {mode} mode", pytrace=False)
+    profile = _load_profile(marker.kwargs.get("load"), config)
+    stack: Stack = request.getfixturevalue("odoo_stack" if mode == "manual" else "odoo_patroni_stack")
     warm_reset(stack, _progress)  # whatever earlier tests did to the shared stack, the drill starts clean
     out = Path(config.getoption("--odoo-chaos-out") or config.rootpath / "reports")
-    outcome = run_scenario(scenario, tier, out, stack=stack, progress=_progress)
+    outcome = run_scenario(scenario, tier, out, stack=stack, progress=_progress, load=profile)
     request.node.stash[OUTCOME] = outcome
     request.node.user_properties.append(("odoo_chaos_run_dir", str(outcome.run_dir)))
     yield
     warm_reset(stack, _progress)  # leave the shared stack as the next test expects it (pg-primary primary)
+
+
+def _load_profile(name: object, config: pytest.Config) -> LoadProfile | None:
+    if name is None:
+        return None
+    path = Path(str(name))
+    if path.suffix not in (".yaml", ".yml"):
+        path = config.rootpath / "load-profiles" / f"{name}.yaml"
+    try:
+        return load_profile(path if path.is_absolute() else config.rootpath / path)
+    except HarnessError as exc:
+        pytest.fail(f"odoo-chaos: {exc}", pytrace=False)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from harness import signing
 from harness.checkers import CheckContext, Verdict, run_checkers
 from harness.errors import HarnessError
 from harness.history import MalformedHistory, load
-from harness.judgement import judge_run, step_text, tested_text
+from harness.judgement import judge_run, run_mode, step_text, tested_text
 from harness.report import verify_run_dir
 from harness.report.html import render_page
 from harness.report.junit import junit_xml
@@ -176,7 +176,7 @@ def recheck(run_dir: Path, pubkey: Path | None = None) -> list[str]:
         aborted_reason=judged.aborted_reason,
         probe_period=judged.probe_period,
         scenario_summary=scenario.summary,
-        scenario_steps=tuple(step_text(step) for step in scenario.steps),
+        scenario_steps=tuple(step_text(step, run_mode(events)) for step in scenario.steps),
         tested=tested_text(events, versions),
         signed_by=signer if state == "signed" else None,
     )

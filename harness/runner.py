@@ -33,7 +33,7 @@ from harness.errors import HarnessError
 from harness.executor import Executor
 from harness.exit_codes import VERDICT_EXIT_CODES
 from harness.history import History
-from harness.judgement import judge_run, step_text, targets_of, tested_text, with_checks
+from harness.judgement import judge_run, run_mode, step_text, targets_of, tested_text, with_checks
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
 from harness.probes import PROBES, ProbeContext, journeys_of
@@ -42,8 +42,11 @@ from harness.probes.pg import connect_primary
 from harness.progress import Progress
 from harness.report import RunSummary, write_run_dir
 from harness.scenario import Scenario
+from harness.stack.endpoints import StackConfig
+from harness.stack.factory import make_stack
 from harness.stack.handle import StackHandle
-from harness.stack.stack import Stack, StackConfig
+from harness.stack.modes import PATRONI_ONLY
+from harness.stack.patroni import parse_settings
 from harness.tiers import Tier
 
 SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
@@ -92,7 +95,8 @@ def run_scenario(
 ) -> RunOutcome:
     tier = with_checks(tier, scenario)
     owned = stack is None
-    stack = stack or Stack(stack_config or StackConfig(), progress=progress)
+    stack = stack or make_stack(stack_config or config_for(scenario), progress=progress)
+    require_mode(scenario, stack)  # before anything starts: a drill for another kind of stack is bad input
     try:
         run_dir = run_dir_for(out, scenario, stack.run_id)
     except OSError as exc:
@@ -159,6 +163,30 @@ def run_scenario(
     return outcome
 
 
+def config_for(scenario: Scenario) -> StackConfig:
+    """The stack a run brings up for itself: in the scenario's mode (Patroni with its settings if it needs one)."""
+    if scenario.modes == PATRONI_ONLY:
+        try:
+            settings = parse_settings(scenario.patroni)
+        except ValueError as exc:
+            raise HarnessError(f"{scenario.source or scenario.name}: field patroni: {exc}") from None
+        return StackConfig(ha="patroni", patroni=settings)
+    return StackConfig()
+
+
+def require_mode(scenario: Scenario, stack: StackHandle) -> None:
+    """One line and no run when the stack is of a mode the scenario cannot run on."""
+    if stack.mode in scenario.modes:
+        return
+    needs = " or ".join(scenario.modes)
+    why = "requires: {ha: patroni}" if scenario.modes == PATRONI_ONLY else "its steps are a manual runbook"
+    hint = "odoo-chaos up --ha patroni" if scenario.modes == PATRONI_ONLY else "odoo-chaos up"
+    raise HarnessError(
+        f"scenario {scenario.name} runs on a {needs} stack ({why}); this stack ({stack.run_id}) is {stack.mode}: "
+        f"bring one up with `{hint}`"
+    )
+
+
 def _gather_evidence(
     stack: StackHandle,
     scenario: Scenario,
@@ -203,6 +231,10 @@ def _drive(
         for name in scenario.probes
         for body in PROBES[name](ctx)
     ]
+    if scenario.patroni:  # this run's Patroni settings, on the running cluster (the warm reset puts them back)
+        applied = stack.configure_ha(scenario.patroni)
+        history.record("runner", "ok", h.PHASE, {"phase": "ha-settings", "settings": dict(scenario.patroni)})
+        progress(f"Patroni settings for this run: {applied}")
     try:
         if loader is not None:  # the users ramp up and settle before the drill's clock starts
             warmup = loader.warmup_seconds()
@@ -331,7 +363,7 @@ def write_report(
         aborted_reason=judged.aborted_reason,
         probe_period=judged.probe_period,
         scenario_summary=scenario.summary,
-        scenario_steps=tuple(step_text(step) for step in scenario.steps),
+        scenario_steps=tuple(step_text(step, run_mode(events)) for step in scenario.steps),
         tested=tested_text(events, stack_info),
         signed_by=signing.fingerprint(key.public_key()) if key is not None else None,
     )

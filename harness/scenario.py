@@ -56,7 +56,8 @@ from harness.errors import HarnessError
 from harness.faults import FAULTS
 from harness.params import InvalidParams, NoParams, validate_params
 from harness.probes import PROBES
-from harness.stack import topology
+from harness.stack.modes import ALL_TARGETS, MODES, PATRONI_ONLY, layout_of, modes_with_target
+from harness.stack.patroni import parse_settings
 from harness.tiers import MAX_TARGET
 from harness.validation import first_problem, load_yaml, one_line, shown, slug
 
@@ -101,6 +102,7 @@ class Step:
     wait: str | None = None  # a condition name
     timeout: float | None = None  # waits only
     after: float = 0.0
+    mode: str | None = None  # runs only on a stack of this mode (skipped on another); None: every mode
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, NoParams) or self.fault or self.action:
@@ -141,6 +143,12 @@ class Scenario:
     expect: str | None = None  # "self-healing": recovery must come from the system itself
     stable_for: float = DEFAULT_STABLE_FOR  # checks.rto_stable
     lost_writes_allowed: int | None = None  # checks.lost_writes: more lost acknowledged writes fail
+    modes: tuple[str, ...] = MODES  # the stack modes it can run in (`requires`, and what its steps can do)
+    patroni: dict[str, Any] = field(default_factory=dict)  # Patroni settings for this run (patroni mode)
+
+    def steps_for(self, mode: str) -> tuple[Step, ...]:
+        """The steps that run on a stack of `mode` (a step with another `mode:` is skipped there)."""
+        return tuple(step for step in self.steps if step.mode in (None, mode))
 
 
 def _one_of(value: str, known: Mapping[str, Any] | tuple[str, ...], what: str) -> str:
@@ -166,6 +174,12 @@ class _StepModel(BaseModel):
     target: Short | None = None
     for_: Short | None = Field(default=None, alias="for")
     params: dict[str, Any] = Field(default_factory=dict)
+    mode: Short | None = None
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str | None) -> str | None:
+        return value if value is None else _one_of(value, MODES, "mode")
 
     @field_validator("fault")
     @classmethod
@@ -180,8 +194,8 @@ class _StepModel(BaseModel):
     @field_validator("target")
     @classmethod
     def _known_target(cls, value: str | None) -> str | None:
-        if value is not None and value not in topology.TARGET_NAMES:
-            raise ValueError(f"unknown target {shown(value)}; targets are {', '.join(topology.TARGET_NAMES)}")
+        if value is not None and value not in ALL_TARGETS:
+            raise ValueError(f"unknown target {shown(value)}; targets are {', '.join(ALL_TARGETS)}")
         return value
 
     @field_validator("wait")
@@ -204,7 +218,7 @@ class _StepModel(BaseModel):
         if self.at is not None and self.after is not None:
             raise ValueError("a step has `at` or `after`, not both")
         if self.fault and self.target is None:
-            raise ValueError(f"fault {self.fault!r} needs a target; targets are {', '.join(topology.TARGET_NAMES)}")
+            raise ValueError(f"fault {self.fault!r} needs a target; targets are {', '.join(ALL_TARGETS)}")
         if self.for_ is not None and not self.fault:
             raise ValueError("`for` belongs to faults only (actions and waits are not healed)")
         if self.wait and (self.target is not None or self.params):
@@ -232,7 +246,18 @@ class _ScenarioModel(BaseModel):
     checks: dict[str, Any] = Field(default_factory=dict)
     guard: Annotated[str, Field(max_length=200)] | None = None
     expect: str | None = None
+    requires: dict[str, str] = Field(default_factory=dict)
+    patroni: dict[str, Any] = Field(default_factory=dict)
     steps: Annotated[list[_StepModel], Field(max_length=MAX_STEPS)] = Field(default_factory=list)
+
+    @field_validator("requires")
+    @classmethod
+    def _known_requirements(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, wanted in value.items():
+            if name != "ha":
+                raise ValueError(f"unknown requirement {shown(name)}; requirements are ha")
+            _one_of(wanted, MODES, "HA mode")
+        return value
 
     @field_validator("expect")
     @classmethod
@@ -375,28 +400,84 @@ def _step(i: int, model: _StepModel, source: str, duration: float, run: str) -> 
         timeout = _seconds(match["timeout"], f"{where}.wait", source, high=MAX_WAIT)
         if timeout <= 0:
             raise InvalidScenario(f"{source}: field {where}.wait: the timeout must be longer than 0s")
-        return Step(at, wait=match["condition"], timeout=timeout, after=after)
+        return Step(at, wait=match["condition"], timeout=timeout, after=after, mode=model.mode)
     typed = _step_params(i, model, source)
     if model.action:
         target = model.target or ACTIONS[model.action].default_target
-        return Step(at, target=target, params=typed, action=model.action, after=after)
-    return Step(at, model.fault, model.target, lasts, typed, after=after)
+        return Step(at, target=target, params=typed, action=model.action, after=after, mode=model.mode)
+    return Step(at, model.fault, model.target, lasts, typed, after=after, mode=model.mode)
 
 
-def _overlap(step: Step, i: int, start: float, held: list[tuple[int, Step, float]], source: str) -> None:
+def _overlap(
+    step: Step, i: int, start: float, held: list[tuple[int, Step, float]], source: str, modes: tuple[str, ...]
+) -> None:
     """Refuse a fault on a target a fault still in force holds (the same service, or a zone holding it)."""
     assert step.target is not None
-    members = set(topology.members(step.target))
     for j, other, until in held:
         assert other.target is not None
-        if start < until and members & set(topology.members(other.target)):
+        shared = [
+            mode
+            for mode in modes
+            if step.mode in (None, mode)
+            and other.mode in (None, mode)
+            and set(_members(step.target, mode)) & set(_members(other.target, mode))
+        ]
+        if start < until and shared:
             raise InvalidScenario(
                 f"{source}: field steps.{i}: {step.fault} on {step.target} while {other.fault} on {other.target} "
                 f"(steps.{j}) is still in force; give steps.{j} a `for` that ends first, or another target"
             )
 
 
-def _plan(model: _ScenarioModel, source: str, duration: float, run: str) -> tuple[Step, ...]:
+def _members(target: str, mode: str) -> tuple[str, ...]:
+    layout = layout_of(mode)
+    return layout.members(target) if target in layout.targets else ()
+
+
+def _modes(model: _ScenarioModel, source: str) -> tuple[str, ...]:
+    """The modes the scenario can run in: `requires`, narrowed by what each step can do (a hand promotion
+    is manual-only, etcd-a exists only in patroni mode); a step with `mode:` runs only there."""
+    required = model.requires.get("ha")
+    modes = [required] if required else list(MODES)
+    for i, step in enumerate(model.steps):
+        if step.mode is not None:
+            if step.mode not in modes:
+                runs = ", ".join(modes)
+                raise InvalidScenario(
+                    f"{source}: field steps.{i}.mode: {step.mode}, but the scenario runs in {runs} mode"
+                )
+            continue
+        owner = FAULTS[step.fault] if step.fault else ACTIONS[step.action] if step.action else None
+        can = set(owner.modes) if owner is not None else set(MODES)
+        target = step.target or (ACTIONS[step.action].default_target if step.action else None)
+        if target is not None:
+            can &= set(modes_with_target(target))
+        narrowed = [mode for mode in modes if mode in can]
+        if not narrowed:
+            what = step.fault or step.action or "this step"
+            can_text = ", ".join(sorted(can)) or "no"
+            raise InvalidScenario(
+                f"{source}: field steps.{i}: {what} on {target} runs in {can_text} mode only, but the scenario "
+                f"runs in {', '.join(modes)} mode; give the step `mode: {min(can) if can else 'manual'}` "
+                "(skipped on other stacks), or change `requires`"
+            )
+        modes = narrowed
+    return tuple(modes)
+
+
+def _patroni(model: _ScenarioModel, source: str, modes: tuple[str, ...]) -> dict[str, Any]:
+    if not model.patroni:
+        return {}
+    if modes != PATRONI_ONLY:
+        raise InvalidScenario(f"{source}: field patroni: Patroni settings need `requires: {{ha: patroni}}`")
+    try:
+        parse_settings(model.patroni)
+    except ValueError as exc:
+        raise InvalidScenario(one_line(f"{source}: field patroni: {exc}")) from None
+    return dict(model.patroni)
+
+
+def _plan(model: _ScenarioModel, source: str, duration: float, run: str, modes: tuple[str, ...]) -> tuple[Step, ...]:
     steps: list[Step] = []
     held: list[tuple[int, Step, float]] = []  # faults in force: (index, step, earliest end)
     earliest = 0.0  # the soonest each step can start: `at` steps are fixed, `after` adds to the previous
@@ -412,8 +493,8 @@ def _plan(model: _ScenarioModel, source: str, duration: float, run: str) -> tupl
                     f"{source}: field steps.{i}.for: {model_step.for_} from {earliest:g}s ends past the end of the "
                     f"run ({run}); shorten it, or leave it out to heal at the end"
                 )
-            _overlap(step, i, earliest, held, source)
-            if not getattr(FAULTS[step.name], "one_shot", False):
+            _overlap(step, i, earliest, held, source, modes)
+            if not FAULTS[step.name].one_shot:
                 held.append((i, step, duration if step.duration is None else earliest + step.duration))
         steps.append(step)
     return tuple(steps)
@@ -434,7 +515,8 @@ def parse_scenario(data: Any, source: str = "<scenario>", *, duration: str | Non
     settle = _seconds(model.settle, "settle", source, high=MAX_SETTLE)
     if seconds <= 0:
         raise InvalidScenario(f"{source}: field duration: must be longer than 0s")
-    steps = _plan(model, source, seconds, run)
+    modes = _modes(model, source)
+    steps = _plan(model, source, seconds, run, modes)
     probes = tuple(model.probes) if model.probes is not None else tuple(sorted(PROBES))
     checks = {name: _check_value(name, value, source) for name, value in model.checks.items() if name in CHECKABLE}
     stable_for = _stable_for(model.checks["rto_stable"], source) if "rto_stable" in model.checks else None
@@ -454,6 +536,8 @@ def parse_scenario(data: Any, source: str = "<scenario>", *, duration: str | Non
         model.expect,
         DEFAULT_STABLE_FOR if stable_for is None else stable_for,
         lost_allowed,
+        modes,
+        _patroni(model, source, modes),
     )
 
 
@@ -483,6 +567,7 @@ def scenario_from_record(data: Any) -> Scenario:
                 wait=step.get("wait"),
                 timeout=None if step.get("timeout") is None else float(step["timeout"]),
                 after=float(step.get("after") or 0.0),
+                mode=None if step.get("mode") is None else str(step["mode"]),
             )
             for step in data.get("steps") or []
         )
@@ -509,6 +594,8 @@ def scenario_from_record(data: Any) -> Scenario:
             expect=None if data.get("expect") is None else str(data["expect"]),
             stable_for=float(data.get("stable_for", DEFAULT_STABLE_FOR)),
             lost_writes_allowed=None if allowed is None else int(allowed),
+            modes=tuple(str(m) for m in data.get("modes") or MODES),
+            patroni=dict(data.get("patroni") or {}),
         )
     except (KeyError, TypeError, AttributeError, IndexError) as exc:
         raise ValueError(f"the scenario record lacks or mistypes a field ({type(exc).__name__}: {exc})") from None

@@ -128,6 +128,13 @@ def dynamic(env: Mapping[str, str]) -> dict[str, Any]:
                 "max_wal_senders": 10,
                 "max_replication_slots": 10,
                 "max_worker_processes": 8,
+                # A leader cut off from its standby demotes with a fast shutdown, which waits for the
+                # walsender to hand the standby the shutdown checkpoint: over a dead link that is
+                # wal_sender_timeout (60 s by default), and all that time the old leader answers new
+                # connections "the database system is shutting down" -- libpq does not try its next
+                # host on a server error, so Odoo nodes that still reach the old leader stay down.
+                # Measured by the patroni-primary-isolated drill: 57 s stuck at 60 s; see README.
+                "wal_sender_timeout": "10s",
             },
         },
     }

@@ -46,6 +46,11 @@ class Action(Protocol):
     def params_model(self) -> type[Any]: ...
 
     @property
+    def modes(self) -> tuple[str, ...]:
+        """The stack modes it can run in (`harness.stack.modes`): a hand promotion is manual-only."""
+        ...
+
+    @property
     def is_change(self) -> bool: ...
 
     @property

@@ -34,6 +34,7 @@ from harness.history import INJECT, Event
 from harness.params import NoParams, Number, params
 from harness.stack import backup, db, restore, scratch, topology
 from harness.stack.handle import StackHandle
+from harness.stack.modes import MANUAL_ONLY, MODES
 from harness.stack.nodes import DATA_VOLUMES
 
 REGION_SERVICES_AFTER_PG = (topology.REDIS, topology.PG_STANDBY, *topology.ODOO_NODES)
@@ -94,6 +95,7 @@ class PitrRestore:
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = (topology.PG_PRIMARY,)
     params_model: type[Any] = PitrParams
+    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
     is_change: bool = False
     repairs_data: bool = True  # the data as it was before the statement
 
@@ -111,6 +113,7 @@ class FenceNode:
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = db.PG_NODES
     params_model: type[Any] = FenceParams
+    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
     is_change: bool = False
     repairs_data: bool = False
 
@@ -127,6 +130,7 @@ class RestoreRegion:
     default_target: str | None = topology.REGION
     targets: tuple[str, ...] = (topology.REGION,)
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
     is_change: bool = False
     repairs_data: bool = True  # the region back from the repository
 
@@ -151,6 +155,7 @@ class TakeBackup:
     default_target: str | None = topology.BACKUP
     targets: tuple[str, ...] = (topology.BACKUP,)
     params_model: type[Any] = BackupParams
+    modes: tuple[str, ...] = MODES
     is_change: bool = False
     repairs_data: bool = False
 
@@ -167,6 +172,7 @@ class VerifyBackup:
     default_target: str | None = topology.BACKUP
     targets: tuple[str, ...] = (topology.BACKUP,)
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MODES
     is_change: bool = False
     repairs_data: bool = False
 

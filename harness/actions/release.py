@@ -43,6 +43,7 @@ from harness.history import Event
 from harness.params import Duration, Text, Whole, params
 from harness.stack import releases, topology
 from harness.stack.handle import StackHandle
+from harness.stack.modes import MODES
 
 SERVES_HTTP = "serves-http"
 CANARY_WRITES = "canary-writes"
@@ -151,6 +152,7 @@ class RollingRelease:
     targets: tuple[str, ...] = topology.ODOO_NODES
     is_change: bool = True  # a change to production: the executor records its start as the injection
     params_model: type[Any] = ReleaseParams
+    modes: tuple[str, ...] = MODES
     repairs_data: bool = False
 
     def run(self, stack: StackHandle, target: str, params: ReleaseParams, events: Sequence[Event]) -> dict[str, Any]:

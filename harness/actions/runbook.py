@@ -28,6 +28,7 @@ from harness.history import Event
 from harness.params import NoParams, params
 from harness.stack import db, topology
 from harness.stack.handle import StackHandle
+from harness.stack.modes import MANUAL_ONLY, MODES
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class PromoteStandby:
     default_target: str | None = topology.PG_STANDBY
     targets: tuple[str, ...] = db.PG_NODES
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
     is_change: bool = False
     repairs_data: bool = True  # a failover away from a damaged node (the judge checks it was not the damaged one)
 
@@ -61,6 +63,7 @@ class RejoinOldPrimary:
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = db.PG_NODES
     params_model: type[Any] = RejoinParams
+    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
     is_change: bool = False
     repairs_data: bool = False
 
@@ -80,6 +83,7 @@ class RestartService:
     default_target: str | None = None
     targets: tuple[str, ...] = topology.SERVICE_NAMES
     params_model: type[Any] = Grace
+    modes: tuple[str, ...] = MODES
     is_change: bool = False
     repairs_data: bool = False
 
@@ -98,6 +102,7 @@ class ReplaceNode:
     default_target: str | None = None
     targets: tuple[str, ...] = topology.ODOO_NODES
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MODES
     is_change: bool = False
     repairs_data: bool = False
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from harness.checkers import (
     availability,
     corruption,
+    failover,
     latency,
     liveness,
     load,
@@ -31,6 +32,7 @@ from harness.checkers import (
     rto,
     runbook,
     sessions,
+    split_brain,
 )
 from harness.checkers.base import CHECKERS, CheckContext, Checker, ScenarioFacts, Status, Verdict, register
 from harness.errors import HarnessError
@@ -47,6 +49,7 @@ __all__ = [
     "availability",
     "checker_names",
     "corruption",
+    "failover",
     "latency",
     "liveness",
     "load",
@@ -61,6 +64,7 @@ __all__ = [
     "run_checkers",
     "runbook",
     "sessions",
+    "split_brain",
     "validate_checker_names",
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,11 +17,14 @@ from harness.durations import duration_field
 from harness.errors import HarnessError
 from harness.load.profile import MAX_SPAWN_RATE, MAX_USERS, MAX_WORKERS, MIN_SPAWN_RATE
 from harness.stack import topology
-from harness.stack.stack import Stack, StackConfig
+from harness.stack.factory import make_stack
+from harness.stack.modes import MODES
+from harness.stack.stack import StackConfig
 from harness.validation import one_line, writable_directory
 
 if TYPE_CHECKING:
     from harness.runner import RunOutcome
+    from harness.scenario import Scenario
 
 MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
@@ -57,6 +61,13 @@ def run(
         Path | None, typer.Option(help="Load profile YAML: Locust users on Odoo during every drill.")
     ] = None,
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    ha: Annotated[
+        str | None,
+        typer.Option(
+            "--ha",
+            help="The stack's mode: manual or patroni (default: the one every scenario can run in, manual first).",
+        ),
+    ] = None,
     sign_key: Annotated[
         Path | None,
         typer.Option(
@@ -124,7 +135,7 @@ def run(
         "load": profile,
         "sign_key": key_path,
     }
-    config = StackConfig(odoo_image=odoo_image)
+    config = replace(_stack_config([scenario for scenario, _ in plan], ha), odoo_image=odoo_image)
     if len(plan) == 1 and repeat == 1:
         scenario, chosen = plan[0]
         with interruptible():
@@ -132,7 +143,7 @@ def run(
         _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
         _write_junit(junit, [outcome], fail_on)
         raise typer.Exit(exit_codes.for_verdict(outcome.verdict, fail_on))
-    stack = Stack(config, progress=progress)
+    stack = make_stack(config, progress=progress)
     try:
         with interruptible():
             campaign = run_campaign(plan, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
@@ -143,6 +154,26 @@ def run(
     out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
     _write_junit(junit, campaign.runs, fail_on)
     raise typer.Exit(exit_codes.for_verdict(campaign.verdict, fail_on))
+
+
+def _stack_config(scenarios: list[Scenario], ha: str | None) -> StackConfig:
+    """The stack the drills run on: `--ha`, or the mode every scenario can run in (manual first)."""
+    from harness.runner import config_for
+
+    shared = [mode for mode in MODES if all(mode in s.modes for s in scenarios)]
+    if ha is not None and ha not in MODES:
+        raise HarnessError(f"--ha: unknown mode {ha!r} (modes: {', '.join(MODES)})")
+    if ha is not None and ha not in shared:
+        odd = next(s for s in scenarios if ha not in s.modes)
+        raise HarnessError(f"--ha {ha}: scenario {odd.name} runs in {', '.join(odd.modes)} mode only")
+    if not shared:
+        names = "; ".join(f"{s.name}: {', '.join(s.modes)}" for s in scenarios)
+        raise HarnessError(f"these scenarios share no stack mode ({names}); run them in separate commands")
+    mode = ha or shared[0]
+    if mode == "patroni":
+        patroni_only = [s for s in scenarios if s.patroni]
+        return config_for(patroni_only[0]) if len(scenarios) == 1 and patroni_only else StackConfig(ha="patroni")
+    return StackConfig()
 
 
 @app.command("load", rich_help_panel="Drills and evidence")

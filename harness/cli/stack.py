@@ -14,9 +14,11 @@ from rich.table import Table
 
 from harness import images, labels, state, watchdog
 from harness.cli.app import app, command_progress, interruptible, out
+from harness.cli.options import DbEndpointOption, HaOption, PatroniOption, ha_settings
 from harness.errors import HarnessError
 from harness.stack import cleanup, topology
-from harness.stack.stack import Endpoints, Stack, StackConfig, require_run
+from harness.stack.factory import make_stack
+from harness.stack.stack import Endpoints, StackConfig, require_run
 
 images_app = typer.Typer(
     help="Build the stack's images locally (no registry needed); save and load them for CI caches.",
@@ -61,8 +63,14 @@ def up(
         bool, typer.Option(help="Print the Odoo admin password (otherwise only the file that holds it).")
     ] = False,
     build: Annotated[bool, typer.Option(help="Build missing or changed images first.")] = True,
+    ha: HaOption = "manual",
+    patroni_settings: PatroniOption = None,
+    db_endpoint: DbEndpointOption = "libpq",
 ) -> None:
     """Bring a stack up and leave it running; prints endpoints and the run id.
+
+    `--ha patroni` runs PostgreSQL under Patroni with three etcd members (automatic failover);
+    `--patroni ttl=10 --patroni loop_wait=1 --patroni retry_timeout=3` sets its timings.
 
     Returns once a business write through Traefik -> Odoo -> PostgreSQL is acknowledged and
     visible on the standby. Tear it down with `odoo-chaos down RUN_ID`.
@@ -78,9 +86,12 @@ def up(
         https_port=https_port,
         http_port=http_port,
         build_images=build,
+        ha=ha,
+        patroni=ha_settings(ha, patroni_settings),
+        db_endpoint=db_endpoint,
     )
     progress = command_progress()
-    stack = Stack(config, progress=progress)
+    stack = make_stack(config, progress=progress)
     with interruptible():
         endpoints = stack.start()
         state.mark_detached(stack.run_id)
@@ -132,6 +143,7 @@ def status(
                 "services": services,
                 "networks": len(run.networks),
                 "volumes": len(run.volumes),
+                "patroni": _patroni_members(run.run_id, services),
             }
         )
     if as_json:
@@ -150,9 +162,27 @@ def status(
         for svc in item["services"]:
             table.add_row(svc["service"], svc["state"], "yes" if svc["healthy"] else "no", svc["detail"])
         out.print(table)
+        if item.get("patroni"):
+            cluster = Table("member", "role", "state", "timeline", "lag (MB)", title="Patroni (patronictl list)")
+            for member in item["patroni"]:
+                cluster.add_row(*(str(member.get(k, "")) for k in ("Member", "Role", "State", "TL", "Lag in MB")))
+            out.print(cluster)
         endpoints = Endpoints.load(item["run_id"])
         if endpoints:
             out.print(f"  {endpoints.https_url}/web/login  (CA: {endpoints.ca_file})")
+
+
+def _patroni_members(run_id: str, services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`patronictl list` of a Patroni-mode run (leader, members, timelines, lag); [] for a manual one."""
+    from harness.stack import ha, patroni
+    from harness.stack.factory import attach
+
+    if not {s["service"] for s in services} & set(patroni.ETCD_MEMBERS):
+        return []
+    try:
+        return ha.cluster(attach(run_id))
+    except Exception:  # status describes; a cluster that cannot answer shows in the service rows
+        return []
 
 
 @app.command(rich_help_panel="Stack")
@@ -203,6 +233,9 @@ def down(
 @app.command(rich_help_panel="Stack")
 def smoke(
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    ha: HaOption = "manual",
+    patroni_settings: PatroniOption = None,
+    db_endpoint: DbEndpointOption = "libpq",
 ) -> None:
     """Bring a stack up, run a business transaction through each Odoo node, tear it down.
 
@@ -211,7 +244,10 @@ def smoke(
     from harness.smoke import run_smoke
 
     progress = command_progress()
-    with interruptible(), Stack(StackConfig(odoo_image=odoo_image), progress=progress) as stack:
+    config = StackConfig(
+        odoo_image=odoo_image, ha=ha, patroni=ha_settings(ha, patroni_settings), db_endpoint=db_endpoint
+    )
+    with interruptible(), make_stack(config, progress=progress) as stack:
         assert stack.endpoints is not None
         result = run_smoke(stack.endpoints, progress)
     out.print_json(

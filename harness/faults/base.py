@@ -51,6 +51,11 @@ class Fault(Protocol):
     @property
     def params_model(self) -> type[Any]: ...
 
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The stack modes it can run in (`harness.stack.modes`): a hand promotion is manual-only."""
+        ...
+
     def inject(self, stack: StackHandle, target: str, params: Any) -> dict[str, Any] | None:
         """Do the damage with the step's typed params; may return what it did (recorded in the inject's `ok` value)."""
         ...

@@ -10,7 +10,8 @@ A target is a service or a zone (every service placed in it: `zone-a` is pg-prim
 odoo-1). Heal is safe to call whatever state the container is in, so "heal always" never fails
 twice, and it never makes a second primary: a PostgreSQL node that comes back while the other
 node has been promoted rejoins as its standby (`harness.stack.db.follow`) instead of starting as
-a primary.
+a primary. On a stack with automatic failover (Patroni) heal only brings the node back: its HA
+manager demotes and rewinds it, and that is part of what the drill measures.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from pydantic import Field
 
 from harness.faults.base import TakesEffect, register
 from harness.params import NoParams, Whole, params
-from harness.stack import db, topology
+from harness.stack import db
 from harness.stack.handle import ServiceHandle, StackHandle
+from harness.stack.modes import MODES
 
 
 @params
@@ -38,20 +40,23 @@ class Pause:
     name: str = "pause"
     summary: str = "freeze a service (docker pause) until heal (docker unpause): a hung node"
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MODES
     reversible: bool = True
     damages_data: bool = False
     one_shot: bool = False
 
     def inject(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service in topology.members(target):
+        for service in stack.layout.members(target):
             stack.service(service).pause()
 
     def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service in topology.members(target):
+        for service in stack.layout.members(target):
             node = stack.service(service)
             if node.status == "paused":
                 node.unpause()
-            if service in db.PG_NODES and db.roles(stack) == {service: "primary", db.other(service): "primary"}:
+            if stack.automatic_failover or service not in db.PG_NODES:
+                continue  # an HA manager demotes and rewinds a returning old leader itself
+            if db.roles(stack) == {service: "primary", db.other(service): "primary"}:
                 db.follow(stack, service, db.other(service))  # promoted while it was frozen: never two primaries
 
 
@@ -61,7 +66,8 @@ def _ensure_running(stack: StackHandle, service: str) -> None:
     if state == "paused":
         container.unpause()
     elif state != "running":
-        if service in db.PG_NODES and db.role(stack, db.other(service)) == "primary":
+        manual = not stack.automatic_failover  # an HA manager rejoins a node that starts again by itself
+        if manual and service in db.PG_NODES and db.role(stack, db.other(service)) == "primary":
             db.follow(stack, service, db.other(service))  # the other node was promoted: no split brain
         else:
             container.start()
@@ -76,16 +82,17 @@ class Signal:
     act: Callable[[ServiceHandle, Any], None]
     takes_effect: TakesEffect = "start"
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MODES
     one_shot: bool = False  # over when the call returns: another fault may hit the target right after
     reversible: bool = True
     damages_data: bool = False
 
     def inject(self, stack: StackHandle, target: str, params: Any) -> None:
-        for service in topology.members(target):
+        for service in stack.layout.members(target):
             self.act(stack.service(service), params)
 
     def heal(self, stack: StackHandle, target: str, params: Any) -> None:
-        for service in topology.members(target):
+        for service in stack.layout.members(target):
             _ensure_running(stack, service)
 
 

@@ -39,6 +39,7 @@ from harness.params import NoParams, Text, Whole, params
 from harness.stack import db, topology
 from harness.stack.containers import exec_checked
 from harness.stack.handle import ServiceHandle, StackHandle, Task
+from harness.stack.modes import MANUAL_ONLY, MODES
 from harness.validation import slug
 
 LEDGER_TABLE = "chaos_ledger_entry"
@@ -115,6 +116,7 @@ class BadDelete:
     summary: str = "DELETE every ledger row on the primary (a cleanup without WHERE): logical corruption"
     takes_effect: TakesEffect = "end"
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MODES
     one_shot: bool = True
 
     def inject(self, stack: StackHandle, target: str, params: NoParams) -> dict[str, Any]:
@@ -159,6 +161,7 @@ class CorruptRelation:
     summary: str = "overwrite bytes of relation blocks on a PostgreSQL node; data checksums detect it"
     takes_effect: TakesEffect = "end"
     params_model: type[Any] = CorruptParams
+    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
     one_shot: bool = True  # done when the call returns; the damage stays
 
     def inject(self, stack: StackHandle, target: str, params: CorruptParams) -> dict[str, Any]:
@@ -193,10 +196,11 @@ class DestroyRegion:
     summary: str = "remove services' containers and data volumes for good (target `region`: every zone)"
     takes_effect: TakesEffect = "start"
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
     one_shot: bool = True
 
     def inject(self, stack: StackHandle, target: str, params: NoParams) -> dict[str, Any]:
-        services = tuple(s for s in topology.members(target) if s in stack.services())
+        services = tuple(s for s in stack.layout.members(target) if s in stack.services())
         if topology.BACKUP in services:
             raise HarnessError("destroy-region never destroys the backup repository: it lives in another region")
         volumes = stack.destroy(services)

@@ -26,22 +26,41 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from harness.errors import HarnessError
 from harness.faults.base import TakesEffect, register
-from harness.params import Duration, NoParams, Percent, params
+from harness.params import Duration, Percent, params
 from harness.stack import db, topology
 from harness.stack.handle import ServiceHandle, StackHandle
+from harness.stack.modes import MODES
 
 
-def partition_cuts(target: str) -> list[tuple[str, str]]:
-    """(service, network) links a partition of `target` cuts: pure, so unit-tested without Docker."""
+@params
+class PartitionParams:
+    only: Annotated[
+        Literal["zone-a", "zone-b", "zone-c", "interzone"] | None,
+        Field(
+            description="cut only the links to this network (interzone: the target keeps its own zone, "
+            "so what shares the zone still reaches it)"
+        ),
+    ] = None
+
+
+def partition_cuts(
+    target: str, layout: topology.Layout = topology.MANUAL, only: str | None = None
+) -> list[tuple[str, str]]:
+    """(service, network) links a partition of `target` cuts (`only`: those to that network); pure."""
+    if only is not None:
+        cuts = [(service, network) for service, network in partition_cuts(target, layout) if network == only]
+        if not cuts:
+            raise HarnessError(f"partition of {target!r} only from {only!r} would cut nothing: it is not on {only}")
+        return cuts
     cuts = []
-    zone = target if target in topology.ZONES else None
-    for spec in topology.SERVICES:
+    zone = target if target in layout.zones else None
+    for spec in layout.services:
         for network in spec.networks:
             if network == topology.EDGE:
                 continue
@@ -51,7 +70,7 @@ def partition_cuts(target: str) -> list[tuple[str, str]]:
             elif (spec.zone == zone and network != zone) or (spec.zone != zone and network == zone):
                 cuts.append((spec.name, network))
     if not cuts:
-        raise HarnessError(f"partition of {target!r} would cut nothing; targets are {', '.join(topology.TARGET_NAMES)}")
+        raise HarnessError(f"partition of {target!r} would cut nothing; targets are {', '.join(layout.targets)}")
     return cuts
 
 
@@ -63,15 +82,21 @@ class Partition:
     one_shot: bool = False
     name: str = "partition"
     summary: str = "cut a zone or a service off the stack's networks (docker network disconnect) until heal"
-    params_model: type[Any] = NoParams
+    params_model: type[Any] = PartitionParams
+    modes: tuple[str, ...] = MODES
 
-    def inject(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service, network in partition_cuts(target):
+    def inject(self, stack: StackHandle, target: str, params: PartitionParams) -> None:
+        for service, network in partition_cuts(target, stack.layout, params.only):
             stack.disconnect(service, network)
 
-    def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
-        for service in sorted({service for service, _ in partition_cuts(target)}):
-            if service in db.PG_NODES and db.roles(stack) == {service: "primary", db.other(service): "primary"}:
+    def heal(self, stack: StackHandle, target: str, params: PartitionParams) -> None:
+        for service in sorted({service for service, _ in partition_cuts(target, stack.layout, params.only)}):
+            manual = not stack.automatic_failover  # an HA manager demotes a returning old leader itself
+            if (
+                manual
+                and service in db.PG_NODES
+                and db.roles(stack) == {service: "primary", db.other(service): "primary"}
+            ):
                 db.follow(stack, service, db.other(service))  # promoted meanwhile: never bring back a second primary
             else:
                 stack.reconnect(service)
@@ -107,7 +132,7 @@ def _namespaces(
     stack: StackHandle, target: str, running_only: bool = False
 ) -> Iterator[tuple[str, ServiceHandle, list[str]]]:
     """(service, node, interfaces) of each member of `target`; heal skips stopped ones (their rules died with them)."""
-    for service in topology.members(target):
+    for service in stack.layout.members(target):
         if running_only and stack.service(service).status != "running":
             continue
         node, names = interfaces(stack, service)
@@ -129,6 +154,7 @@ class Latency:
     damages_data: bool = False
     one_shot: bool = False
     params_model: type[Any] = LatencyParams
+    modes: tuple[str, ...] = MODES
 
     def inject(self, stack: StackHandle, target: str, params: LatencyParams) -> None:
         delay, jitter = params.delay, params.jitter
@@ -164,6 +190,7 @@ class Loss:
     damages_data: bool = False
     one_shot: bool = False
     params_model: type[Any] = LossParams
+    modes: tuple[str, ...] = MODES
 
     def inject(self, stack: StackHandle, target: str, params: LossParams) -> None:
         probability = f"{loss_probability(params):.4f}"

@@ -10,7 +10,14 @@ is set, recording every operation in the history as `invoke` then `ok`/`fail`/`i
 The final read (`final_read.py`) is not periodic: the runner calls it once, after heal.
 """
 
-from harness.probes import business_read, business_write, heartbeat, replication_lag, user_sessions  # noqa: F401
+from harness.probes import (  # noqa: F401
+    business_read,
+    business_write,
+    heartbeat,
+    node_roles,
+    replication_lag,
+    user_sessions,
+)
 from harness.probes.base import PROBES, Probe, ProbeContext, journeys_of, register
 
 __all__ = ["PROBES", "Probe", "ProbeContext", "journeys_of", "register"]

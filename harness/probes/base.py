@@ -33,6 +33,7 @@ from typing import Generic, TypeVar
 
 from harness.history import PROBE_ERROR, History, Kind
 from harness.registry import Registry
+from harness.stack.handle import StackHandle
 from harness.stack.stack import Endpoints
 
 R = TypeVar("R")
@@ -52,6 +53,7 @@ class ProbeContext:
     writers: int = 2
     sessions: int = 4
     lanes: dict[str, float] = field(default_factory=dict)  # lane -> period, filled as probes build their lanes
+    stack: StackHandle | None = None  # the system under test, for probes that ask a node from inside (node-roles)
     _seq: int = field(default=0)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

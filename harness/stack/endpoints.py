@@ -14,6 +14,7 @@ from harness import state
 from harness.images import DEFAULT_ODOO_IMAGE
 from harness.odoo_api import OdooClient
 from harness.stack import topology
+from harness.stack.patroni import HaSettings
 
 LOOPBACK = "127.0.0.1"
 READINESS_SEQ = 0  # the ledger row `up` writes; probes start at 1
@@ -26,6 +27,9 @@ class StackConfig:
     https_port: int | None = None  # None: a free port chosen at start
     http_port: int | None = None
     build_images: bool = True
+    ha: str = "manual"  # how the database fails over: manual (by runbook) or patroni (automatic)
+    patroni: HaSettings = field(default_factory=HaSettings)  # Patroni's timings and modes (ha=patroni)
+    db_endpoint: str = "libpq"  # how Odoo finds the writable node: libpq multi-host, or haproxy (ha=patroni)
 
     @property
     def odoo(self) -> topology.OdooProfile:

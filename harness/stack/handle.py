@@ -24,6 +24,7 @@ from harness.commands import Exec
 if TYPE_CHECKING:
     from harness.credentials import Credentials
     from harness.stack.endpoints import Endpoints, StackConfig
+    from harness.stack.topology import Layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,28 @@ class StackHandle(Protocol):
     @property
     def description(self) -> str:
         """What is tested, in words, for the reports ("the harness's reference stack, ...")."""
+        ...
+
+    @property
+    def layout(self) -> Layout:
+        """Its shape: services, zones, networks (what a scenario's targets stand for on this stack)."""
+        ...
+
+    @property
+    def automatic_failover(self) -> bool:
+        """True when the stack fails over and rejoins nodes by itself (Patroni): heal then only brings
+        nodes back and the HA manager demotes or rewinds them; False: heal fences and rejoins a
+        returning old primary itself (`harness.stack.db.follow`), so it never makes a second primary."""
+        ...
+
+    def configure_ha(self, given: Mapping[str, object]) -> str:
+        """Apply a scenario's HA settings for one run (Patroni's: `patronictl edit-config`); what now
+        applies, in words. HarnessError on a stack that has none (the warm reset puts them back)."""
+        ...
+
+    def switch_back(self) -> str | None:
+        """Give pg-primary the primary role back, pg-standby streaming from it (the warm reset's
+        controlled switchover); what was done, in words, or None when nothing was needed."""
         ...
 
     def start(self) -> Endpoints:

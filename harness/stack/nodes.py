@@ -16,7 +16,7 @@ from harness import labels
 from harness.clock import poll_until
 from harness.errors import HarnessError
 from harness.images import COMPOSE, POSTGRES, REDIS, TRAEFIK
-from harness.stack import health, releases, topology
+from harness.stack import health, patroni, releases, topology
 from harness.stack.containers import free_port
 
 if TYPE_CHECKING:
@@ -41,13 +41,16 @@ class Stack(Protocol):
     releases: dict[str, str | None]
     seed_image: str
 
+    @property
+    def layout(self) -> topology.Layout: ...
+
     def service(self, name: str) -> docker.Container: ...
 
     def start_container(self, service: str, spec: docker.ContainerSpec) -> docker.Container: ...
 
 
 def _base(stack: Stack, service: str, image: str) -> docker.ContainerSpec:
-    spec = topology.service(service)
+    spec = stack.layout.service(service)
     ports = {port: stack.host_ports.setdefault((service, port), free_port()) for port in spec.published}
     return docker.ContainerSpec(
         image=image,
@@ -64,6 +67,13 @@ def _with(spec: docker.ContainerSpec, **changes: object) -> docker.ContainerSpec
     return replace(spec, **changes)  # type: ignore[arg-type]
 
 
+def _database_address(stack: Stack) -> tuple[str | None, int]:
+    """Where Odoo connects: libpq multi-host read-write (every mode's default), or HAProxy's primary port."""
+    if stack.config.db_endpoint == "haproxy":
+        return patroni.HAPROXY, patroni.HAPROXY_PRIMARY_PORT
+    return None, topology.PG_PORT
+
+
 def odoo_spec(stack: Stack, node: str, release: str | None = None) -> docker.ContainerSpec:
     profile = stack.config.odoo
     volumes = {str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro")}
@@ -72,7 +82,7 @@ def odoo_spec(stack: Stack, node: str, release: str | None = None) -> docker.Con
     return _with(
         _base(stack, node, profile.image),
         environment=topology.odoo_env(node, stack.credentials.odoo_db_password),
-        command=tuple(topology.odoo_server_args(profile, release)),
+        command=tuple(topology.odoo_server_args(profile, release, *_database_address(stack))),
         entrypoint=("odoo",),
         volumes=volumes,
         files={topology.PG_SERVICE_FILE: (topology.PG_SERVICE.encode(), 0o644)},

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from harness.credentials import Credentials
-from harness.stack.topology import EDGE, INTERZONE, PG_PORT, PG_PRIMARY, PG_STANDBY, ZONE_A, ZONE_B, ServiceSpec
+from harness.stack import topology
+from harness.stack.topology import EDGE, INTERZONE, PG_PORT, PG_PRIMARY, PG_STANDBY, ZONE_A, ZONE_B, Layout, ServiceSpec
 
 ETCD_IMAGE = "odoo-chaos/etcd:3.4"  # harness.images.ETCD / PATRONI / HAPROXY; kept as strings: this module is pure
 PATRONI_IMAGE = "odoo-chaos/patroni:15"
@@ -59,6 +60,16 @@ HA_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         HAPROXY, None, (EDGE, ZONE_A, ZONE_B), (HAPROXY_PRIMARY_PORT, HAPROXY_REPLICA_PORT, HAPROXY_STATS_PORT)
     ),
+)
+
+# The whole stack in this mode: the HA services, then the reference stack's others (backup
+# repository, Redis, the Odoo nodes, Traefik) exactly as in manual mode.
+LAYOUT = Layout(
+    "patroni",
+    (*HA_SERVICES, *(spec for spec in topology.SERVICES if spec.name not in PATRONI_NODES)),
+    tuple(HA_NETWORKS.items()),
+    (ZONE_A, ZONE_B, ZONE_C),
+    data_mount=PG_HOME,
 )
 
 SynchronousMode = Literal["off", "on", "strict"]
@@ -276,3 +287,43 @@ def parse_node_state(payload: str) -> NodeState:
     return NodeState(
         role, state, timeline if isinstance(timeline, int) else None, str(data.get("replication_state", ""))
     )
+
+
+SETTING_NAMES: tuple[str, ...] = (
+    "ttl",
+    "loop_wait",
+    "retry_timeout",
+    "maximum_lag_on_failover",
+    "synchronous_mode",
+    "failsafe_mode",
+)
+_WHOLE = ("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover")
+
+
+def parse_settings(given: Mapping[str, object], base: HaSettings = DEFAULTS) -> HaSettings:
+    """`base` with the settings `given` (from a scenario's `patroni:` or `--patroni key=value`), checked
+    against Patroni's rules; ValueError naming the first bad setting and what would be valid."""
+    values: dict[str, object] = {}
+    for name, raw in given.items():
+        if name not in SETTING_NAMES:
+            raise ValueError(f"unknown Patroni setting {name!r}; settings are {', '.join(SETTING_NAMES)}")
+        value: object = raw
+        if name in _WHOLE:
+            if isinstance(raw, str) and raw.strip().isdigit():
+                value = int(raw.strip())
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be a whole number, got {raw!r}")
+        elif name == "failsafe_mode":
+            value = {"true": True, "false": False}.get(str(raw).strip().lower()) if not isinstance(raw, bool) else raw
+            if value is None:
+                raise ValueError(f"failsafe_mode must be true or false, got {raw!r}")
+        elif name == "synchronous_mode":
+            value = {"false": "off", "true": "on"}.get(str(raw).strip().lower(), str(raw).strip().lower())
+            if raw is False:
+                value = "off"
+        values[name] = value
+    settings = replace(base, **values)  # type: ignore[arg-type]
+    problems = settings.problems()
+    if problems:
+        raise ValueError(problems[0])
+    return settings

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from types import TracebackType
+from typing import Self
 
 from harness import engine as docker
 from harness import labels, state, watchdog
@@ -25,7 +27,7 @@ from harness.errors import HarnessError, ImageBuildFailed
 from harness.images import ODOO11 as ODOO11_IMAGE
 from harness.images import POSTGRES, REDIS, TRAEFIK, ensure_image
 from harness.progress import Progress, quiet
-from harness.stack import cleanup, health, nodes, readiness, topology
+from harness.stack import cleanup, db, health, nodes, readiness, topology
 from harness.stack.containers import ensure_port_free, free_port, run_task
 from harness.stack.endpoints import LOOPBACK, READINESS_SEQ, Endpoints, StackConfig
 from harness.stack.handle import Task
@@ -34,6 +36,9 @@ from harness.stack.seed import ensure_seed
 from harness.tls import issue_run_tls
 
 __all__ = ["BACKUP_VOLUME", "DATA_VOLUMES", "READINESS_SEQ", "Endpoints", "Stack", "StackConfig", "require_run"]
+
+
+CONFIG_FILE = "stack.json"  # the run's mode and Patroni settings, as `up` was asked (state directory)
 
 
 class Stack:
@@ -67,7 +72,7 @@ class Stack:
         self.down()
 
     @classmethod
-    def attach(cls, run_id: str, progress: Progress = quiet) -> Stack:
+    def attach(cls, run_id: str, progress: Progress = quiet) -> Self:
         """A handle on a running stack another process brought up (`odoo-chaos up`), found by its labels.
 
         Credentials come back from the PostgreSQL containers' environment and the endpoints file;
@@ -81,9 +86,9 @@ class Stack:
         stack = cls(run_id=run_id, progress=progress)
         for found in docker.containers(f"{labels.RUN}={run_id}"):
             service = found.labels.get(labels.SERVICE, "")
-            if service in topology.SERVICE_NAMES:
+            if service in stack.layout.names:
                 stack.containers[service] = found
-        for name in topology.NETWORKS:
+        for name, _ in stack.layout.networks:
             found_network = docker.network(labels.object_name(run_id, name))
             _labelled(found_network, run_id)
             stack.networks[name] = found_network
@@ -158,6 +163,23 @@ class Stack:
     def description(self) -> str:
         return "the harness's reference stack (manual failover by runbook)"
 
+    @property
+    def layout(self) -> topology.Layout:
+        return topology.MANUAL
+
+    @property
+    def automatic_failover(self) -> bool:
+        return False
+
+    def configure_ha(self, given: Mapping[str, object]) -> str:
+        raise HarnessError("a manual stack has no HA settings (they are for `--ha patroni`)")
+
+    def switch_back(self) -> str | None:
+        switched = db.switch_back(self)
+        if switched is None:
+            return None
+        return f"pg-primary is primary again; pg-standby {switched.method} in {switched.seconds:.1f}s"
+
     def inventory(self) -> dict[str, dict[str, str]]:
         """Service -> image, image id and the version the service itself reports."""
         info: dict[str, dict[str, str]] = {}
@@ -189,9 +211,7 @@ class Stack:
     def service(self, name: str) -> docker.Container:
         """The container of one of this run's services; refuses anything without the run's label."""
         if name not in self.containers:
-            raise HarnessError(
-                f"unknown target {name!r}; services of this stack are {', '.join(topology.SERVICE_NAMES)}"
-            )
+            raise HarnessError(f"unknown target {name!r}; services of this stack are {', '.join(self.layout.names)}")
         container = self.containers[name]
         container.refresh()
         if container.labels.get(labels.RUN) != self.run_id:
@@ -199,7 +219,7 @@ class Stack:
         return container
 
     def services(self) -> tuple[str, ...]:
-        return tuple(name for name in topology.SERVICE_NAMES if name in self.containers)
+        return tuple(name for name in self.layout.names if name in self.containers)
 
     def network_name(self, network: str) -> str:
         return self.networks[network].name
@@ -211,7 +231,7 @@ class Stack:
         """Attach `service` to every network its spec names that it is off (with its alias); the networks attached."""
         node = self.service(service)
         attached = set(node.addresses())
-        spec = topology.service(service)
+        spec = self.layout.service(service)
         joined = []
         for network in spec.networks:
             if self.networks[network].name not in attached:
@@ -290,7 +310,7 @@ class Stack:
         run_labels = labels.run_labels(self.run_id)
         https_port, http_port = self._choose_ports()
         self.progress(f"run {self.run_id}: creating networks and volumes")
-        for name, internal in topology.NETWORKS.items():
+        for name, internal in self.layout.networks:
             self.networks[name] = docker.create_network(
                 labels.object_name(self.run_id, name), internal=internal, labels=run_labels
             )
@@ -303,6 +323,10 @@ class Stack:
             self.start_container(service, nodes.data_spec(self, service))
         for node in topology.ODOO_NODES:
             self.start_container(node, nodes.odoo_spec(self, node))
+        return self._start_front(https_port, http_port, primary_port)
+
+    def _start_front(self, https_port: int, http_port: int, primary_port: int) -> Endpoints:
+        """Traefik with this run's certificate, and the endpoints file (every mode's last step)."""
         tls = issue_run_tls(self.run_id)
         ca_file = state.save(self.run_id, "ca.pem", tls.ca_pem)
         certificate = {
@@ -324,6 +348,8 @@ class Stack:
             postgres_password=creds.postgres_password,
         )
         state.save_json(self.run_id, "endpoints.json", asdict(endpoints), private=True)
+        config = {"ha": self.config.ha, "db_endpoint": self.config.db_endpoint, "patroni": asdict(self.config.patroni)}
+        state.save_json(self.run_id, CONFIG_FILE, config)  # how `up` was asked: `attach` gives the same stack back
         return endpoints
 
     def _choose_ports(self) -> tuple[int, int]:

@@ -63,31 +63,71 @@ ODOO_NODES: tuple[str, ...] = (ODOO_1, ODOO_2)
 
 
 ZONES: tuple[str, ...] = (ZONE_A, ZONE_B)
-REGION = "region"  # both zones: every service placed in a zone (not Traefik, the front door, nor the backup)
-TARGET_NAMES: tuple[str, ...] = (*SERVICE_NAMES, *ZONES, REGION)  # what a scenario step may name as its target
+REGION = "region"  # every zone: every service placed in a zone (not Traefik, the front door, nor the backup)
+DATA_DIR = "/var/lib/postgresql/data"  # PGDATA in every mode
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """One kind of stack's shape: its services, networks and zones, and where a PostgreSQL volume mounts.
+
+    The reference stack's manual mode is `MANUAL`; an HA mode has its own (`harness.stack.patroni`:
+    three etcd members, HAProxy, a witness zone). Faults and the warm reset ask the stack's layout
+    which services a target stands for, so one scenario grammar drives every kind of stack.
+    """
+
+    mode: str
+    services: tuple[ServiceSpec, ...]
+    networks: tuple[tuple[str, bool], ...]  # (name, internal), in creation order
+    zones: tuple[str, ...]
+    data_mount: str = DATA_DIR  # where a PostgreSQL node's data volume is mounted (PGDATA is DATA_DIR)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.services)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """What a scenario step may name as its target on this kind of stack."""
+        return (*self.names, *self.zones, REGION)
+
+    def service(self, name: str) -> ServiceSpec:
+        for spec in self.services:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"unknown service {name!r}; services are {', '.join(self.names)}")
+
+    def members(self, target: str) -> tuple[str, ...]:
+        """The services a target stands for: a service itself, every service placed in a zone, or in any zone."""
+        if target == REGION:
+            return tuple(s.name for s in self.services if s.zone is not None)
+        if target in self.zones:
+            return tuple(s.name for s in self.services if s.zone == target)
+        if target in self.names:
+            return (target,)
+        raise HarnessError(f"unknown target {target!r}; targets of a {self.mode} stack are {', '.join(self.targets)}")
+
+    def holds_database(self, target: str) -> bool:
+        """Whether a target holds a PostgreSQL node (a fault on it can lose acknowledged writes)."""
+        return any(member in (PG_PRIMARY, PG_STANDBY) for member in self.members(target))
+
+
+MANUAL = Layout("manual", SERVICES, tuple(NETWORKS.items()), ZONES)
+TARGET_NAMES: tuple[str, ...] = MANUAL.targets  # what a scenario step may name as its target (manual mode)
 
 
 def members(target: str) -> tuple[str, ...]:
-    """The services a target stands for: a service itself, every service placed in a zone, or in any zone."""
-    if target == REGION:
-        return tuple(s.name for s in SERVICES if s.zone is not None)
-    if target in ZONES:
-        return tuple(s.name for s in SERVICES if s.zone == target)
-    if target in SERVICE_NAMES:
-        return (target,)
-    raise HarnessError(f"unknown target {target!r}; targets are {', '.join(TARGET_NAMES)}")
+    """The manual stack's services a target stands for (`Layout.members` for another kind of stack)."""
+    return MANUAL.members(target)
 
 
 def holds_database(target: str) -> bool:
     """Whether a target holds a PostgreSQL node (a fault on it can lose acknowledged writes)."""
-    return any(member in (PG_PRIMARY, PG_STANDBY) for member in members(target))
+    return MANUAL.holds_database(target)
 
 
 def service(name: str) -> ServiceSpec:
-    for spec in SERVICES:
-        if spec.name == name:
-            return spec
-    raise KeyError(f"unknown service {name!r}; services are {', '.join(SERVICE_NAMES)}")
+    return MANUAL.service(name)
 
 
 def aliases_on(spec: ServiceSpec, network: str) -> list[str]:
@@ -153,14 +193,17 @@ def addons_path(release: str | None = None) -> str:
     return f"{RELEASE_MOUNT},{ADDONS_MOUNT}" if release else ADDONS_MOUNT
 
 
-def odoo_server_args(profile: OdooProfile, release: str | None = None) -> list[str]:
+def odoo_server_args(
+    profile: OdooProfile, release: str | None = None, db_host: str | None = None, db_port: int = PG_PORT
+) -> list[str]:
+    """Odoo's command line; `db_host`/`db_port`: where it finds the database (libpq multi-host by default)."""
     return [
         f"--http-port={ODOO_HTTP_PORT}",
         f"{profile.longpolling_flag}={ODOO_LONGPOLLING_PORT}",
         f"--workers={profile.workers}",
         "--max-cron-threads=1",
-        f"--db_host={odoo_db_hosts()}",
-        f"--db_port={PG_PORT}",
+        f"--db_host={db_host or odoo_db_hosts()}",
+        f"--db_port={db_port}",
         "--db_user=odoo",
         f"--database={DB_NAME}",
         f"--db-filter=^{DB_NAME}$",

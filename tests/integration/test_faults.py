@@ -128,8 +128,8 @@ def test_zone_partition_keeps_the_business_path_and_heals_back_to_redundancy(sta
 def test_restart_and_replace_node_actions_bring_the_node_back(stack: Stack) -> None:
     before = stack.service(TARGET).id
     restart = ACTIONS["restart-service"]
-    assert restart.run(stack, TARGET, validate_params(restart, {})) == {"status": "running"}
-    result = ACTIONS["replace-node"].run(stack, TARGET, {})
+    assert restart.run(stack, TARGET, validate_params(restart, {}), ()) == {"status": "running"}
+    result = ACTIONS["replace-node"].run(stack, TARGET, {}, ())
     assert stack.service(TARGET).id != before and result["new"] != result["replaced"]
     assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
     assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
@@ -138,7 +138,7 @@ def test_restart_and_replace_node_actions_bring_the_node_back(stack: Stack) -> N
 def test_failover_rejoin_and_switch_back(stack: Stack) -> None:
     """The runbook by hand: kill, promote, rejoin (pg_rewind), then the warm reset's switch back."""
     FAULTS["kill"].inject(stack, topology.PG_PRIMARY, {})
-    ACTIONS["promote-standby"].run(stack, topology.PG_STANDBY, {})
+    ACTIONS["promote-standby"].run(stack, topology.PG_STANDBY, {}, ())
     assert db.roles(stack) == {topology.PG_PRIMARY: "down", topology.PG_STANDBY: "primary"}
     FAULTS["kill"].heal(stack, topology.PG_PRIMARY, {})  # heal must not start a second primary
     assert db.roles(stack) == {topology.PG_PRIMARY: "standby", topology.PG_STANDBY: "primary"}

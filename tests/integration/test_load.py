@@ -20,7 +20,7 @@ def test_load_alone_in_distributed_mode_writes_throughput_and_latency_per_endpoi
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "load: verdict" in result.stdout
-    (run_dir,) = list(tmp_path.iterdir())
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]  # beside it: the run index
     report = json.loads((run_dir / "report.json").read_text())
     load = next(c for c in report["checks"] if c["checker"] == "load")
     before = load["metrics"]["before"]
@@ -49,7 +49,7 @@ def test_zone_outage_under_load_is_judged_on_the_web_users(tmp_path: Path) -> No
         "--out",
         str(tmp_path),
     )
-    (run_dir,) = list(tmp_path.iterdir())
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]  # beside it: the run index
     report = json.loads((run_dir / "report.json").read_text())
     assert report["aborted_reason"] is None, report["aborted_reason"]
     checks = {c["checker"]: c for c in report["checks"]}

@@ -15,7 +15,7 @@ def test_baseline_run_writes_a_verified_run_directory_and_check_agrees(tmp_path:
     result = cli("run", str(ROOT / "scenarios" / "baseline.yaml"), "--duration", "15s", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "baseline: verdict" in result.stdout
-    (run_dir,) = list(tmp_path.iterdir())
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]  # beside it: the run index
     report = json.loads((run_dir / "report.json").read_text())
     assert report["scenario"] == "baseline" and report["tier"] == "tier-1"
     assert report["lost_writes"] == 0 and report["outages"] == []
@@ -45,7 +45,7 @@ def test_two_runs_share_one_stack_with_a_warm_reset_and_a_campaign_summary(tmp_p
     # --duration is checked like the file's own: the kill lasts from 10s to 25s, so the run is 25s at least
     result = cli("run", str(scenario), "--repeat", "2", "--duration", "25s", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    (campaign,) = list(tmp_path.iterdir())
+    (campaign,) = [p for p in tmp_path.iterdir() if p.is_dir()]  # beside it: the run index
     summary = json.loads((campaign / "summary.json").read_text())
     entry = summary["scenarios"]["app-node-kill"]
     assert len(entry["runs"]) == 2 and entry["rto_seconds"]["n"] == 2

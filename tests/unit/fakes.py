@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from harness.credentials import Credentials
 from harness.errors import HarnessError
-from harness.stack import topology
+from harness.stack import db, topology
 from harness.stack.endpoints import Endpoints, StackConfig
 from harness.stack.handle import Exec, Task
 
@@ -132,6 +132,24 @@ class FakeStack:
             self.nodes[name] = FakeService(name, self, role=role, networks=set(spec.networks))
 
     # --- StackHandle -----------------------------------------------------------------------
+    @property
+    def layout(self) -> topology.Layout:
+        return topology.MANUAL
+
+    @property
+    def automatic_failover(self) -> bool:
+        return self.mode != "manual"
+
+    def configure_ha(self, given: Mapping[str, object]) -> str:
+        self.calls.append(("configure-ha", ",".join(f"{k}={v}" for k, v in sorted(given.items())), ""))
+        if not self.automatic_failover:
+            raise HarnessError("a manual stack has no HA settings (they are for `--ha patroni`)")
+        return ", ".join(f"{k} {v}" for k, v in sorted(given.items()))
+
+    def switch_back(self) -> str | None:
+        switched = db.switch_back(self)
+        return None if switched is None else f"pg-primary is primary again; pg-standby {switched.method}"
+
     @property
     def endpoints(self) -> Endpoints:
         return Endpoints(

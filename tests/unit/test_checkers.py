@@ -41,7 +41,9 @@ TIERS = load_tiers()
 CTX = CheckContext(tier=TIERS["tier-1"])
 ALL_CHECKERS = [  # every registered checker, in report order
     "rto",
+    "failover",
     "rpo",
+    "split-brain",
     "pitr",
     "restore",
     "corruption",

@@ -74,7 +74,7 @@ def test_list_shows_every_part_one_line_each() -> None:
         "kill ",
         "pause ",
         "business-write ",
-        "rto, rpo",
+        "rto, failover, rpo, split-brain",
         "tier-1 ",
         "odoo-online-dc",
     ):

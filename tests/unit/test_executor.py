@@ -23,6 +23,7 @@ from harness.judgement import with_checks
 from harness.params import NoParams
 from harness.scenario import Guard, Scenario, Step, parse_scenario
 from harness.tiers import load_tiers
+from tests.unit.fakes import FakeStack
 
 
 @dataclass
@@ -41,6 +42,7 @@ class RecordingFault:
     damages_data: bool = False
     one_shot: bool = False
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = ("manual", "patroni")
 
     def inject(self, stack: Any, target: str, params: dict[str, Any]) -> None:
         self.journal.calls.append(("inject", target))
@@ -60,6 +62,7 @@ class RecordingAction:
     targets: tuple[str, ...] = ("pg-standby",)
     fail: bool = False
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = ("manual", "patroni")
     is_change: bool = False
     repairs_data: bool = False
 
@@ -89,7 +92,7 @@ def scenario(*steps: Step, duration: float = 0.6, **extra: Any) -> Scenario:
 
 def execute(plan: Scenario, tmp_path: Path) -> tuple[Executor, History]:
     history = History()
-    executor = Executor(plan, object(), history, threading.Event(), lambda _: None, tmp_path / "STOP")  # type: ignore[arg-type]
+    executor = Executor(plan, FakeStack(), history, threading.Event(), lambda _: None, tmp_path / "STOP")  # type: ignore[arg-type]
     try:
         executor.run_steps()
         executor.idle_until_end()
@@ -134,6 +137,7 @@ def test_heal_runs_on_ctrl_c(journal: Journal, tmp_path: Path) -> None:
         damages_data: bool = False
         one_shot: bool = False
         params_model: type[Any] = NoParams
+        modes: tuple[str, ...] = ("manual", "patroni")
 
         def inject(self, stack: Any, target: str, params: dict[str, Any]) -> None:
             raise KeyboardInterrupt
@@ -174,6 +178,7 @@ def test_the_stop_file_halts_before_the_next_step_and_heals(journal: Journal, tm
         damages_data: bool = False
         one_shot: bool = False
         params_model: type[Any] = NoParams
+        modes: tuple[str, ...] = ("manual", "patroni")
 
         def inject(self, stack: Any, target: str, params: dict[str, Any]) -> None:
             stop.touch()

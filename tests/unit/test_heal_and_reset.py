@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import clock
+from harness import clock, reset
 from harness.faults import FAULTS
 from harness.params import params_model
 from harness.reset import warm_reset
@@ -31,6 +31,7 @@ TAKES_THE_PRIMARY_AWAY = [
 @pytest.fixture(autouse=True)
 def fast_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "POLL_SECONDS", 0.0)
+    monkeypatch.setattr(reset, "STEADY_PERIOD", 0.0)
 
 
 def _inject(stack: FakeStack, fault: str, target: str) -> None:

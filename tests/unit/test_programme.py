@@ -439,10 +439,8 @@ def _problem(tmp_path: Path, change: Any) -> str:
     return str(error.value).replace(str(path), "FILE")
 
 
-VALID_SCENARIOS = (
-    "app-node-hang, app-node-kill, backup-restore-drill, baseline, db-logical-corruption-pitr, "
-    "db-physical-corruption, db-primary-kill, db-primary-partition, faulty-release-rollback, redis-outage, "
-    "region-outage-restore, traefik-restart, zone-outage"
+VALID_SCENARIOS = ", ".join(
+    sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 )
 
 

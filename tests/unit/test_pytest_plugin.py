@@ -29,7 +29,7 @@ def odoo_stack():
     return FakeStack()
 
 
-def fake_run(scenario, tier, out, *, stack, progress):
+def fake_run(scenario, tier, out, *, stack, progress, load=None):
     RUNS.append((scenario.name, tier.name))
     verdict = "fail" if scenario.name == "breaks" else "warn"
     checks = [{"checker": "rto", "status": verdict, "reason": "RTO 99 s over 30 s"}]

@@ -18,6 +18,7 @@ class FakeStack:
 
     def __init__(self) -> None:
         self.run_id = "20260101-0000-fake00"
+        self.mode = "manual"
         self.endpoints = None
         self.containers: dict[str, Any] = {}
 

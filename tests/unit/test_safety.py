@@ -122,6 +122,7 @@ def test_down_all_lists_first_and_keeps_live_runs_unless_forced(monkeypatch: pyt
 class FakeStack:
     def __init__(self, *_: Any, **__: Any) -> None:
         self.run_id = RUN
+        self.mode = "manual"
         self.endpoints = SimpleNamespace()
         self.containers: dict[str, Any] = {}
         self.downs = 0
@@ -154,7 +155,7 @@ def test_the_stack_goes_down_before_the_report_whatever_evidence_does(
         order.append(f"report after {stacks[0].downs} down")
         return real_report(*args)
 
-    monkeypatch.setattr(runner, "Stack", make_stack)
+    monkeypatch.setattr(runner, "make_stack", make_stack)
     monkeypatch.setattr(runner, "_next_seq", lambda stack: 1)
     monkeypatch.setattr(runner, "_drive", lambda *args: None)
     monkeypatch.setattr(runner, "_gather_evidence", evidence)

@@ -34,7 +34,7 @@ def _with_steps(*steps: dict[str, object], **extra: object) -> dict[str, object]
     return {"name": "x", "summary": "s", "steps": list(steps), **extra}
 
 
-TARGETS = "pg-primary, pg-standby, backup, redis, odoo-1, odoo-2, traefik, zone-a, zone-b, region"
+TARGETS = "pg-primary, pg-standby, backup, redis, odoo-1, odoo-2, traefik, zone-a, zone-b, region, etcd-a, etcd-b, etcd-c, haproxy, zone-c"
 FAULT_NAMES = ", ".join(sorted(FAULTS))
 ACTION_NAMES = ", ".join(sorted(ACTIONS))
 CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, writes-failing, writes-ok"
@@ -64,7 +64,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "x", "summary": "s", "probes": ["ping"]},
-            "f: field probes: unknown probe 'ping'; probes are business-read, business-write, heartbeat, replication-lag, user-sessions",
+            "f: field probes: unknown probe 'ping'; probes are business-read, business-write, heartbeat, node-roles, replication-lag, user-sessions",
         ),
         (
             _with_steps({"at": "5s", "fault": "pause", "target": "db"}),

@@ -14,6 +14,7 @@ from harness.faults.base import TakesEffect, register
 from harness.params import Whole, params
 from harness.stack import topology
 from harness.stack.handle import StackHandle
+from harness.stack.modes import MODES
 
 FILE = "/tmp/odoo-chaos-fill"
 
@@ -32,6 +33,7 @@ class FillDisk:
     damages_data: bool = False
     one_shot: bool = False
     params_model: type[Any] = FillParams
+    modes: tuple[str, ...] = MODES  # every kind of stack (manual, patroni)
 
     def inject(self, stack: StackHandle, target: str, params: FillParams) -> None:
         for service in topology.members(target):

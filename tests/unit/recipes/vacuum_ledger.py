@@ -12,6 +12,7 @@ from harness.history import Event
 from harness.params import NoParams
 from harness.stack import db, topology
 from harness.stack.handle import StackHandle
+from harness.stack.modes import MODES
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class VacuumLedger:
     default_target: str | None = topology.PG_PRIMARY
     targets: tuple[str, ...] = db.PG_NODES
     params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = MODES  # every kind of stack (manual, patroni)
     is_change: bool = False
     repairs_data: bool = False
 

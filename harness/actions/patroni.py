@@ -1,0 +1,40 @@
+"""Runbook actions of the Patroni mode: the planned switchover an operator runs for maintenance.
+
+`patroni-switchover` asks Patroni (`patronictl switchover`) to hand the leader lock to the target
+node and waits until that node holds the lock and takes writes. It is what users live through in
+a monthly maintenance window: the checkers measure the outage it causes like any other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.actions.base import register
+from harness.history import Event
+from harness.params import NoParams
+from harness.stack import ha, patroni, topology
+from harness.stack.handle import StackHandle
+from harness.stack.modes import PATRONI_ONLY
+
+
+@dataclass(frozen=True, slots=True)
+class PatroniSwitchover:
+    name: str = "patroni-switchover"
+    summary: str = "planned switchover (patronictl switchover) of the leader lock to the target node"
+    default_target: str | None = topology.PG_STANDBY
+    targets: tuple[str, ...] = patroni.PATRONI_NODES
+    params_model: type[Any] = NoParams
+    modes: tuple[str, ...] = PATRONI_ONLY
+    is_change: bool = False
+    repairs_data: bool = False
+
+    def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
+        started = time.monotonic()
+        former = ha.switchover(stack, target)
+        return {"from": former, "to": target, "seconds": round(time.monotonic() - started, 3)}
+
+
+register(PatroniSwitchover())
