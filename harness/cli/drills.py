@@ -25,6 +25,7 @@ from harness.validation import one_line, writable_directory
 if TYPE_CHECKING:
     from harness.runner import RunOutcome
     from harness.scenario import Scenario
+    from harness.tiers import Tier
 
 MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
@@ -98,7 +99,7 @@ def run(
     The stack is always torn down at the end. Exit code: 0 pass (and warn, unless --fail-on warn), 1 fail,
     2 bad input or environment (nothing ran), 3 unknown (inconclusive: the report says why), 130 interrupted.
     """
-    from harness.campaign import run_campaign
+    from harness.campaign import SEVERITY, run_campaign
     from harness.runner import run_scenario
     from harness.scenario import MAX_DURATION, load_scenario
     from harness.tiers import get_tier, load_tiers
@@ -135,25 +136,58 @@ def run(
         "load": profile,
         "sign_key": key_path,
     }
-    config = replace(_stack_config([scenario for scenario, _ in plan], ha), odoo_image=odoo_image)
-    if len(plan) == 1 and repeat == 1:
-        scenario, chosen = plan[0]
+    groups = _mode_groups(plan, ha)
+    if len(groups) == 1 and len(plan) == 1 and repeat == 1:
+        config, [(scenario, chosen)] = groups[0]
         with interruptible():
-            outcome = run_scenario(scenario, chosen, out_dir, stack_config=config, progress=progress, **run_kwargs)
+            outcome = run_scenario(
+                scenario,
+                chosen,
+                out_dir,
+                stack_config=replace(config, odoo_image=odoo_image),
+                progress=progress,
+                **run_kwargs,
+            )
         _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
         _write_junit(junit, [outcome], fail_on)
         raise typer.Exit(exit_codes.for_verdict(outcome.verdict, fail_on))
-    stack = make_stack(config, progress=progress)
-    try:
-        with interruptible():
-            campaign = run_campaign(plan, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
-    finally:
-        stack.down()
-    for (scenario, chosen), outcome in zip(plan * repeat, campaign.runs, strict=False):
-        _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
-    out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
-    _write_junit(junit, campaign.runs, fail_on)
-    raise typer.Exit(exit_codes.for_verdict(campaign.verdict, fail_on))
+    outcomes: list[RunOutcome] = []
+    verdicts: list[str] = []
+    for config, part in groups:
+        if len(groups) > 1:
+            progress(f"{len(part)} scenario(s) on a {config.ha}-mode stack")
+        stack = make_stack(replace(config, odoo_image=odoo_image), progress=progress)
+        try:
+            with interruptible():
+                campaign = run_campaign(part, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
+        finally:
+            stack.down()
+        for (scenario, chosen), outcome in zip(part * repeat, campaign.runs, strict=False):
+            _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
+        out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
+        outcomes += campaign.runs
+        verdicts.append(campaign.verdict)
+    _write_junit(junit, outcomes, fail_on)
+    raise typer.Exit(exit_codes.for_verdict(max(verdicts, key=lambda v: SEVERITY[v]), fail_on))
+
+
+def _mode_groups(
+    plan: list[tuple[Scenario, Tier]], ha: str | None
+) -> list[tuple[StackConfig, list[tuple[Scenario, Tier]]]]:
+    """The stacks the drills run on, in turn: one when they share a mode (or --ha says which), else one per mode.
+
+    A whole directory (`run scenarios/*.yaml`) mixes drills of the manual and the Patroni mode: each
+    scenario then runs on the first mode it can run in, manual first, one stack (and campaign) per mode.
+    """
+    scenarios = [scenario for scenario, _ in plan]
+    if ha is not None or any(all(mode in s.modes for s in scenarios) for mode in MODES):
+        return [(_stack_config(scenarios, ha), list(plan))]
+    groups: list[tuple[StackConfig, list[tuple[Scenario, Tier]]]] = []
+    for mode in MODES:
+        part = [(s, t) for s, t in plan if next(m for m in MODES if m in s.modes) == mode]
+        if part:
+            groups.append((_stack_config([s for s, _ in part], None), part))
+    return groups
 
 
 def _stack_config(scenarios: list[Scenario], ha: str | None) -> StackConfig:

@@ -174,3 +174,27 @@ def test_images_save_and_load_give_one_line_errors(tmp_path: Path) -> None:
     no_engine = run("images", "save", str(tmp_path / "x.tar"))
     assert no_engine.returncode == 2 and "no Docker engine answers" in no_engine.stderr
     assert len(no_engine.stderr.strip().splitlines()) == 1
+
+
+def test_a_whole_directory_of_mixed_modes_runs_one_stack_per_mode() -> None:
+    from harness.cli.drills import _mode_groups
+    from harness.errors import HarnessError
+    from harness.scenario import load_scenario
+    from harness.tiers import get_tier, load_tiers
+
+    tier = get_tier("tier-1", load_tiers())
+    plan = [(load_scenario(path), tier) for path in sorted((ROOT / "scenarios").glob("*.yaml"))]
+    groups = _mode_groups(plan, None)
+    if all("manual" in s.modes for s, _ in plan):
+        assert len(groups) == 1
+        return
+    assert [config.ha for config, _ in groups] == ["manual", "patroni"]
+    manual, patroni = ([s.name for s, _ in part] for _, part in groups)
+    assert sorted(manual + patroni) == sorted(s.name for s, _ in plan)  # every drill runs, once
+    assert all("manual" in s.modes for s, _ in groups[0][1])
+    assert all(s.modes == ("patroni",) for s, _ in groups[1][1])
+    both = [(s, t) for s, t in plan if len(s.modes) == 2][:2]
+    assert [len(part) for _, part in _mode_groups(both, None)] == [2]  # a shared mode: one stack, as before
+    manual_only = next((s, t) for s, t in plan if s.modes == ("manual",))
+    with pytest.raises(HarnessError, match="--ha patroni: scenario"):
+        _mode_groups([manual_only], "patroni")
