@@ -48,6 +48,7 @@ DEFAULT_POLICY_FILE = resources.default(resources.BACKUP_POLICY)  # the working 
 MAX_RETENTION_FULL = 9_999_999  # pgBackRest's upper bound for repo-retention-full
 MAX_RETENTION_DAYS = 3660  # retention_full_type time: ten years of days (simulated dates stay in range)
 MAX_DAILY, MAX_WEEKLY, MAX_MONTHLY = 31, 52, 36  # a month of days, a year of weeks, three years of months
+MAX_COPIES = 10  # repositories (places) holding the backups
 MAX_SIMULATED_DAYS = 3660
 
 _DAY = timedelta(days=1)
@@ -63,15 +64,19 @@ class InvalidBackupPolicy(HarnessError):
 
 @dataclass(frozen=True, slots=True)
 class RetentionPolicy:
-    """The promise: full backups for the last `daily` days, `weekly` ISO weeks and `monthly` months (see above)."""
+    """The promise: full backups for the last `daily` days, `weekly` ISO weeks and `monthly` months (see above),
+    held in `copies` places (repositories; the seed SLA: "replicated on at least 3 different machines")."""
 
     daily: int = 7
     weekly: int = 4
     monthly: int = 3
+    copies: int = 1
 
     def __post_init__(self) -> None:
         if min(self.daily, self.weekly, self.monthly) < 0 or self.needed == 0:
             raise ValueError(f"a retention policy needs counts >= 0, not all 0: {self}")
+        if not 1 <= self.copies <= MAX_COPIES:
+            raise ValueError(f"a retention policy keeps 1 to {MAX_COPIES} copies: {self}")
 
     @property
     def needed(self) -> int:
@@ -362,6 +367,7 @@ class _Promise(BaseModel):
     daily: Annotated[int, Strict(), Field(ge=0, le=MAX_DAILY)] = 7
     weekly: Annotated[int, Strict(), Field(ge=0, le=MAX_WEEKLY)] = 4
     monthly: Annotated[int, Strict(), Field(ge=0, le=MAX_MONTHLY)] = 3
+    copies: Annotated[int, Strict(), Field(ge=1, le=MAX_COPIES)] = 1
 
     @model_validator(mode="after")
     def _something(self) -> _Promise:
@@ -429,7 +435,7 @@ def parse_policy(data: Any, source: str = "<backup policy>") -> tuple[RetentionP
         raise InvalidBackupPolicy(first_problem(exc, source)) from None
     promise, repository = model.promise, model.repository
     return (
-        RetentionPolicy(promise.daily, promise.weekly, promise.monthly),
+        RetentionPolicy(promise.daily, promise.weekly, promise.monthly, promise.copies),
         RepositoryRetention(
             full_every_days=repository.schedule.full_every_days,
             at=repository.schedule.at,

@@ -20,7 +20,8 @@
 Options: `--odoo-chaos-scenarios DIR` (where a bare name is looked up; default `scenarios/`
 under the rootdir), `--odoo-chaos-out DIR` (run directories; default `reports/`),
 `--odoo-chaos-tiers FILE` (your own tiers file), `--odoo-chaos-patroni KEY=VALUE,...` (the Patroni
-stack's settings; default Patroni's own).
+stack's settings; default Patroni's own), `--odoo-chaos-db-endpoint libpq|haproxy` (how Odoo finds
+the Patroni leader; default libpq).
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--odoo-chaos-out", default=None, help="where run directories are written (default: reports/)")
     group.addoption("--odoo-chaos-tiers", default=None, help="tiers YAML (default: the shipped tiers/tiers.yaml)")
+    group.addoption(
+        "--odoo-chaos-db-endpoint",
+        default="libpq",
+        choices=("libpq", "haproxy"),
+        help="how Odoo finds the leader on the Patroni stack: libpq multi-host or haproxy",
+    )
     group.addoption(
         "--odoo-chaos-patroni",
         default=None,
@@ -97,7 +104,8 @@ def odoo_patroni_stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
         settings = parse_settings(values)
     except ValueError as exc:
         raise pytest.UsageError(f"--odoo-chaos-patroni: {exc}") from None
-    with make_stack(StackConfig(ha="patroni", patroni=settings), progress=_progress) as stack:
+    endpoint = str(pytestconfig.getoption("--odoo-chaos-db-endpoint"))
+    with make_stack(StackConfig(ha="patroni", patroni=settings, db_endpoint=endpoint), progress=_progress) as stack:
         yield stack
 
 

@@ -113,7 +113,13 @@ def run_scenario(
                 stack.start()
             assert stack.endpoints is not None
             ctx = ProbeContext(
-                history, stack.endpoints, stack.run_id, threading.Event(), period=period, seq_base=_next_seq(stack)
+                history,
+                stack.endpoints,
+                stack.run_id,
+                threading.Event(),
+                period=period,
+                seq_base=_next_seq(stack),
+                stack=stack,
             )
             loader = LoadRun(load, stack.endpoints, history, Path(load_dir.name), progress) if load else None
             _drive(scenario, stack, history, ctx, progress, side_effects, stop_file, loader)

@@ -517,7 +517,9 @@ def parse_scenario(data: Any, source: str = "<scenario>", *, duration: str | Non
         raise InvalidScenario(f"{source}: field duration: must be longer than 0s")
     modes = _modes(model, source)
     steps = _plan(model, source, seconds, run, modes)
-    probes = tuple(model.probes) if model.probes is not None else tuple(sorted(PROBES))
+    probes = (
+        tuple(model.probes) if model.probes is not None else tuple(sorted(n for n, p in PROBES.items() if p.default))
+    )
     checks = {name: _check_value(name, value, source) for name, value in model.checks.items() if name in CHECKABLE}
     stable_for = _stable_for(model.checks["rto_stable"], source) if "rto_stable" in model.checks else None
     lost_allowed = _lost_writes(model.checks["lost_writes"], source) if "lost_writes" in model.checks else None

@@ -28,7 +28,7 @@ class PatroniSwitchover:
     targets: tuple[str, ...] = patroni.PATRONI_NODES
     params_model: type[Any] = NoParams
     modes: tuple[str, ...] = PATRONI_ONLY
-    is_change: bool = False
+    is_change: bool = True  # a planned change to production: an incident measured from its start
     repairs_data: bool = False
 
     def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:

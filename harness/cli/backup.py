@@ -22,7 +22,7 @@ backup_app = typer.Typer(
 app.add_typer(backup_app, name="backup", rich_help_panel="Stack")
 
 
-def _attached(run_id: str | None, force: bool = False) -> Stack:
+def attached(run_id: str | None, force: bool = False) -> Stack:
     """The stack `odoo-chaos up` left running: the one given, or the only one there is.
 
     A run another process owns (a drill under way) is refused unless `force`: a backup taken or
@@ -62,7 +62,7 @@ def backup_list(run_id: RunIdArgument = None, force: ForceOption = False) -> Non
     """The repository's backups (type, when, age, size) and the WAL range it holds."""
     from harness.stack import backup
 
-    repository = backup.info(_attached(run_id, force))
+    repository = backup.info(attached(run_id, force))
     now = datetime.now(UTC)
     out.print(f"repository: pgBackRest stanza odoo, status {repository.status}", markup=False)
     out.print(f"WAL archived: {repository.wal_min or '-'} .. {repository.wal_max or '-'}", markup=False)
@@ -95,7 +95,7 @@ def backup_run(
 
     if type_ not in ("full", "diff", "incr"):
         raise HarnessError(f"--type: {type_[:40]!r} is not a backup type (full, diff, incr)")
-    taken = backup.take(_attached(run_id, force), type_)
+    taken = backup.take(attached(run_id, force), type_)
     out.print(f"{taken.label} ({taken.kind}) finished {taken.stopped:%Y-%m-%d %H:%M:%S} UTC", markup=False)
 
 
@@ -109,7 +109,7 @@ def backup_verify(run_id: RunIdArgument = None, force: ForceOption = False) -> N
     """
     from harness.stack import scratch
 
-    stack = _attached(run_id, force)
+    stack = attached(run_id, force)
     verified = scratch.scratch_restore(stack, progress=command_progress())
     for key, value in verified.as_value().items():
         out.print(f"{key:<18} {value}", markup=False)
@@ -147,7 +147,7 @@ def backup_retention(
         held = retention.simulate(repository, simulate_days, start)
         report = retention.check(promise, held, held[-1] if held else datetime.now(UTC))
     else:
-        fulls = [b.stopped for b in backup.info(_attached(run_id, force)).backups if b.kind == "full"]
+        fulls = [b.stopped for b in backup.info(attached(run_id, force)).backups if b.kind == "full"]
         report = retention.check(promise, fulls, datetime.now(UTC))
     suggestion = None if report.satisfied else retention.settings_that_satisfy(promise)
     lines = retention.render(report, simulated=simulate_days is not None, suggestion=suggestion, searched=True)

@@ -1,4 +1,4 @@
-"""The DR programme's commands on the `odoo-chaos` CLI: index, history, trend, freshness, audit.
+"""The DR programme's commands on the `odoo-chaos` CLI: index, history, trend, freshness, controls, audit.
 
 Imported once by `harness.cli` (the commands register themselves on its `app`). Every command reads
 the run index beside the reports (`<reports>/index.sqlite`), which it brings up to date first: new
@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from harness.cli.app import app, err, out
+from harness.cli.app import app, command_progress, err, out
 from harness.errors import HarnessError
 from harness.programme import index as run_index
-from harness.programme.records import RunRecord, parse_time
+from harness.programme.controls import RESTORE_TEST, Control
+from harness.programme.records import RunRecord, iso, parse_time
+
+if TYPE_CHECKING:
+    from harness.programme.controls_recovery import LagSummary
 
 ReportsOption = Annotated[Path, typer.Option("--reports", help="The reports directory (run and campaign directories).")]
 IndexOption = Annotated[Path | None, typer.Option("--index", help="The run index (default: <reports>/index.sqlite).")]
@@ -283,6 +287,166 @@ def freshness_command(
         raise typer.Exit(1)
 
 
+def _last_run_lag(run_dir: Path | None, reports: Path, records: list[RunRecord]) -> LagSummary | None:
+    """The replication lag over `run_dir`, or over the index's latest run that sampled it (of its last 5)."""
+    from harness.history import MalformedHistory, load
+    from harness.programme.controls_recovery import lag_summary
+
+    if run_dir is not None:
+        try:
+            return lag_summary(load(run_dir / "history.jsonl"), run_dir.name)
+        except MalformedHistory as exc:
+            raise HarnessError(f"--run-dir: {exc}") from None
+    for record in sorted(records, key=lambda r: (r.started, r.path), reverse=True)[:5]:
+        try:
+            found = lag_summary(load(reports / record.path / "history.jsonl"), Path(record.path).name)
+        except (MalformedHistory, OSError):
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def run_controls(
+    run_id: str | None,
+    *,
+    force: bool = False,
+    policy_file: Path | None = None,
+    programme_file: Path | None = None,
+    run_dir: Path | None = None,
+    manual_backup: bool = True,
+    reports: Path = Path("reports"),
+    index: Path | None = None,
+    tiers_file: Path | None = None,
+    sync: bool = True,
+    run_id_from: str = "RUN_ID",
+) -> tuple[str, list[Control]]:
+    """The SLA controls on a stack `odoo-chaos up` left running (`controls`, `audit --controls`): its run id and them.
+
+    Inputs (the run id, given as `run_id_from`, the policy, the programme, the tiers) are checked before the
+    stack is touched.
+    """
+    from harness import labels
+    from harness.backup_retention import load_policy
+    from harness.cli.backup import attached
+    from harness.programme.controls import ordered
+    from harness.programme.controls_recovery import judge_restore_test
+    from harness.programme.freshness import freshness
+    from harness.programme.programme import load_programme
+    from harness.stack.observations import check_stack
+    from harness.tiers import load_tiers
+
+    if run_id is not None:
+        labels.require_run_id(run_id, run_id_from)
+    if run_dir is not None and not (run_dir / "history.jsonl").is_file():
+        raise HarnessError(f"--run-dir: {run_dir} holds no history.jsonl (give a run directory under reports/)")
+    promise, repository = load_policy(policy_file)
+    programme = load_programme(programme_file, tiers_file=tiers_file)
+    tiers = load_tiers(tiers_file)
+    stack = attached(run_id, force)
+    now = datetime.now(UTC)
+    try:
+        _, records = _records(reports, index, tiers_file, sync, until=now)
+        index_problem = ""
+    except HarnessError as exc:
+        records, index_problem = [], str(exc)
+    found = check_stack(
+        stack,
+        policy=promise,
+        repository=repository,
+        last_run=_last_run_lag(run_dir, reports.resolve(), records),
+        take_manual_backup=manual_backup,
+        progress=command_progress(),
+    )
+    checked_at = iso(datetime.now(UTC))
+    if index_problem:
+        restore = Control(RESTORE_TEST, "fail", f"no restore test on record: {index_problem}", checked_at)
+    else:
+        statuses = [d for row in freshness(programme, records, tiers, now) for d in row.drills]
+        restore = judge_restore_test(statuses, checked_at)
+    return stack.run_id, ordered([*found, restore])
+
+
+@app.command("controls", rich_help_panel="DR programme")
+def controls_command(
+    run_id: Annotated[
+        str | None, typer.Argument(help="Run id of a stack `odoo-chaos up` left running (default: the only one).")
+    ] = None,
+    target: Annotated[
+        Path | None,
+        typer.Option("--target", help="A deployment of your own, described in a file (not supported yet)."),
+    ] = None,
+    metrics_file: MetricsOption = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--run-dir", help="Judge the replication lag over this run too (default: the index's latest run)."
+        ),
+    ] = None,
+    policy: Annotated[Path | None, typer.Option(help="Backup policy file (default: backup-policy.yaml).")] = None,
+    manual_backup: Annotated[
+        bool,
+        typer.Option(
+            "--manual-backup/--no-manual-backup",
+            help="Take a manual (incremental) backup and restore it into a scratch stack (~7 s); "
+            "--no-manual-backup leaves that control out.",
+        ),
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per control.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Act on a run another process still owns (a drill under way) anyway.")
+    ] = False,
+    programme_file: ProgrammeOption = None,
+    reports: ReportsOption = Path("reports"),
+    index: IndexOption = None,
+    tiers_file: TiersOption = None,
+    sync: SyncOption = True,
+) -> None:
+    """Check the Odoo Online SLA's security and backup commitments on a live stack, one line per control.
+
+    HTTPS only, TLS >= 1.2, certificate keys >= 2048 bits and SHA-2 signatures; passwords stored as
+    PBKDF2-SHA512 with thousands of rounds; the database list off, the dbfilter pinned, the app's database
+    role confined to its database; a hot standby streaming in real time; backups against 7 daily / 4 weekly
+    / 3 monthly and the policy's copies, the latest restore test's age (run index), a manual backup
+    restored. Exit 1 when a control fails or cannot be observed.
+    """
+    import time
+
+    from harness.programme.audit import vars_of
+    from harness.programme.controls import failed, render, summary
+    from harness.programme.metrics import write_metrics
+
+    if target is not None:
+        raise HarnessError(
+            f"--target {str(target)[:80]}: not supported yet: controls run on a stack `odoo-chaos up` left running; "
+            "give its RUN_ID"
+        )
+    started = time.monotonic()
+    checked_run, found = run_controls(
+        run_id,
+        force=force,
+        policy_file=policy,
+        programme_file=programme_file,
+        run_dir=run_dir,
+        manual_backup=manual_backup,
+        reports=reports,
+        index=index,
+        tiers_file=tiers_file,
+        sync=sync,
+    )
+    if metrics_file is not None:
+        write_metrics(metrics_file, controls=found)
+    if as_json:
+        for control in found:
+            out.print(json.dumps(vars_of(control), sort_keys=True), markup=False, highlight=False)
+    else:
+        for line in render(found):
+            out.print(line, markup=False, highlight=False)
+        out.print(f"{summary(found)}; run {checked_run}, {time.monotonic() - started:.1f} s", markup=False)
+    if failed(found):
+        raise typer.Exit(1)
+
+
 @app.command("audit", rich_help_panel="DR programme")
 def audit_command(
     out_dir: Annotated[Path, typer.Option("--out", help="The pack's directory (new or empty).")],
@@ -305,6 +469,15 @@ def audit_command(
     tiers_file: TiersOption = None,
     as_of: AsOfOption = None,
     sync: SyncOption = True,
+    controls_run: Annotated[
+        str | None,
+        typer.Option(
+            "--controls",
+            metavar="RUN_ID",
+            help="Check the SLA controls on this running stack first (as `odoo-chaos controls` does) and put "
+            "them in the pack.",
+        ),
+    ] = None,
 ) -> None:
     """Write an audit pack: audit.html and audit.pdf, the included run directories, pack.json, a SHA256SUMS
     manifest (signed with --sign-key).
@@ -315,6 +488,7 @@ def audit_command(
     """
     from harness import signing
     from harness.programme.audit import build_pack
+    from harness.programme.controls import summary
     from harness.programme.programme import DEFAULT_PROGRAMME_FILE, load_programme
     from harness.tiers import DEFAULT_TIERS_FILE, load_tiers
 
@@ -325,6 +499,17 @@ def audit_command(
     key_path = signing.key_from_environment(sign_key)
     if key_path is not None:
         signing.load_private_key(key_path)
+    controls = None
+    if controls_run is not None:
+        _, controls = run_controls(
+            controls_run,
+            programme_file=programme_file,
+            reports=reports,
+            index=index,
+            tiers_file=tiers_file,
+            sync=sync,
+            run_id_from="--controls",
+        )
     _, records = _records(reports, index, tiers_file, sync, until=now, scenarios=programme.scenarios)
     pack, skipped = build_pack(
         out_dir,
@@ -339,15 +524,17 @@ def audit_command(
         now=now,
         sign_key=key_path,
         pdf=pdf,
+        controls=controls,
     )
     for item in skipped:
         err.print(f"audit: left out {item.path}: {item.reason}", markup=False)
     document = json.loads((pack / "pack.json").read_text())
     flags = document["view"]["flags"]
     files = "audit.html" + (", audit.pdf" if pdf else "")
+    checks = "" if controls is None else f"; {summary(controls)}"
     out.print(
         f"audit pack {pack}: {files}; {len(document['runs'])} runs; "
-        f"{len(flags)} stale or missing proofs; {'signed' if key_path else 'unsigned'}",
+        f"{len(flags)} stale or missing proofs{checks}; {'signed' if key_path else 'unsigned'}",
         markup=False,
     )
     for flag in flags:

@@ -188,6 +188,7 @@ class Probe:
     f: str
     journey: str | None = None
     summary: str = ""
+    default: bool = True  # in a scenario that lists no probes; False: only when listed (node-roles: 4 execs a second)
 
     def __call__(self, ctx: ProbeContext) -> list[Callable[[], None]]:
         return self.factory(ctx)
@@ -197,12 +198,12 @@ PROBES: Registry[Probe] = Registry("probe")
 
 
 def register(
-    name: str, *, f: str, journey: str | None = None, summary: str = ""
+    name: str, *, f: str, journey: str | None = None, summary: str = "", default: bool = True
 ) -> Callable[[ProbeFactory], ProbeFactory]:
     """Register a probe factory (it returns the thread bodies the probe needs, one per lane) with its metadata."""
 
     def decorate(factory: ProbeFactory) -> ProbeFactory:
-        PROBES.add(name, Probe(name, factory, f, journey, summary))
+        PROBES.add(name, Probe(name, factory, f, journey, summary, default))
         return factory
 
     return decorate

@@ -199,7 +199,12 @@ def ask(stack: StackHandle, node: str, ha: bool) -> NodeRole:
     return parse_sample(node, answer.exit_code, answer.output, ha)
 
 
-@register("node-roles", f=ROLE, summary="each PostgreSQL node's role, asked inside its container, twice a second")
+@register(
+    "node-roles",
+    f=ROLE,
+    summary="each PostgreSQL node's role, asked inside its container, twice a second (listed only)",
+    default=False,  # four docker execs a second: a drill asks for it (the Patroni drills do)
+)
 def node_roles(ctx: ProbeContext) -> list[Callable[[], None]]:
     stack = ctx.stack
     if stack is None:

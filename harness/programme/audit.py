@@ -24,8 +24,9 @@ them with pack.json, recomputes the view from the programme, the tiers, the reco
 and renders audit.html again (everything but the plots' pixels) to compare it with the stored page.
 The PDF is a printout of that page; its bytes are covered by the manifest and the signature.
 
-The control checks are an input (`controls`): live checks of an SLA control on a stack belong to
-`odoo-chaos controls`; a pack made without them says so in its own section.
+The control checks are an input (`controls`, `harness.programme.controls.Control`): live checks of the SLA's
+controls on a stack, made by `odoo-chaos controls` (`odoo-chaos audit --controls RUN_ID` runs them first); a
+pack made without them says so in its own section.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.programme.controls import Control
 from harness.programme.freshness import DrillStatus, RowStatus, age_text, freshness
 from harness.programme.programme import Programme
 from harness.programme.records import RunRecord, Skipped, iso, parse_time, read_run, record_from_json, record_to_json
@@ -61,16 +62,6 @@ PACK_VERSION = 1
 
 class AuditError(HarnessError):
     """An audit pack that cannot be made (no runs index, an output directory in the way)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Control:
-    """One live SLA control check (from `odoo-chaos controls`), as the audit pack shows it."""
-
-    name: str
-    status: str  # pass, warn, fail, unknown
-    detail: str = ""
-    checked_at: str = ""  # UTC ISO 8601
 
 
 def is_pack(directory: Path) -> bool:

@@ -1,8 +1,8 @@
-"""OpenMetrics text for node_exporter's textfile collector: the latest run per scenario, and proof ages.
+"""OpenMetrics text for node_exporter's textfile collector: the latest run per scenario, proof ages, controls.
 
-`write_metrics(path, runs=..., proofs=...)` is the one call behind `--metrics-file` (on `freshness`
-here, on `run` and `controls` for the CLI's owner): it writes the file atomically (a temporary file
-renamed over it, as the textfile collector asks) and returns the text. Names and labels are stable;
+`write_metrics(path, runs=..., proofs=..., controls=...)` is the one call behind `--metrics-file` (on
+`freshness` and `controls` here, on `run` for the CLI's owner): it writes the file atomically (a temporary
+file renamed over it, as the textfile collector asks) and returns the text. Names and labels are stable;
 dashboards and alerts may rely on them:
 
 - `odoo_chaos_last_run_timestamp_seconds{scenario, tier}`: start of the latest run (Unix time);
@@ -15,12 +15,18 @@ dashboards and alerts may rely on them:
 - `odoo_chaos_proof_age_seconds{row, scenario, tier}`: age of the drill's latest proof for the
   programme row, +Inf when it has none;
 - `odoo_chaos_proof_max_age_seconds{row, scenario, tier}`: how old it may be (the row's `every`);
-- `odoo_chaos_proof_stale{row, scenario, tier}`: 1 when the proof is stale or missing, else 0.
+- `odoo_chaos_proof_stale{row, scenario, tier}`: 1 when the proof is stale or missing, else 0;
+- `odoo_chaos_control_pass{control}`: 1 when the SLA control passed at its last check, else 0 (`controls`:
+  `tls-min-version`, `password-hashing`, ... see `harness.programme.controls`);
+- `odoo_chaos_control_status{control, status}`: 1 for the control's status, 0 for the three others (pass,
+  warn, fail, unknown);
+- `odoo_chaos_control_checked_timestamp_seconds{control}`: when it was checked (Unix time).
 
 `tier` is the tier the run was judged against (last_*) or the programme row's tier (proof_*). Only
 gauges with HELP, TYPE and UNIT lines and a final `# EOF` are written: valid OpenMetrics that
 node_exporter's Prometheus-text parser also reads. An alert on a stale proof:
-`odoo_chaos_proof_stale == 1`.
+`odoo_chaos_proof_stale == 1`; on a control: `odoo_chaos_control_pass == 0`. Give each command its own file
+in the collector's directory: a family written by two files would be collected twice.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from harness.programme.controls import STATUSES, Control
 from harness.programme.freshness import RowStatus
-from harness.programme.records import VERDICTS, RunRecord
+from harness.programme.records import VERDICTS, RunRecord, parse_time
 
 PREFIX = "odoo_chaos_"
 
@@ -49,6 +56,9 @@ _FAMILIES: dict[str, tuple[str, str]] = {  # name -> (help, unit)
     ),
     "proof_max_age_seconds": ("How old the proof may be before it is stale (the row's frequency).", "seconds"),
     "proof_stale": ("1 when the drill's proof for the programme row is stale or missing, else 0.", ""),
+    "control_pass": ("1 when the SLA control passed at its last check, else 0.", ""),
+    "control_status": ("Status of the SLA control at its last check: 1 for its status, 0 for the others.", ""),
+    "control_checked_timestamp_seconds": ("When the SLA control was last checked (Unix time).", "seconds"),
 }
 
 
@@ -81,8 +91,17 @@ def latest_runs(runs: Iterable[RunRecord]) -> list[RunRecord]:
     return [latest[key] for key in sorted(latest)]
 
 
-def metrics_text(runs: Sequence[RunRecord] = (), proofs: Sequence[RowStatus] = ()) -> str:
-    """The OpenMetrics exposition for the latest of `runs` per scenario and the drills of `proofs`."""
+def _checked(control: Control) -> float | None:
+    try:
+        return parse_time(control.checked_at).timestamp()
+    except ValueError:
+        return None
+
+
+def metrics_text(
+    runs: Sequence[RunRecord] = (), proofs: Sequence[RowStatus] = (), controls: Sequence[Control] = ()
+) -> str:
+    """The OpenMetrics exposition for the latest of `runs` per scenario, the drills of `proofs`, and `controls`."""
     samples: dict[str, list[str]] = {name: [] for name in _FAMILIES}
     for record in latest_runs(runs):
         labels = {"scenario": record.scenario, "tier": record.tier}
@@ -103,6 +122,16 @@ def metrics_text(runs: Sequence[RunRecord] = (), proofs: Sequence[RowStatus] = (
             samples["proof_age_seconds"].append(_sample("proof_age_seconds", labels, age))
             samples["proof_max_age_seconds"].append(_sample("proof_max_age_seconds", labels, status.drill.every))
             samples["proof_stale"].append(_sample("proof_stale", labels, int(status.state != "fresh")))
+    for control in controls:
+        labels = {"control": control.name}
+        samples["control_pass"].append(_sample("control_pass", labels, int(control.status == "pass")))
+        for state in STATUSES:
+            samples["control_status"].append(
+                _sample("control_status", labels | {"status": state}, int(control.status == state))
+            )
+        samples["control_checked_timestamp_seconds"].append(
+            _sample("control_checked_timestamp_seconds", labels, _checked(control))
+        )
     lines: list[str] = []
     for name, (text, unit) in _FAMILIES.items():
         if not samples[name]:
@@ -116,11 +145,13 @@ def metrics_text(runs: Sequence[RunRecord] = (), proofs: Sequence[RowStatus] = (
     return "\n".join(lines) + "\n"
 
 
-def write_metrics(path: Path, runs: Sequence[RunRecord] = (), proofs: Sequence[RowStatus] = ()) -> str:
+def write_metrics(
+    path: Path, runs: Sequence[RunRecord] = (), proofs: Sequence[RowStatus] = (), controls: Sequence[Control] = ()
+) -> str:
     """Write the exposition to `path` atomically (textfile collector safe) and return it."""
     from harness.report.writer import write_atomic
 
-    text = metrics_text(runs, proofs)
+    text = metrics_text(runs, proofs, controls)
     write_atomic(path, text.encode("utf-8"))
     return text
 

@@ -54,7 +54,7 @@ def gfs_backups(now: datetime) -> list[datetime]:
 def test_shipped_file_holds_the_seed_promise_and_a_daily_count_7_repository() -> None:
     policy, repo = load_policy()
     assert DEFAULT_POLICY_FILE.name == "backup-policy.yaml"
-    assert policy == RetentionPolicy(7, 4, 3) and policy.needed == 14
+    assert policy == RetentionPolicy(7, 4, 3, copies=3) and policy.needed == 14
     assert repo == RepositoryRetention(1, time(1, 0), "count", 7)
     assert repo.pgbackrest_options() == {"repo1-retention-full-type": "count", "repo1-retention-full": "7"}
 

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,7 @@ def test_help_explains_every_command() -> None:
     assert listed == [
         "up", "status", "down", "smoke", "images", "backup",
         "run", "load", "check", "keygen", "list",
-        "index", "history", "trend", "freshness", "audit",
+        "index", "history", "trend", "freshness", "controls", "audit",
         "init", "validate",
         "version",
     ]  # fmt: skip
@@ -79,3 +80,12 @@ def test_list_shows_every_part_one_line_each() -> None:
         "odoo-online-dc",
     ):
         assert needle in result.stdout
+
+
+def test_controls_on_a_target_file_is_not_supported_yet(tmp_path: Path) -> None:
+    result = run("controls", "--target", str(tmp_path / "prod.yaml"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"odoo-chaos: error: --target {tmp_path / 'prod.yaml'}: not supported yet: controls run on a stack "
+        "`odoo-chaos up` left running; give its RUN_ID"
+    )

@@ -217,9 +217,9 @@ def test_backup_commands_refuse_another_process_s_drill(monkeypatch: pytest.Monk
     with pytest.raises(
         HarnessError, match=rf"^run {RUN} is a live drill, owned by pid 1 on elsewhere, .*--force acts on it anyway$"
     ):
-        cli_backup._attached(RUN)
-    cli_backup._attached(RUN, force=True)
+        cli_backup.attached(RUN)
+    cli_backup.attached(RUN, force=True)
     mine = cleanup.RunObjects(RUN, ("c",), (), (), False, False, f"pid {os.getpid()} on {os.uname().nodename}")
     monkeypatch.setattr(cleanup, "list_runs", lambda: [mine])
-    cli_backup._attached(RUN)
+    cli_backup.attached(RUN)
     assert attached == [RUN, RUN]
