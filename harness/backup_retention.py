@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
+from harness import resources
 from harness.errors import HarnessError
 from harness.validation import first_problem, load_yaml, shown
 
@@ -43,7 +44,7 @@ Bucket = Literal["daily", "weekly", "monthly"]
 RetentionType = Literal["count", "time"]
 
 BUCKETS: tuple[Bucket, ...] = ("daily", "weekly", "monthly")
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "backup-policy.yaml"
+DEFAULT_POLICY_FILE = resources.default(resources.BACKUP_POLICY)  # the working directory's, else the shipped one
 MAX_RETENTION_FULL = 9_999_999  # pgBackRest's upper bound for repo-retention-full
 MAX_RETENTION_DAYS = 3660  # retention_full_type time: ten years of days (simulated dates stay in range)
 MAX_DAILY, MAX_WEEKLY, MAX_MONTHLY = 31, 52, 36  # a month of days, a year of weeks, three years of months
@@ -445,7 +446,7 @@ def parse_policy(data: Any, source: str = "<backup policy>") -> tuple[RetentionP
 
 
 def load_policy(path: Path | None = None) -> tuple[RetentionPolicy, RepositoryRetention]:
-    """The promise and the repository's retention from `path` (default: backup-policy.yaml at the repo root)."""
-    path = DEFAULT_POLICY_FILE if path is None else path
+    """The promise and the repository's retention from `path` (default: backup-policy.yaml here, else shipped)."""
+    path = resources.default(resources.BACKUP_POLICY) if path is None else path
     data = load_yaml(path, "backup policy file", InvalidBackupPolicy)
     return parse_policy(data, str(path))

@@ -53,9 +53,13 @@ __all__ = [
     "create_network",
     "create_volume",
     "image",
+    "image_size",
+    "images_tagged",
     "import_image",
+    "load_images",
     "network",
     "networks",
+    "save_images",
     "volume",
     "volumes",
 ]
@@ -495,6 +499,73 @@ def build_image(
     except APIError as exc:
         raise ImageBuildFailed(f"building {what} failed: {exc.explanation}") from None
     return str(built.id)
+
+
+def images_tagged(prefix: str) -> list[Image]:
+    """Every local image with a tag starting with `prefix` (`odoo-chaos/`), with only those tags."""
+    found = []
+    for raw in client().images.list():
+        tags = tuple(sorted(str(t) for t in raw.tags if str(t).startswith(prefix)))
+        if tags:
+            found.append(Image(str(raw.id), tags, {str(k): str(v) for k, v in (raw.labels or {}).items()}))
+    return sorted(found, key=lambda found_image: found_image.tags)
+
+
+def image_size(tag: str) -> int:
+    """Bytes of an image's layers as the engine reports them (shared layers counted in each image)."""
+    return int(client().images.get(tag).attrs.get("Size") or 0)
+
+
+def _long_client() -> Any:
+    """A client for transfers of gigabytes: no read timeout (the engine may think for minutes between chunks)."""
+    client()  # a missing engine is reported in client()'s words
+    return docker.from_env(timeout=None)
+
+
+def save_images(tags: Sequence[str], sink: IO[bytes], on_bytes: Callable[[int], None] | None = None) -> int:
+    """`docker save` of several images into one archive (the layers they share are written once); bytes written.
+
+    The SDK saves one image per call (`Image.save`); the engine's own endpoint takes several names,
+    so this calls it through the SDK's low-level client.
+    """
+    api = _long_client().api
+    written = 0
+    try:
+        response = api._get(api._url("/images/get"), params={"names": list(tags)}, stream=True)
+        api._raise_for_status(response)
+        for chunk in response.iter_content(chunk_size=1 << 20):
+            sink.write(chunk)
+            written += len(chunk)
+            if on_bytes is not None:
+                on_bytes(written)
+    except APIError as exc:
+        raise HarnessError(f"the Docker engine could not save {', '.join(tags)}: {_explain(exc)}") from None
+    except DockerException as exc:
+        raise HarnessError(f"saving images failed: {_short(exc)}") from None
+    return written
+
+
+def load_images(chunks: Iterator[bytes]) -> list[str]:
+    """`docker load` of an archive read from `chunks`; the tags (or ids) the engine says it loaded."""
+    loaded: list[str] = []
+    try:
+        for message in _long_client().api.load_image(chunks):
+            if message.get("error") or message.get("errorDetail"):
+                detail = message.get("error") or message["errorDetail"].get("message", "")
+                raise HarnessError(f"the Docker engine refused the archive: {' '.join(str(detail).split())[:200]}")
+            text = str(message.get("stream", "")).strip()
+            for prefix in ("Loaded image: ", "Loaded image ID: "):
+                if text.startswith(prefix):
+                    loaded.append(text[len(prefix) :])
+    except APIError as exc:
+        raise HarnessError(f"the Docker engine refused the archive: {_explain(exc)}") from None
+    except DockerException as exc:
+        raise HarnessError(f"loading images failed: {_short(exc)}") from None
+    return loaded
+
+
+def _explain(exc: APIError) -> str:
+    return " ".join(str(exc.explanation or exc).split())[:200]
 
 
 def import_image(stream: IO[bytes], repository: str, tag: str, changes: Sequence[str]) -> None:

@@ -25,12 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import engine, labels
+from harness import engine, labels, resources
 from harness.errors import ImageBuildFailed
 from harness.progress import Progress
 
-ROOT = Path(__file__).resolve().parent.parent
-COMPOSE = ROOT / "compose"
+COMPOSE = resources.packaged(resources.COMPOSE)  # build contexts, addons, releases: always the shipped ones
 DEBIAN_MIRROR = os.environ.get("ODOO_CHAOS_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 
 

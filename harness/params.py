@@ -167,7 +167,7 @@ def record(value: Any) -> dict[str, Any]:
 
 
 def describe(model: type[Any]) -> list[str]:
-    """One line per parameter: name, type and range, default, what it does (for `odoo-chaos list` and the README)."""
+    """One line per parameter: name, type and range, default, what it does (`odoo-chaos list`, docs/scenarios.md)."""
     fields: dict[str, FieldInfo] = getattr(model, "__pydantic_fields__", {})
     return [_describe_field(name, info) for name, info in fields.items()]
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import resources
 from harness.errors import HarnessError
 from harness.load.profile import LoadProfile, load_profile
 from harness.reset import warm_reset
@@ -47,7 +48,11 @@ OUTCOME = pytest.StashKey[RunOutcome]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("odoo-chaos", "odoo-chaos drills")
-    group.addoption("--odoo-chaos-scenarios", default=None, help="directory of scenario files (default: scenarios/)")
+    group.addoption(
+        "--odoo-chaos-scenarios",
+        default=None,
+        help="directory of scenario files (default: scenarios/, else the shipped ones)",
+    )
     group.addoption("--odoo-chaos-out", default=None, help="where run directories are written (default: reports/)")
     group.addoption("--odoo-chaos-tiers", default=None, help="tiers YAML (default: the shipped tiers/tiers.yaml)")
     group.addoption(
@@ -108,7 +113,9 @@ def scenario_path(name: str, config: pytest.Config) -> Path:
     candidate = Path(name)
     if candidate.suffix in (".yaml", ".yml"):
         return candidate if candidate.is_absolute() else config.rootpath / candidate
-    directory = config.getoption("--odoo-chaos-scenarios") or config.rootpath / "scenarios"
+    directory = config.getoption("--odoo-chaos-scenarios") or config.rootpath / resources.SCENARIOS
+    if not Path(directory).is_dir() and not config.getoption("--odoo-chaos-scenarios"):
+        directory = resources.packaged(resources.SCENARIOS)  # a project without its own scenarios: the shipped ones
     return Path(directory) / f"{name}.yaml"
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from harness import history as h
 from harness.errors import HarnessError
 from harness.executor import Executor
+from harness.exit_codes import VERDICT_EXIT_CODES
 from harness.history import History
 from harness.judgement import judge_run, run_mode, step_text, targets_of, tested_text, with_checks
 from harness.load.profile import LoadProfile
@@ -50,7 +51,7 @@ from harness.tiers import Tier
 
 SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
 
-EXIT_CODES = {"pass": 0, "warn": 0, "fail": 1, "unknown": 2}
+EXIT_CODES = VERDICT_EXIT_CODES  # the documented table: harness.exit_codes
 STEADY_TIMEOUT = 30.0  # how long a steady-state condition may take to hold
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from harness import resources
 from harness.durations import DURATION_HINT, format_duration, parse_duration, parse_percent
 from harness.errors import HarnessError
 from harness.validation import load_yaml, one_line, problem_text, shown
@@ -24,7 +25,7 @@ from harness.validation import load_yaml, one_line, problem_text, shown
 Status = Literal["pass", "warn", "fail", "unknown"]
 
 DEFAULT_TIER = "tier-1"
-DEFAULT_TIERS_FILE = Path(__file__).resolve().parent.parent / "tiers" / "tiers.yaml"
+DEFAULT_TIERS_FILE = resources.default(resources.TIERS_FILE)  # the working directory's, else the shipped one
 
 MAX_TIERS = 100
 MAX_TARGET = 365 * 86400.0  # an RTO or RPO target of more than a year judges nothing
@@ -181,8 +182,8 @@ def parse_tiers(data: Any, source: str = "<tiers>") -> dict[str, Tier]:
 
 
 def load_tiers(path: Path | None = None) -> dict[str, Tier]:
-    """Tiers from `path` (default: the shipped tiers/tiers.yaml), validated whole."""
-    path = DEFAULT_TIERS_FILE if path is None else path
+    """Tiers from `path` (default: tiers/tiers.yaml here, else the shipped one), validated whole."""
+    path = resources.default(resources.TIERS_FILE) if path is None else path
     data = load_yaml(path, "tiers file", HarnessError)
     return parse_tiers(data, str(path))
 

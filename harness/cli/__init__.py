@@ -4,7 +4,9 @@
 - `stack`: images build, up, status, down, smoke;
 - `drills`: run, load, check, keygen, list;
 - `backup`: backup list, run, verify, retention;
-- `programme`: index, history, trend, freshness, audit (the DR programme).
+- `programme`: index, history, trend, freshness, audit (the DR programme);
+- `files`: init, validate (the user's own scenarios, tiers, profiles, policy and programme);
+- `images`: images save and load (the image cache for CI), beside `images build`.
 
 Importing the package registers every command on `app`.
 """
@@ -15,7 +17,7 @@ import importlib
 
 from harness.cli.app import app, main, version
 
-for _module in ("stack", "drills", "backup", "programme"):  # the order `--help` lists their panels in
+for _module in ("stack", "images", "drills", "backup", "programme", "files"):  # --help lists panels so
     importlib.import_module(f"harness.cli.{_module}")
 app.command(rich_help_panel="Other")(version)
 

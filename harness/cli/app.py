@@ -2,7 +2,7 @@
 
 Results go to stdout (`out`), progress and errors to stderr (`err`). `interruptible()` makes SIGTERM
 behave like Ctrl-C, once, so a command's teardown always runs; `main` turns a `HarnessError` into
-one line and exit 2 (or the error's own code), an interrupt into exit 130.
+one line and exit 2 (or the error's own code), an interrupt into exit 130 (the table: `harness.exit_codes`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -29,10 +30,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"odoo-chaos {__version__}", markup=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _top_level(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    return None
 
 
 def command_progress() -> Progress:
@@ -91,6 +109,8 @@ def main() -> None:
         err.print("odoo-chaos: interrupted; what the command had started was torn down", markup=False)
         sys.exit(130)
     except Exception as exc:
+        if _is(exc, "NoArgsIsHelpError"):  # a bare `odoo-chaos` or `odoo-chaos images`: the help is shown already
+            sys.exit(2)
         if _is(exc, "UsageError"):
             ctx = getattr(exc, "ctx", None)
             hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""

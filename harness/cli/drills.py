@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from harness import images
+from harness import exit_codes, images, resources
 from harness.cli.app import app, command_progress, err, interruptible, out
 from harness.durations import duration_field
 from harness.errors import HarnessError
@@ -22,7 +23,9 @@ from harness.stack.stack import StackConfig
 from harness.validation import one_line, writable_directory
 
 if TYPE_CHECKING:
+    from harness.runner import RunOutcome
     from harness.scenario import Scenario
+    from harness.tiers import Tier
 
 MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
@@ -30,10 +33,16 @@ MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is alr
 @app.command(rich_help_panel="Drills and evidence")
 def run(
     scenario_files: Annotated[
-        list[Path], typer.Argument(help="Scenario YAML files, e.g. scenarios/db-primary-kill.yaml (one or more).")
+        list[Path],
+        typer.Argument(
+            help="Scenario YAML files, e.g. scenarios/db-primary-kill.yaml, or shipped drills by name "
+            "(db-primary-kill); one or more."
+        ),
     ],
     tier: Annotated[str | None, typer.Option(help="Tier to judge against (default: each scenario's).")] = None,
-    tiers_file: Annotated[Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml).")] = None,
+    tiers_file: Annotated[
+        Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml here, else the shipped one).")
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where run directories are written.")] = Path("reports"),
     repeat: Annotated[
         int, typer.Option(min=1, max=MAX_REPEAT, help="Run each scenario N times: RTO/RPO min, median, p90, max.")
@@ -67,6 +76,19 @@ def run(
             "SHA256SUMS.sig (default: $ODOO_CHAOS_SIGNING_KEY; none: unsigned)."
         ),
     ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write one JUnit XML file for every run of this command: a testsuite per run, a testcase "
+            "per check (warn: skipped, or a failure with --fail-on warn; unknown: an error)."
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            help="The verdict from which the exit code is 1: fail (default; warn exits 0) or warn (warn exits 1 too)."
+        ),
+    ] = "fail",
 ) -> None:
     """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
 
@@ -74,14 +96,17 @@ def run(
 
     Several files or --repeat share one stack, warm-reset between runs, plus a campaign summary (min/median/p90/max).
 
-    The stack is always torn down at the end. Exit code: 0 pass or warn, 1 fail, 2 error (a report is still written).
+    The stack is always torn down at the end. Exit code: 0 pass (and warn, unless --fail-on warn), 1 fail,
+    2 bad input or environment (nothing ran), 3 unknown (inconclusive: the report says why), 130 interrupted.
     """
-    from harness.campaign import run_campaign
+    from harness.campaign import SEVERITY, run_campaign
     from harness.runner import run_scenario
     from harness.scenario import MAX_DURATION, load_scenario
-    from harness.tiers import DEFAULT_TIERS_FILE, get_tier, load_tiers
+    from harness.tiers import get_tier, load_tiers
     from harness.validation import read_bytes
 
+    if fail_on not in exit_codes.FAIL_ON:
+        raise HarnessError(f"--fail-on: {fail_on[:40]!r} is not a verdict to fail on; use warn or fail")
     if len(scenario_files) * repeat > MAX_REPEAT:
         runs = len(scenario_files) * repeat
         raise HarnessError(
@@ -89,7 +114,7 @@ def run(
         )
     if duration is not None:
         duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)  # in its own words first
-    scenarios = [load_scenario(path, duration=duration) for path in scenario_files]
+    scenarios = [load_scenario(resources.scenario_file(path), duration=duration) for path in scenario_files]
     tiers = load_tiers(tiers_file)
     plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
     from harness import signing
@@ -98,33 +123,71 @@ def run(
     profile = load_profile(load) if load else None
     _check_stop_file(stop_file)
     writable_directory(out_dir, "--out")
+    if junit is not None:
+        _check_junit_path(junit)
     key_path = signing.key_from_environment(sign_key)
     if key_path is not None:
         signing.load_private_key(key_path)  # a bad key stops here, before any container starts
     progress = command_progress()
+    tiers_bytes = read_bytes(tiers_file or resources.default(resources.TIERS_FILE), "tiers file", HarnessError)
     run_kwargs: dict[str, Any] = {
-        "evidence_extra": {"tiers.yaml": read_bytes(tiers_file or DEFAULT_TIERS_FILE, "tiers file", HarnessError)},
+        "evidence_extra": {"tiers.yaml": tiers_bytes},
         "stop_file": stop_file,
         "load": profile,
         "sign_key": key_path,
     }
-    config = replace(_stack_config([scenario for scenario, _ in plan], ha), odoo_image=odoo_image)
-    if len(plan) == 1 and repeat == 1:
-        scenario, chosen = plan[0]
+    groups = _mode_groups(plan, ha)
+    if len(groups) == 1 and len(plan) == 1 and repeat == 1:
+        config, [(scenario, chosen)] = groups[0]
         with interruptible():
-            outcome = run_scenario(scenario, chosen, out_dir, stack_config=config, progress=progress, **run_kwargs)
+            outcome = run_scenario(
+                scenario,
+                chosen,
+                out_dir,
+                stack_config=replace(config, odoo_image=odoo_image),
+                progress=progress,
+                **run_kwargs,
+            )
         _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
-        raise typer.Exit(outcome.exit_code)
-    stack = make_stack(config, progress=progress)
-    try:
-        with interruptible():
-            campaign = run_campaign(plan, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
-    finally:
-        stack.down()
-    for (scenario, chosen), outcome in zip(plan * repeat, campaign.runs, strict=False):
-        _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
-    out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
-    raise typer.Exit(campaign.exit_code)
+        _write_junit(junit, [outcome], fail_on)
+        raise typer.Exit(exit_codes.for_verdict(outcome.verdict, fail_on))
+    outcomes: list[RunOutcome] = []
+    verdicts: list[str] = []
+    for config, part in groups:
+        if len(groups) > 1:
+            progress(f"{len(part)} scenario(s) on a {config.ha}-mode stack")
+        stack = make_stack(replace(config, odoo_image=odoo_image), progress=progress)
+        try:
+            with interruptible():
+                campaign = run_campaign(part, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
+        finally:
+            stack.down()
+        for (scenario, chosen), outcome in zip(part * repeat, campaign.runs, strict=False):
+            _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
+        out.print(f"campaign: verdict {campaign.verdict}; summary: {campaign.directory / 'summary.md'}", markup=False)
+        outcomes += campaign.runs
+        verdicts.append(campaign.verdict)
+    _write_junit(junit, outcomes, fail_on)
+    raise typer.Exit(exit_codes.for_verdict(max(verdicts, key=lambda v: SEVERITY[v]), fail_on))
+
+
+def _mode_groups(
+    plan: list[tuple[Scenario, Tier]], ha: str | None
+) -> list[tuple[StackConfig, list[tuple[Scenario, Tier]]]]:
+    """The stacks the drills run on, in turn: one when they share a mode (or --ha says which), else one per mode.
+
+    A whole directory (`run scenarios/*.yaml`) mixes drills of the manual and the Patroni mode: each
+    scenario then runs on the first mode it can run in, manual first, one stack (and campaign) per mode.
+    """
+    scenarios = [scenario for scenario, _ in plan]
+    if ha is not None or any(all(mode in s.modes for s in scenarios) for mode in MODES):
+        return [(_stack_config(scenarios, ha), list(plan))]
+    groups: list[tuple[StackConfig, list[tuple[Scenario, Tier]]]] = []
+    for mode in MODES:
+        part = [(s, t) for s, t in plan if next(m for m in MODES if m in s.modes) == mode]
+        if part:
+            groups.append((_stack_config([s for s, _ in part], None), part))
+    return groups
 
 
 def _stack_config(scenarios: list[Scenario], ha: str | None) -> StackConfig:
@@ -167,12 +230,15 @@ def load_command(
         int | None, typer.Option(min=0, max=MAX_WORKERS, help="Locust worker processes (distributed mode).")
     ] = None,
     tier: Annotated[str, typer.Option(help="Tier for the probes' verdicts.")] = "tier-1",
+    tiers_file: Annotated[
+        Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml here, else the shipped one).")
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the run directory is written.")] = Path("reports"),
     odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
 ) -> None:
     """Load alone: Locust users on Odoo through Traefik; throughput, errors and latency per endpoint in a run directory.
 
-    Exit code: 0 pass or warn, 1 fail (e.g. p95 above the profile's SLO), 2 error.
+    Exit code: 0 pass or warn, 1 fail (e.g. p95 above the profile's SLO), 2 bad input or environment, 3 unknown.
     """
     from dataclasses import replace
 
@@ -195,7 +261,7 @@ def load_command(
         workers=chosen.workers if workers is None else workers,
     )
     check_ramp(chosen.users, chosen.spawn_rate, "--users/--spawn-rate")
-    chosen_tier = get_tier(tier, load_tiers())
+    chosen_tier = get_tier(tier, load_tiers(tiers_file))
     writable_directory(out_dir, "--out")
     summary = f"{chosen.users} Locust users for {duration}"
     scenario = Scenario("load", summary, tier, seconds, 2.0, ("business-write",))
@@ -219,6 +285,25 @@ def load_command(
     if outcome.report.get("aborted_reason"):
         err.print(f"odoo-chaos: error: run aborted: {outcome.report['aborted_reason']}", markup=False)
     raise typer.Exit(outcome.exit_code)
+
+
+def _check_junit_path(path: Path) -> None:
+    """--junit must name a file this process can write (its folder is made if missing), checked before any run."""
+    if path.is_dir():
+        raise HarnessError(f"--junit: {path} is a directory; give a file name such as {path / 'odoo-chaos.xml'}")
+    writable_directory(path.parent, "--junit")
+
+
+def _write_junit(path: Path | None, outcomes: Sequence[RunOutcome], fail_on: str) -> None:
+    if path is None:
+        return
+    from harness.report.ci_junit import write_campaign_junit
+
+    try:
+        write_campaign_junit(path, [(o.run_dir, o.report) for o in outcomes], fail_on)
+    except OSError as exc:
+        raise HarnessError(f"--junit: cannot write {path} ({exc.strerror or exc})") from None
+    out.print(f"junit: {path} ({len(outcomes)} runs)", markup=False)
 
 
 def _check_stop_file(stop_file: Path | None) -> None:
@@ -267,7 +352,9 @@ def check(
         str | None,
         typer.Option(help="Judge the stored history against this tier instead (RTO, RPO, availability)."),
     ] = None,
-    tiers_file: Annotated[Path | None, typer.Option(help="Tiers file for --tier (default: tiers/tiers.yaml).")] = None,
+    tiers_file: Annotated[
+        Path | None, typer.Option(help="Tiers file for --tier (default: tiers/tiers.yaml here, else the shipped one).")
+    ] = None,
     pubkey: Annotated[
         Path | None,
         typer.Option(help="Ed25519 public key (PEM): verify SHA256SUMS.sig, the run's signature, with it."),
@@ -330,10 +417,17 @@ def keygen(
 
 @app.command("list", rich_help_panel="Drills and evidence")
 def list_parts(
-    scenarios_dir: Annotated[Path, typer.Option(help="Where scenario files live.")] = Path("scenarios"),
+    scenarios_dir: Annotated[
+        Path | None, typer.Option(help="Where scenario files live (default: scenarios/ here, else the shipped ones).")
+    ] = None,
+    tiers_file: Annotated[
+        Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml here, else the shipped one).")
+    ] = None,
 ) -> None:
     """Scenarios, faults, runbook actions (each with its params: type, range, default), conditions, targets,
-    probes, checkers and tiers, one line each. A scenario file that does not validate is listed with its error.
+    probes, checkers and tiers, one line each.
+
+    A scenario file that does not validate is listed with its error, and the exit code is then 1.
     """
     from harness.actions import ACTIONS
     from harness.checkers import checker_names
@@ -345,15 +439,18 @@ def list_parts(
     from harness.scenario import load_scenario
     from harness.tiers import load_tiers
 
-    out.print("scenarios:", markup=False)
+    scenarios_dir = scenarios_dir or _shown_path(resources.default(resources.SCENARIOS))
+    out.print(f"scenarios ({scenarios_dir}):", markup=False)
     if not scenarios_dir.is_dir():
         out.print(f"  (none: {scenarios_dir} is not a directory)", markup=False)
+    invalid = 0
     for path in sorted(scenarios_dir.glob("*.yaml")) if scenarios_dir.is_dir() else []:
         try:
             summary = load_scenario(path).summary
         except HarnessError as exc:
             summary = f"INVALID: {exc}"
-        out.print(one_line(f"  {path}  {summary}"), markup=False)
+            invalid += 1
+        out.print(one_line(f"  {_shown_path(path)}  {summary}"), markup=False)
     parts: dict[str, dict[str, Any]] = {"faults:": dict(FAULTS), "actions:": dict(ACTIONS)}
     for title, registered in parts.items():
         out.print(title, markup=False)
@@ -373,9 +470,20 @@ def list_parts(
     out.print("checkers:", markup=False)
     out.print(f"  {', '.join(checker_names())}", markup=False)
     out.print("tiers:", markup=False)
-    for name, tier in load_tiers().items():
+    for name, tier in load_tiers(tiers_file).items():
         out.print(
             f"  {name:<22} {tier.title}: availability >= {tier.availability.strict * 100:g} %, "
             f"RTO <= {tier.rto.strict:g} s, RPO <= {tier.rpo.strict:g} s",
             markup=False,
         )
+    if invalid:
+        err.print(f"odoo-chaos: {invalid} scenario file(s) in {scenarios_dir} do not validate", markup=False)
+        raise typer.Exit(1)
+
+
+def _shown_path(path: Path) -> Path:
+    """A path as short as it can be shown: relative to the working directory when it is below it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path

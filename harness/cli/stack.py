@@ -20,7 +20,10 @@ from harness.stack import cleanup, topology
 from harness.stack.factory import make_stack
 from harness.stack.stack import Endpoints, StackConfig, require_run
 
-images_app = typer.Typer(help="Build the stack's images locally (no registry needed).", no_args_is_help=True)
+images_app = typer.Typer(
+    help="Build the stack's images locally (no registry needed); save and load them for CI caches.",
+    no_args_is_help=True,
+)
 app.add_typer(images_app, name="images", rich_help_panel="Stack")
 
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness import resources
 from harness.errors import HarnessError
 from harness.programme.records import (
     Issue,
@@ -44,7 +45,7 @@ from harness.programme.records import (
     read_run,
 )
 from harness.progress import Progress
-from harness.tiers import DEFAULT_TIERS_FILE, Tier, load_tiers
+from harness.tiers import Tier, load_tiers
 
 INDEX_FILE = "index.sqlite"
 SCHEMA = 1
@@ -152,7 +153,7 @@ def reports_root(run_dir: Path) -> Path:
 
 
 def tiers_digest(tiers_file: Path | None) -> str:
-    path = DEFAULT_TIERS_FILE if tiers_file is None else tiers_file
+    path = resources.default(resources.TIERS_FILE) if tiers_file is None else tiers_file
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:

@@ -45,11 +45,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness import resources
 from harness.errors import HarnessError
 from harness.validation import first_problem, load_yaml
 
-DEFAULT_PROGRAMME_FILE = Path(__file__).resolve().parent.parent.parent / "dr-programme.yaml"
-DEFAULT_SCENARIOS_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+DEFAULT_PROGRAMME_FILE = resources.default(resources.PROGRAMME)  # the working directory's, else the shipped one
+DEFAULT_SCENARIOS_DIR = resources.default(resources.SCENARIOS)
 DAY = 86400.0
 FREQUENCIES: dict[str, float] = {
     "daily": 1 * DAY,
@@ -282,12 +283,12 @@ def load_programme(
     from harness.checkers import checker_names
     from harness.tiers import load_tiers
 
-    path = DEFAULT_PROGRAMME_FILE if path is None else path
+    path = resources.default(resources.PROGRAMME) if path is None else path
     data = load_yaml(path, "programme file", ProgrammeError)
     return parse_programme(
         data,
         str(path),
-        scenarios=scenario_names(DEFAULT_SCENARIOS_DIR if scenarios_dir is None else scenarios_dir),
+        scenarios=scenario_names(resources.default(resources.SCENARIOS) if scenarios_dir is None else scenarios_dir),
         tiers=load_tiers(tiers_file),
         checkers=checker_names(),
         tier=tier,

@@ -117,7 +117,7 @@ def test_a_fifo_is_refused_without_reading_it(tmp_path: Path) -> None:
     assert "not a regular file" in done.stderr
 
 
-def test_list_names_each_bad_scenario_and_goes_on() -> None:
+def test_list_names_each_bad_scenario_goes_on_and_exits_1() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "harness", "list", "--scenarios-dir", str(HERE / "scenarios")],
         cwd=ROOT,
@@ -127,8 +127,9 @@ def test_list_names_each_bad_scenario_and_goes_on() -> None:
         timeout=60,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.endswith("scenario file(s) in " + str(HERE / "scenarios") + " do not validate\n")
     invalid = [line for line in done.stdout.splitlines() if "  INVALID: " in line]
     assert len(invalid) == len(list((HERE / "scenarios").glob("*.yaml")))
     assert "faults:" in done.stdout and "param percent" in done.stdout

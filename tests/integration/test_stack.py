@@ -157,7 +157,7 @@ def test_status_reports_the_run_healthy(stack: Stack) -> None:
 
 
 def test_killing_redis_fails_logged_in_users_requests_and_aof_keeps_sessions(stack: Stack) -> None:
-    """What the README promises about Redis: down -> every session request fails (HTTP 500);
+    """What docs/stack.md promises about Redis: down -> every session request fails (HTTP 500);
     back -> the same session is still logged in (AOF)."""
     ep = _endpoints(stack)
     session = WebSession(ep.https_url, Path(ep.ca_file))

@@ -30,6 +30,7 @@ def test_help_explains_every_command() -> None:
         "up", "status", "down", "smoke", "images", "backup",
         "run", "load", "check", "keygen", "list",
         "index", "history", "trend", "freshness", "controls", "audit",
+        "init", "validate",
         "version",
     ]  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""The README's "Adding a fault / action / probe / checker" recipes, each done once here.
+"""The "Adding a fault / action / probe / checker" recipes of docs/contributing.md, each done once here.
 
 Each recipe is one module in tests/unit/recipes/ that registers itself when imported; nothing in
 `harness/` is edited. These tests import it and show that the whole harness picks it up: the

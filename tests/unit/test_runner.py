@@ -32,7 +32,7 @@ class FakeStack:
 def test_a_run_that_cannot_start_still_writes_a_sealed_report_with_verdict_unknown(tmp_path: Path) -> None:
     scenario = Scenario("baseline", "s", "tier-1", 10.0, 1.0, ("business-write",))
     outcome = run_scenario(scenario, get_tier("tier-1", load_tiers()), tmp_path, stack=FakeStack())  # type: ignore[arg-type]
-    assert outcome.verdict == "unknown" and outcome.exit_code == 2
+    assert outcome.verdict == "unknown" and outcome.exit_code == 3  # inconclusive, not a usage error (2)
     report = json.loads((outcome.run_dir / "report.json").read_text())
     assert report["verdict"] == "unknown"
     assert report["aborted_reason"] == "StackNotReady: pg-primary not ready after 180s"
