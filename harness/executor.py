@@ -239,7 +239,7 @@ class Executor:
         }
         if action == "inject":  # what the checkers need to know of this fault (recorded: a recheck reads it)
             lose = fault.damages_data or self.stack.layout.holds_database(step.target)
-            value |= {"damages_data": fault.damages_data, "may_lose_data": lose}
+            value |= {"damages_data": fault.damages_data, "may_lose_data": lose, "one_shot": fault.one_shot}
         f = h.INJECT if action == "inject" else h.HEAL
         self.history.invoke("fault", f, value)
         self.progress(f"{action} {step.fault} on {step.target}")

@@ -41,6 +41,9 @@ STEADY = "steady-state"  # process "runner"; value {"condition", "when": "before
 HALT = "halt"  # process "runner", kind info; value {"by": "guard" | "stop", "reason"}
 LOAD = "load"  # process "load", kind info; value {"at", "name", "count", "failures", "hist": {ms: n}}
 PROBE_ERROR = "probe-error"  # process "monitor", kind info; value {"lane", "error"}: a probe lane broke
+# process "monitor", kind info; value {"lane", "in_flight"}: a tick skipped because every slot of the lane
+# still waits on the system (alive but blocked: the calls in flight are the evidence, not silence)
+LANE_BLOCKED = "lane-blocked"
 ABORT = "abort"  # process "runner", kind info; value {"reason"}: the run aborted (no verdicts are judged)
 
 

@@ -205,16 +205,36 @@ def may_lose_data(value: dict[str, Any]) -> bool:
     return _flag(value, "may_lose_data", damages_data(value) or on_database)
 
 
+def in_force_until(op: Op, ops: Sequence[Op]) -> float:
+    """When an injected fault stopped acting: its heal's end for a lasting fault (recorded `one_shot: false`),
+    its own end otherwise (a one-shot fault, a change, or a history that does not say)."""
+    done = op.end if op.end is not None else op.start
+    if op.invoke.value.get("one_shot") is not False:
+        return done
+    key = (op.invoke.value.get("fault"), op.invoke.value.get("target"))
+    heals = [
+        h for h in ops if h.f == HEAL and h.start >= op.start and (h.value.get("fault"), h.value.get("target")) == key
+    ]
+    first = min(heals, key=lambda h: h.start, default=None)
+    if first is None:
+        return float("inf")  # never healed in the history: in force to the end
+    return first.end if first.end is not None else first.start
+
+
 def injections(ops: Sequence[Op], observed_end: float, together: float = 5.0) -> list[Injection]:
-    """The run's incidents: inject operations, those starting within `together` s of the previous one's
-    return grouped into one (faults injected at the same moment are one incident, measured as one)."""
+    """The run's incidents: faults injected within `together` s of the previous one's return, or while an
+    earlier fault of the incident is still in force (a standby frozen, then the primary killed before it
+    thaws), are one incident, measured as one."""
     found = sorted((op for op in ops if op.f == INJECT), key=lambda op: op.start)
     groups: list[list[Op]] = []
     for op in found:
-        if groups and op.start < max(o.end if o.end is not None else o.start for o in groups[-1]) + together:
-            groups[-1].append(op)
-        else:
-            groups.append([op])
+        if groups:
+            returned = max(o.end if o.end is not None else o.start for o in groups[-1])
+            acting = max(in_force_until(o, ops) for o in groups[-1])
+            if op.start < returned + together or op.start < acting:
+                groups[-1].append(op)
+                continue
+        groups.append([op])
     out: list[Injection] = []
     for i, group in enumerate(groups):
         first = group[0]

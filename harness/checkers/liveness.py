@@ -2,9 +2,11 @@
 
 Every figure of a run assumes its probes kept probing. The runner records the probe lanes and
 their periods when the probes start (the `probes` phase); a lane whose invokes stop for more than
-`GAP_PERIODS` periods while the observation goes on (its thread died, it stalled, its client hung
-every slot), or that recorded a `probe-error`, makes the run `unknown`, with the lane named and
-the gap given. Slots of a lane (`writer-1.3`) count for their lane.
+`GAP_PERIODS` periods while the observation goes on (its thread died, it stalled), or that recorded
+a `probe-error`, makes the run `unknown`, with the lane named and the gap given. A lane whose every
+slot still waits on the system records `lane-blocked` at each tick it skips: alive, and its calls in
+flight are the evidence of the hang, so those ticks count as the lane probing. Slots of a lane
+(`writer-1.3`) count for their lane.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
 from harness.checkers.journeys import observation, phase_value
-from harness.history import PROBE_ERROR, Event
+from harness.history import LANE_BLOCKED, PROBE_ERROR, Event
 
 GAP_PERIODS = 3.0
 FIRST_INVOKE_SLACK = 1.0  # seconds: each lane's first invoke comes at its own offset after the probes start
@@ -45,6 +47,8 @@ def check_liveness(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     for event in events:
         if event.kind == "invoke" and lane_of(event.process) in invokes and start <= event.time <= end:
             invokes[lane_of(event.process)].append(event.time)
+        elif event.f == LANE_BLOCKED and str(event.value.get("lane")) in invokes and start <= event.time <= end:
+            invokes[str(event.value["lane"])].append(event.time)  # alive, every slot waiting on the system
     gaps: list[dict[str, Any]] = []
     for lane, period in sorted(lanes.items()):
         times = [start, *sorted(invokes[lane]), end]

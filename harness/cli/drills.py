@@ -89,6 +89,14 @@ def run(
             help="The verdict from which the exit code is 1: fail (default; warn exits 0) or warn (warn exits 1 too)."
         ),
     ] = "fail",
+    metrics_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics-file",
+            help="Also write OpenMetrics text here (node_exporter's textfile collector): the latest run of "
+            "every scenario in --out's run index (RTO, RPO, lost writes, verdict).",
+        ),
+    ] = None,
 ) -> None:
     """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
 
@@ -125,6 +133,8 @@ def run(
     writable_directory(out_dir, "--out")
     if junit is not None:
         _check_junit_path(junit)
+    if metrics_file is not None:
+        writable_directory(metrics_file.parent, "--metrics-file")
     key_path = signing.key_from_environment(sign_key)
     if key_path is not None:
         signing.load_private_key(key_path)  # a bad key stops here, before any container starts
@@ -150,6 +160,7 @@ def run(
             )
         _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
         _write_junit(junit, [outcome], fail_on)
+        _write_metrics(metrics_file, out_dir)
         raise typer.Exit(exit_codes.for_verdict(outcome.verdict, fail_on))
     outcomes: list[RunOutcome] = []
     verdicts: list[str] = []
@@ -168,6 +179,7 @@ def run(
         outcomes += campaign.runs
         verdicts.append(campaign.verdict)
     _write_junit(junit, outcomes, fail_on)
+    _write_metrics(metrics_file, out_dir)
     raise typer.Exit(exit_codes.for_verdict(max(verdicts, key=lambda v: SEVERITY[v]), fail_on))
 
 
@@ -285,6 +297,18 @@ def load_command(
     if outcome.report.get("aborted_reason"):
         err.print(f"odoo-chaos: error: run aborted: {outcome.report['aborted_reason']}", markup=False)
     raise typer.Exit(outcome.exit_code)
+
+
+def _write_metrics(path: Path | None, out_dir: Path) -> None:
+    if path is None:
+        return
+    from harness.programme.metrics import write_index_metrics
+
+    try:
+        write_index_metrics(path, out_dir)
+    except OSError as exc:
+        raise HarnessError(f"--metrics-file: cannot write {path} ({exc.strerror or exc})") from None
+    out.print(f"metrics: {path}", markup=False)
 
 
 def _check_junit_path(path: Path) -> None:
@@ -446,7 +470,8 @@ def list_parts(
     invalid = 0
     for path in sorted(scenarios_dir.glob("*.yaml")) if scenarios_dir.is_dir() else []:
         try:
-            summary = load_scenario(path).summary
+            loaded = load_scenario(path)
+            summary = f"[{' or '.join(loaded.modes)}] {loaded.summary}"  # the stack modes it runs on
         except HarnessError as exc:
             summary = f"INVALID: {exc}"
             invalid += 1

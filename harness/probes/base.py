@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from harness.history import PROBE_ERROR, History, Kind
+from harness.history import LANE_BLOCKED, PROBE_ERROR, History, Kind
 from harness.odoo_api import OdooClient
 from harness.registry import Registry
 from harness.stack.handle import StackHandle
@@ -155,8 +155,11 @@ class Lane(Generic[R]):
             next_at = history.now()
             while not self.ctx.stop.is_set():
                 slot = self._take()
-                if slot is not None:  # all slots busy: this tick is skipped (liveness shows the gap)
+                if slot is not None:
                     threading.Thread(target=self._work, args=(slot,), name=f"{self.name}-{slot}", daemon=True).start()
+                else:  # every slot still waits on the system: say so (liveness tells blocked from silent)
+                    value = {"lane": self.name, "in_flight": self.max_in_flight}
+                    history.record("monitor", "info", LANE_BLOCKED, value)
                 next_at = max(next_at + self.period, history.now())
                 delay = next_at - history.now()
                 if delay > 0 and self.ctx.stop.wait(delay):

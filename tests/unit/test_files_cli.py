@@ -51,7 +51,7 @@ def test_init_copies_the_shipped_files_and_then_every_command_uses_them(tmp_path
     (mine / "scenarios" / "my-drill.yaml").write_text("name: my-drill\nsummary: My own drill\nduration: 20s\n")
     listed = run("list", cwd=mine)
     assert listed.returncode == 0, listed.stderr
-    assert "scenarios/my-drill.yaml  My own drill" in listed.stdout
+    assert "scenarios/my-drill.yaml  [manual or patroni] My own drill" in listed.stdout
     (mine / "scenarios" / "broken.yaml").write_text("name: broken\nsummary: x\nduration: forever\n")
     listed = run("list", cwd=mine)
     assert (

@@ -19,9 +19,11 @@ def _ctx() -> ProbeContext:
 
 
 def _run(lane: Lane[Any], ctx: ProbeContext, seconds: float) -> None:
+    """Run the lane for `seconds`, then stop it as the runner does (`probes-stopped` first, then stop)."""
     thread = threading.Thread(target=lane.run, daemon=True)
     thread.start()
     time.sleep(seconds)
+    ctx.history.record("runner", "ok", h.PHASE, {"phase": "probes-stopped"})
     ctx.stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
@@ -55,7 +57,9 @@ def test_a_hanging_operation_does_not_stop_the_schedule() -> None:
     assert len(made) == len({e.process for e in invokes})  # one client per slot
 
 
-def test_a_full_lane_skips_ticks_and_liveness_sees_the_gap() -> None:
+def test_a_full_lane_says_it_is_blocked_and_is_not_silent() -> None:
+    """Every slot waiting on the system (a commit stuck on a frozen synchronous standby): the skipped ticks
+    are recorded as `lane-blocked`, so liveness sees a lane alive and blocked, not a silent one."""
     ctx = _ctx()
     ctx.history.record("runner", "ok", h.PHASE, {"phase": "probes", "lanes": {"writer": 0.05}, "period": 0.05})
 
@@ -66,6 +70,18 @@ def test_a_full_lane_skips_ticks_and_liveness_sees_the_gap() -> None:
 
     lane: Lane[None] = Lane(ctx, "writer", 0.05, 0.0, operation, lambda: None, max_in_flight=1)
     _run(lane, ctx, 0.7)
+    blocked = [e for e in ctx.history.events() if e.f == h.LANE_BLOCKED]
+    assert len(blocked) >= 5 and blocked[0].value == {"lane": "writer", "in_flight": 1}
+    verdict = check_liveness(ctx.history.events(), CheckContext(tier=load_tiers()["tier-1"]))
+    assert (verdict.status, verdict.metrics["gaps"]) == ("pass", [])
+
+
+def test_a_lane_that_stops_invoking_is_still_silence() -> None:
+    ctx = _ctx()
+    ctx.history.record("runner", "ok", h.PHASE, {"phase": "probes", "lanes": {"writer": 0.05}, "period": 0.05})
+    ctx.history.invoke("writer", h.WRITE)
+    ctx.history.record("writer", "ok", h.WRITE)
+    time.sleep(0.4)  # nothing invoked, nothing blocked: the lane's thread is gone
     ctx.history.record("runner", "ok", h.PHASE, {"phase": "probes-stopped"})
     verdict = check_liveness(ctx.history.events(), CheckContext(tier=load_tiers()["tier-1"]))
     assert verdict.status == "unknown" and verdict.metrics["gaps"][0]["lane"] == "writer"

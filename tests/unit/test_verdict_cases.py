@@ -397,3 +397,35 @@ def test_faults_injected_together_are_one_incident() -> None:
     (recovery,) = m["recoveries"]
     assert recovery["incident"] == "pause on odoo-1, pause on odoo-2"
     assert recovery["rto_seconds"] == pytest.approx(13.96 - 10.02, abs=0.01)
+
+
+def test_a_fault_injected_while_another_is_still_in_force_is_the_same_incident() -> None:
+    """Freeze the standby at 10 s for 12 s, kill the primary at 20 s: one incident from 10 s (the kill is
+    not a new one, it lands inside the freeze); a fault healed before the next one starts stays apart."""
+    from typing import Any
+
+    from harness import history as h
+    from harness.checkers.journeys import injections
+
+    def inject(
+        t: float, fault: str, target: str, one_shot: object
+    ) -> list[tuple[str, Kind, str, float, dict[str, Any]]]:
+        value = {"fault": fault, "target": target, "takes_effect": "end", "one_shot": one_shot}
+        return [("fault", "invoke", h.INJECT, t, value), ("fault", "ok", h.INJECT, t + 0.05, value)]
+
+    def heal(t: float, fault: str, target: str) -> list[tuple[str, Kind, str, float, dict[str, Any]]]:
+        value = {"fault": fault, "target": target}
+        return [("fault", "invoke", h.HEAL, t, value), ("fault", "ok", h.HEAL, t + 0.05, value)]
+
+    overlapping = inject(10, "pause", "pg-standby", False) + inject(20, "kill", "pg-primary", False)
+    overlapping += heal(22, "pause", "pg-standby") + heal(45, "kill", "pg-primary")
+    (incident,) = injections(h.pair(h.make(sorted(overlapping, key=lambda r: r[3]))), 60.0)
+    assert (incident.start, incident.parts) == (10, (("pause", "pg-standby"), ("kill", "pg-primary")))
+    apart = (
+        inject(10, "pause", "pg-standby", False)
+        + heal(15, "pause", "pg-standby")
+        + inject(20, "kill", "pg-primary", False)
+    )
+    assert len(injections(h.pair(h.make(sorted(apart, key=lambda r: r[3]))), 60.0)) == 2
+    old = inject(10, "pause", "pg-standby", None) + inject(20, "kill", "pg-primary", None)  # no one_shot recorded
+    assert len(injections(h.pair(h.make(sorted(old, key=lambda r: r[3]))), 60.0)) == 2  # as it was judged then
