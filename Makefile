@@ -19,7 +19,7 @@ lint: bootstrap
 	$(BIN)/mypy
 
 test: lint images
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=40
 
 bench: bootstrap
 	$(BIN)/python bench/stack_up.py

@@ -26,12 +26,14 @@ LEDGER_MODEL = "chaos.ledger.entry"
 
 
 def tls_context(ca_file: Path) -> ssl.SSLContext:
-    return _tls_context(str(ca_file))
+    """A client context trusting the run's CA. Cached on the CA's contents, not its path: a stack
+    started again under the same run id (after `down`) has a new CA at the same path."""
+    return _tls_context(Path(ca_file).read_text(encoding="ascii"))
 
 
 @functools.lru_cache(maxsize=16)
-def _tls_context(ca_file: str) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=ca_file)
+def _tls_context(ca_pem: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(cadata=ca_pem)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 

@@ -173,7 +173,7 @@ def render(env: Mapping[str, str]) -> dict[str, Any]:
                 "shared_buffers": "128MB",
                 "hot_standby_feedback": "on",
                 "archive_mode": "on",
-                "archive_timeout": 60,
+                "archive_timeout": 15,
                 "archive_command": ARCHIVE_COMMAND,
                 "log_line_prefix": "%m [%p] %q%u@%d ",
             },

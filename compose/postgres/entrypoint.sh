@@ -87,7 +87,7 @@ case "$PG_ROLE" in
       pgbackrest --stanza=odoo --no-online stanza-create >/dev/null || log "pgbackrest stanza-create failed"
     fi
     exec postgres -D "$PGDATA" "${common_flags[@]}" \
-      -c archive_mode=on -c archive_timeout=60 \
+      -c archive_mode=on -c archive_timeout=15 \
       -c archive_command="$ARCHIVE"
     ;;
   standby)

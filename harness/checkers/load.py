@@ -1,7 +1,8 @@
 """Load: what Locust's users felt, before the fault, during recovery and after, and whether capacity came back.
 
-Reads the `load` events (one per endpoint per second: request and failure counts, a latency
-histogram in ms) and the load profile's targets (recorded with the `load` phase event). Windows:
+Reads the `load` events (per endpoint and second a request *started*, possibly several lines a
+second: request and failure counts, a latency histogram in ms) and the load profile's targets
+(recorded with the `load` phase event). Windows:
 `before` is from the end of the ramp-up (users / spawn rate + 2 s) to the first fault, `during`
 from the fault until *every* journey was back from the last fault (web users, integrations,
 reads, data: `harness.checkers.journeys`), `after` from then to the end; a run without a fault has

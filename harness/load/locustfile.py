@@ -11,10 +11,12 @@ user class). Each user logs in over JSON-RPC (its session lives in Redis) and th
 - `create-partner`: XML-RPC `create` through `/xmlrpc/2/object` (an integration's write);
 - `update-partner`: XML-RPC `write` on a partner this user created.
 
-Every request, ok or not, lands in a one-second bucket per endpoint (count, failures and a
-histogram of response times rounded like Locust's own statistics); once a second the buckets are
-appended to the stats file as JSON lines with the Unix time, which the harness maps onto its run
-clock. In distributed mode every worker writes its own file (suffix `.worker-<pid>`).
+Every request, ok or not, lands in a one-second bucket per endpoint *by the second it started*
+(count, failures and a histogram of response times rounded like Locust's own statistics): a request
+sent during an outage that fails after recovery belongs to the outage. Once a second the buckets
+are appended to the stats file as JSON lines with that second's Unix time, which the harness maps
+onto its run clock; a slow request's bucket can come in a later line with the same time. In
+distributed mode every worker writes its own file (suffix `.worker-<pid>`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from locust import FastHttpUser, HttpUser, between, events
 from locust.runners import MasterRunner
 
 CONFIG: dict[str, Any] = json.loads(os.environ.get("ODOO_CHAOS_LOAD", "{}"))
-BUCKETS: dict[str, dict[str, Any]] = {}
+BUCKETS: dict[tuple[str, int], dict[str, Any]] = {}
 
 
 def _rounded(ms: float) -> int:
@@ -48,7 +50,10 @@ def _rounded(ms: float) -> int:
 
 @events.request.add_listener  # type: ignore[untyped-decorator]
 def _on_request(request_type: str, name: str, response_time: float, exception: Any, **_: Any) -> None:
-    bucket = BUCKETS.setdefault(name, {"count": 0, "failures": 0, "hist": defaultdict(int)})
+    """Counted in the second the request *started*: a request sent during an outage that fails
+    after recovery is an outage casualty, not an error after recovery."""
+    started = int(time.time() - response_time / 1000)
+    bucket = BUCKETS.setdefault((name, started), {"count": 0, "failures": 0, "hist": defaultdict(int)})
     bucket["count"] += 1
     if exception is not None:
         bucket["failures"] += 1
@@ -59,10 +64,9 @@ def _flush() -> None:
     path = CONFIG.get("stats_path")
     if not path or not BUCKETS:
         return
-    now = time.time()
     lines = [
-        json.dumps({"t": now, "name": name, **{k: dict(v) if k == "hist" else v for k, v in b.items()}})
-        for name, b in BUCKETS.items()
+        json.dumps({"t": started, "name": name, **{k: dict(v) if k == "hist" else v for k, v in b.items()}})
+        for (name, started), b in BUCKETS.items()
     ]
     BUCKETS.clear()
     with open(path, "a") as stream:

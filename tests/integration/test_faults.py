@@ -4,6 +4,7 @@ green again through both Odoo nodes (the target node serves writes again)."""
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import subprocess
 import time
@@ -111,13 +112,14 @@ def test_fault_is_reversible(stack: Stack, name: str) -> None:
 
 def test_zone_partition_keeps_the_business_path_and_heals_back_to_redundancy(stack: Stack) -> None:
     """Zone b cut off: odoo-1 and pg-primary (zone a) carry on; after heal pg-standby streams again."""
-    FAULTS["partition"].inject(stack, topology.ZONE_B, {})
+    partition = FAULTS["partition"]
+    partition.inject(stack, topology.ZONE_B, validate_params(partition, {}))
     try:
         assert _attached(stack, topology.PG_STANDBY) == {topology.ZONE_B, topology.EDGE}
         assert topology.ZONE_B not in _attached(stack, topology.TRAEFIK)
         assert _both_nodes_serve(stack, within=10.0) == {"odoo-1"}
     finally:
-        FAULTS["partition"].heal(stack, topology.ZONE_B, {})
+        partition.heal(stack, topology.ZONE_B, validate_params(partition, {}))
     assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
     poll_until(
         lambda: db.streaming_to(stack, topology.PG_PRIMARY, topology.PG_STANDBY),
@@ -131,7 +133,7 @@ def test_restart_and_replace_node_actions_bring_the_node_back(stack: Stack) -> N
     before = stack.service(TARGET).id
     restart = ACTIONS["restart-service"]
     assert restart.run(stack, TARGET, validate_params(restart, {}), ()) == {"status": "running"}
-    result = ACTIONS["replace-node"].run(stack, TARGET, {}, ())
+    result = ACTIONS["replace-node"].run(stack, TARGET, validate_params(ACTIONS["replace-node"], {}), ())
     assert stack.service(TARGET).id != before and result["new"] != result["replaced"]
     assert _attached(stack, TARGET) == {topology.ZONE_B, topology.INTERZONE}
     assert _both_nodes_serve(stack) == {"odoo-1", "odoo-2"}
@@ -139,10 +141,11 @@ def test_restart_and_replace_node_actions_bring_the_node_back(stack: Stack) -> N
 
 def test_failover_rejoin_and_switch_back(stack: Stack) -> None:
     """The runbook by hand: kill, promote, rejoin (pg_rewind), then the warm reset's switch back."""
-    FAULTS["kill"].inject(stack, topology.PG_PRIMARY, {})
-    ACTIONS["promote-standby"].run(stack, topology.PG_STANDBY, {}, ())
+    kill, promote = FAULTS["kill"], ACTIONS["promote-standby"]
+    kill.inject(stack, topology.PG_PRIMARY, validate_params(kill, {}))
+    promote.run(stack, topology.PG_STANDBY, validate_params(promote, {}), ())
     assert db.roles(stack) == {topology.PG_PRIMARY: "down", topology.PG_STANDBY: "primary"}
-    FAULTS["kill"].heal(stack, topology.PG_PRIMARY, {})  # heal must not start a second primary
+    kill.heal(stack, topology.PG_PRIMARY, validate_params(kill, {}))  # heal must not start a second primary
     assert db.roles(stack) == {topology.PG_PRIMARY: "standby", topology.PG_STANDBY: "primary"}
     assert db.streaming_to(stack, topology.PG_STANDBY, topology.PG_PRIMARY)
     switched = db.switch_back(stack)
@@ -152,5 +155,9 @@ def test_failover_rejoin_and_switch_back(stack: Stack) -> None:
 
 
 def test_faults_refuse_unknown_targets(stack: Stack) -> None:
-    with pytest.raises(HarnessError, match="unknown target 'odoo-3'; targets are"):
-        FAULTS["kill"].inject(stack, "odoo-3", {})
+    expected = (
+        "unknown target 'odoo-3'; targets of a manual stack are pg-primary, pg-standby, backup, redis, "
+        "odoo-1, odoo-2, traefik, zone-a, zone-b, region"
+    )
+    with pytest.raises(HarnessError, match=f"^{re.escape(expected)}$"):
+        FAULTS["kill"].inject(stack, "odoo-3", validate_params(FAULTS["kill"], {}))

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from harness.odoo_api import tls_context
 from harness.tls import issue_run_tls
 
 
@@ -41,3 +43,16 @@ def test_key_is_not_in_repr() -> None:
     tls = issue_run_tls("r1")
     assert b"PRIVATE KEY" in tls.key_pem
     assert "PRIVATE KEY" not in repr(tls)
+
+
+def test_client_context_follows_a_new_ca_at_the_same_path(tmp_path: Path) -> None:
+    """A stack started again under the same run id writes a new CA where the old one was: the
+    client must trust the new one (a context cached by path failed every handshake after restart)."""
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(issue_run_tls("r1").ca_pem)
+    first = tls_context(ca_file)
+    ca_file.write_bytes(issue_run_tls("r1").ca_pem)
+    second = tls_context(ca_file)
+    assert first is not second
+    assert [c["serialNumber"] for c in first.get_ca_certs()] != [c["serialNumber"] for c in second.get_ca_certs()]
+    assert tls_context(ca_file) is second  # unchanged CA: the cached context
