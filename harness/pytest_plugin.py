@@ -4,9 +4,12 @@
     def test_database_failover(scenario_outcome):
         assert scenario_outcome.report["rto_seconds"] < 30
 
-- fixture `odoo_stack` (session scope): the reference stack, brought up once and always torn
-  down at the end of the session; `odoo_patroni_stack` the same in Patroni mode (brought up the
-  first time a drill needs it);
+- fixture `odoo_stack` (session scope): the reference stack, brought up the first time a test
+  needs it and torn down after the last test that needs it (or at the end of the session, whatever
+  happened); `odoo_patroni_stack` the same in Patroni mode. Which tests need which stack is read
+  from their fixtures and their `scenario` marker, so two stacks share the machine only while
+  both have tests left; a test that asks for a stack with `request.getfixturevalue` (not through
+  its arguments or the marker) must also list the fixture with `@pytest.mark.usefixtures`;
 - marker `scenario(name_or_path, tier=None, mode=None, load=None)`: before the test body runs, the
   drill runs on the session's stack of its mode (`mode`, else manual when the scenario can run
   there, else patroni), with Locust's `load` profile (a name in load-profiles/ or a path) if given,
@@ -44,6 +47,28 @@ from harness.stack.stack import Stack, StackConfig
 from harness.tiers import get_tier, load_tiers
 
 OUTCOME = pytest.StashKey[RunOutcome]()
+NEEDS = pytest.StashKey[frozenset[str]]()  # the stack modes a test uses
+FIXTURES = {"manual": "odoo_stack", "patroni": "odoo_patroni_stack"}
+
+
+class SessionStacks:
+    """The session's stacks by mode: each is torn down after the last test that needs it."""
+
+    def __init__(self) -> None:
+        self.up: dict[str, Stack] = {}
+
+    def start(self, mode: str, stack: Stack) -> Stack:
+        self.up[mode] = stack.__enter__()
+        return stack
+
+    def stop(self, mode: str) -> None:
+        stack = self.up.pop(mode, None)
+        if stack is not None:
+            _progress(f"no test left needs the {mode} stack: tearing it down")
+            stack.__exit__(None, None, None)
+
+
+STACKS = pytest.StashKey[SessionStacks]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -84,20 +109,68 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.drills)
 
 
+def needs(item: pytest.Item) -> frozenset[str]:
+    """The stack modes `item` uses: from its fixtures, and for a drill from its marker (an explicit
+    `mode`, else the scenario's own: manual when it can run there). A drill whose file cannot be
+    read counts as needing both (its fixture reports the error)."""
+    found = item.stash.get(NEEDS, None)
+    if found is not None:
+        return found
+    names = set(getattr(item, "fixturenames", ()))
+    modes = {mode for mode, fixture in FIXTURES.items() if fixture in names}
+    marker = item.get_closest_marker("scenario")
+    if marker is not None and marker.args:
+        if marker.kwargs.get("mode"):
+            modes.add(str(marker.kwargs["mode"]))
+        else:
+            try:
+                scenario = load_scenario(scenario_path(str(marker.args[0]), item.config))
+                modes.add("manual" if "manual" in scenario.modes else "patroni")
+            except HarnessError:
+                modes.update(FIXTURES)
+    found = frozenset(modes)
+    item.stash[NEEDS] = found
+    return found
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a test's own teardown (its drill's warm reset included): tear down a session stack
+    no remaining test needs. The last test leaves it to the fixtures' own finalizers."""
+    yield
+    stacks = item.config.stash.get(STACKS, None)
+    if nextitem is None or stacks is None or not stacks.up:
+        return
+    items = item.session.items
+    remaining = items[items.index(nextitem) :] if nextitem in items else [nextitem]
+    wanted = set().union(*(needs(later) for later in remaining))
+    for mode in [m for m in stacks.up if m not in wanted]:
+        stacks.stop(mode)
+
+
+def _session_stacks(config: pytest.Config) -> SessionStacks:
+    if STACKS not in config.stash:
+        config.stash[STACKS] = SessionStacks()
+    return config.stash[STACKS]
+
+
 def _progress(message: str) -> None:
     print(f"[odoo-chaos] {message}", file=sys.stderr, flush=True)
 
 
 @pytest.fixture(scope="session")
-def odoo_stack() -> Iterator[Stack]:
-    """The reference stack for the whole session; torn down at its end whatever happened."""
-    with Stack(StackConfig(), progress=_progress) as stack:
-        yield stack
+def odoo_stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
+    """The reference stack, until the last test that needs it; torn down whatever happened."""
+    stacks = _session_stacks(pytestconfig)
+    try:
+        yield stacks.start("manual", Stack(StackConfig(), progress=_progress))
+    finally:
+        stacks.stop("manual")
 
 
 @pytest.fixture(scope="session")
 def odoo_patroni_stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
-    """The reference stack in Patroni mode for the whole session; torn down at its end whatever happened."""
+    """The reference stack in Patroni mode, until the last test that needs it; torn down whatever happened."""
     given = pytestconfig.getoption("--odoo-chaos-patroni")
     values = dict(item.split("=", 1) for item in str(given).split(",") if "=" in item) if given else {}
     try:
@@ -105,8 +178,12 @@ def odoo_patroni_stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
     except ValueError as exc:
         raise pytest.UsageError(f"--odoo-chaos-patroni: {exc}") from None
     endpoint = str(pytestconfig.getoption("--odoo-chaos-db-endpoint"))
-    with make_stack(StackConfig(ha="patroni", patroni=settings, db_endpoint=endpoint), progress=_progress) as stack:
-        yield stack
+    stacks = _session_stacks(pytestconfig)
+    try:
+        config = StackConfig(ha="patroni", patroni=settings, db_endpoint=endpoint)
+        yield stacks.start("patroni", make_stack(config, progress=_progress))
+    finally:
+        stacks.stop("patroni")
 
 
 def scenario_path(name: str, config: pytest.Config) -> Path:

@@ -81,3 +81,81 @@ def test_order():
     result.stdout.fnmatch_lines(["*odoo-chaos: *missing.yaml: no such scenario file*"])
     junit = Path(pytester.path / "junit.xml").read_text()
     assert 'name="odoo_chaos_run_dir"' in junit
+
+
+STACKS_CONFTEST = """
+import pytest
+
+import harness.pytest_plugin as plugin
+from harness.runner import RunOutcome
+
+EVENTS = []
+
+
+class FakeStack:
+    def __init__(self, mode):
+        self.mode = mode
+
+    def __enter__(self):
+        EVENTS.append(f"{self.mode} up")
+        return self
+
+    def __exit__(self, *exc):
+        EVENTS.append(f"{self.mode} down")
+
+
+def fake_run(scenario, tier, out, *, stack, progress, load=None):
+    EVENTS.append(f"{scenario.name} on {stack.mode}")
+    return RunOutcome(out, "pass", 0, {"checks": []})
+
+
+plugin.Stack = lambda config, progress: FakeStack("manual")
+plugin.make_stack = lambda config, progress: FakeStack(config.ha)
+plugin.run_scenario = fake_run
+plugin.warm_reset = lambda stack, progress: None
+
+
+def pytest_sessionfinish(session):
+    print("EVENTS " + ", ".join(EVENTS))
+"""
+
+
+def test_each_session_stack_is_torn_down_after_the_last_test_that_needs_it(pytester: pytest.Pytester) -> None:
+    """Two stacks share the machine only while both have tests left: the Patroni stack goes after
+    the last Patroni drill, not at the end of the session."""
+    pytester.makeconftest(STACKS_CONFTEST)
+    scenarios = pytester.mkdir("scenarios")
+    (scenarios / "on-manual.yaml").write_text(SCENARIO.format(name="on-manual"))
+    (scenarios / "on-patroni.yaml").write_text(
+        SCENARIO.format(name="on-patroni").replace("duration:", "requires: {ha: patroni}\nduration:")
+    )
+    pytester.makepyfile(
+        test_order="""
+import pytest
+
+
+def test_uses_the_stack(odoo_stack):
+    assert odoo_stack.mode == "manual"
+
+
+@pytest.mark.scenario("on-patroni")
+def test_patroni_drill():
+    pass
+
+
+@pytest.mark.scenario("on-manual")
+def test_manual_drill():
+    pass
+
+
+def test_needs_no_stack():
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess("-s")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "*EVENTS manual up, patroni up, on-patroni on patroni, patroni down, on-manual on manual, manual down",
+        ]
+    )
