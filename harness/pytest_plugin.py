@@ -13,8 +13,9 @@
 - marker `scenario(name_or_path, tier=None, mode=None, load=None)`: before the test body runs, the
   drill runs on the session's stack of its mode (`mode`, else manual when the scenario can run
   there, else patroni), with Locust's `load` profile (a name in load-profiles/ or a path) if given,
-  after a warm reset (`harness.campaign.warm_reset`), and the stack is warm-reset
-  again after the test, so later tests find it as before. A `fail` verdict fails the
+  after a warm reset (`harness.reset.warm_reset`), and the stack is warm-reset
+  again after the test, so later tests find it as before (not when the next test is a drill on
+  the same stack, which resets it first, nor after the session's last test). A `fail` verdict fails the
   test, and so does `unknown` (the drill could not measure); the message names the run
   directory, which is also attached to the test as the `odoo_chaos_run_dir` property (it shows
   in `--junitxml` reports). `pass` and `warn` let the test body run;
@@ -69,6 +70,7 @@ class SessionStacks:
 
 
 STACKS = pytest.StashKey[SessionStacks]()
+DIRTY = pytest.StashKey[dict[str, Stack]]()  # mode -> a stack a drill ran on, not warm-reset since
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -109,6 +111,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.drills)
 
 
+def drill_mode(item: pytest.Item) -> str | None:
+    """The stack mode `item`'s drill runs on (it warm-resets that stack first); None when it is no
+    drill, or its scenario cannot be read (it fails before any reset)."""
+    marker = item.get_closest_marker("scenario")
+    if marker is None or not marker.args:
+        return None
+    if marker.kwargs.get("mode"):
+        return str(marker.kwargs["mode"])
+    try:
+        scenario = load_scenario(scenario_path(str(marker.args[0]), item.config))
+    except HarnessError:
+        return None
+    return "manual" if "manual" in scenario.modes else "patroni"
+
+
 def needs(item: pytest.Item) -> frozenset[str]:
     """The stack modes `item` uses: from its fixtures, and for a drill from its marker (an explicit
     `mode`, else the scenario's own: manual when it can run there). A drill whose file cannot be
@@ -120,14 +137,8 @@ def needs(item: pytest.Item) -> frozenset[str]:
     modes = {mode for mode, fixture in FIXTURES.items() if fixture in names}
     marker = item.get_closest_marker("scenario")
     if marker is not None and marker.args:
-        if marker.kwargs.get("mode"):
-            modes.add(str(marker.kwargs["mode"]))
-        else:
-            try:
-                scenario = load_scenario(scenario_path(str(marker.args[0]), item.config))
-                modes.add("manual" if "manual" in scenario.modes else "patroni")
-            except HarnessError:
-                modes.update(FIXTURES)
+        mode = drill_mode(item)
+        modes.update([mode] if mode else FIXTURES)
     found = frozenset(modes)
     item.stash[NEEDS] = found
     return found
@@ -135,17 +146,27 @@ def needs(item: pytest.Item) -> frozenset[str]:
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """After a test's own teardown (its drill's warm reset included): tear down a session stack
-    no remaining test needs. The last test leaves it to the fixtures' own finalizers."""
+    """After a test's own teardown: warm-reset the stack a drill left behind, unless the next test
+    is a drill on that stack (it resets first) or no remaining test needs it; then tear down every
+    session stack no remaining test needs. After the last test the fixtures' finalizers take over."""
     yield
+    dirty = item.config.stash.get(DIRTY, {})
     stacks = item.config.stash.get(STACKS, None)
-    if nextitem is None or stacks is None or not stacks.up:
+    if nextitem is None:
+        dirty.clear()  # the session's stacks go down with their fixtures
         return
     items = item.session.items
     remaining = items[items.index(nextitem) :] if nextitem in items else [nextitem]
     wanted = set().union(*(needs(later) for later in remaining))
-    for mode in [m for m in stacks.up if m not in wanted]:
-        stacks.stop(mode)
+    for mode, stack in list(dirty.items()):
+        if drill_mode(nextitem) == mode:
+            continue
+        del dirty[mode]
+        if mode in wanted:
+            warm_reset(stack, _progress)  # leave the shared stack as the next test expects it
+    if stacks is not None:
+        for mode in [m for m in stacks.up if m not in wanted]:
+            stacks.stop(mode)
 
 
 def _session_stacks(config: pytest.Config) -> SessionStacks:
@@ -219,12 +240,14 @@ def _odoo_chaos_drill(request: pytest.FixtureRequest) -> Iterator[None]:
     profile = _load_profile(marker.kwargs.get("load"), config)
     stack: Stack = request.getfixturevalue("odoo_stack" if mode == "manual" else "odoo_patroni_stack")
     warm_reset(stack, _progress)  # whatever earlier tests did to the shared stack, the drill starts clean
+    # warm-reset again after the test (in pytest_runtest_teardown), even if the drill raises; skipped
+    # when the next test is a drill on the same stack, which resets it first anyway
+    config.stash.setdefault(DIRTY, {})[mode] = stack
     out = Path(config.getoption("--odoo-chaos-out") or config.rootpath / "reports")
     outcome = run_scenario(scenario, tier, out, stack=stack, progress=_progress, load=profile)
     request.node.stash[OUTCOME] = outcome
     request.node.user_properties.append(("odoo_chaos_run_dir", str(outcome.run_dir)))
     yield
-    warm_reset(stack, _progress)  # leave the shared stack as the next test expects it (pg-primary primary)
 
 
 def _load_profile(name: object, config: pytest.Config) -> LoadProfile | None:

@@ -197,6 +197,8 @@ def test_an_odoo_hang_reads_back_within_the_probe_period(stack: Stack, tmp_path:
     injects = [op for op in ops if op.f == h.INJECT and op.completion is not None]
     heals = [op for op in ops if op.f == h.HEAL and op.completion is not None]
     reference = min(_unix(op.completion.wall) for op in injects if op.completion is not None)  # the first froze
+    both_frozen = max(_unix(op.completion.wall) for op in injects if op.completion is not None)
+    first_thaw = min(_unix(op.invoke.wall) for op in heals)  # from here one node may answer again
     thawed = max(_unix(op.completion.wall) for op in heals if op.completion is not None)
     truth = observer.back_after(reference) - reference
     rto = outcome.report["rto_seconds"]
@@ -205,7 +207,8 @@ def test_an_odoo_hang_reads_back_within_the_probe_period(stack: Stack, tmp_path:
         f"(resolution {outcome.report['rto_resolution_seconds']} s)"
     )
     assert rto is not None, outcome.report
-    assert truth >= thawed - reference - 0.05  # nobody got through while the nodes were frozen
+    assert truth >= first_thaw - reference - 0.05  # nobody got through while both nodes were frozen
+    assert not [c for c in observer.calls if c[2] and both_frozen <= c[0] and c[1] <= first_thaw]
     assert abs(rto - truth) <= BOUND, f"measured RTO {rto} s for users back after {truth:.3f} s (bound ±{BOUND} s)"
     assert outcome.report["rto_resolution_seconds"] <= 2 * PERIOD  # not the 2 s client timeout
 

@@ -41,11 +41,14 @@ def test_malformed_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_two_runs_share_one_stack_with_a_warm_reset_and_a_campaign_summary(tmp_path: Path) -> None:
-    scenario = ROOT / "scenarios" / "app-node-kill.yaml"
-    # --duration is checked like the file's own: the kill lasts from 10s to 25s, so the run is 25s at least
-    result = cli("run", str(scenario), "--repeat", "2", "--duration", "25s", "--out", str(tmp_path))
+    shipped = (ROOT / "scenarios" / "app-node-kill.yaml").read_text()
+    assert "  - at: 10s\n    fault: kill\n    target: odoo-1\n    for: 15s\n" in shipped
+    scenario = tmp_path / "app-node-kill.yaml"  # the shipped drill, its kill earlier and shorter
+    scenario.write_text(shipped.replace("  - at: 10s\n", "  - at: 3s\n").replace("for: 15s", "for: 5s"))
+    # --duration is checked like the file's own: the kill lasts from 3s to 8s, so the run is 8s at least
+    result = cli("run", str(scenario), "--repeat", "2", "--duration", "14s", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stdout + result.stderr
-    (campaign,) = [p for p in tmp_path.iterdir() if p.is_dir()]  # beside it: the run index
+    (campaign,) = [p for p in (tmp_path / "out").iterdir() if p.is_dir()]  # beside it: the run index
     summary = json.loads((campaign / "summary.json").read_text())
     entry = summary["scenarios"]["app-node-kill"]
     assert len(entry["runs"]) == 2 and entry["rto_seconds"]["n"] == 2

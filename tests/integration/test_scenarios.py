@@ -1,5 +1,7 @@
 """Every shipped scenario runs in CI against the real stack, through the pytest plugin's marker
-(the way a platform team puts drills in its own CI); the baseline runs in test_run_cli.
+(the way a platform team puts drills in its own CI); the baseline runs in test_run_cli. The zone
+outage runs under the office-day Locust load (`UNDER_LOAD`): its web users are judged on what
+Locust's users and the session probes felt.
 
 The marker fails a test whose drill's verdict is `fail` or `unknown`; these tests then check the
 figures each drill exists to measure.
@@ -29,13 +31,16 @@ LAGGING = {"lagging-standby-failover-manual"}  # the lagging standby promoted by
 RELEASES = {"faulty-release-rollback"}  # rolling-release steps: every bad release detected and rolled back
 RESTORES_THE_PAST = {"db-logical-corruption-pitr", "region-outage-restore"}  # writes after the restore point go
 NO_FAULT = {"backup-restore-drill"}  # nothing breaks: no RTO to measure
+UNDER_LOAD = {"zone-outage": "office-day"}  # drill -> load profile
 
 
 def check(outcome: RunOutcome, name: str) -> dict[str, Any]:
     return next(c for c in outcome.report["checks"] if c["checker"] == name)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.scenario(n), id=n) for n in SHIPPED])
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.scenario(n, load=UNDER_LOAD.get(n)), id=n) for n in SHIPPED]
+)
 def test_shipped_scenario_runs_and_recovers(name: str, scenario_outcome: RunOutcome) -> None:
     report = scenario_outcome.report
     print(
@@ -108,5 +113,34 @@ def test_shipped_scenario_runs_and_recovers(name: str, scenario_outcome: RunOutc
         # Writes during the bad releases: none lost (asserted above), doubled or unexpected.
         rpo = check(scenario_outcome, "rpo")["metrics"]
         assert (rpo["duplicate_writes"], rpo["unexpected_writes"]) == (0, 0)
+    if name == "zone-outage":
+        zone_outage_under_load(scenario_outcome)
     if "steady-state" in [c["checker"] for c in report["checks"]]:
         assert check(scenario_outcome, "steady-state")["status"] == "pass"
+
+
+def zone_outage_under_load(outcome: RunOutcome) -> None:
+    """A zone outage under the office-day load: integrations (XML-RPC writes) come back with the failover,
+    but every session-backed request fails while Redis (zone a only) is cut off, until the heal. The
+    headline RTO is the web users', at least their session outage window, not the integrations'; the
+    load's "after" window starts when every journey is back."""
+    report = outcome.report
+    load = check(outcome, "load")
+    m = load["metrics"]
+    by_journey = report["rto_by_journey"]
+    session_windows = [o for o in report["outages"] if any(p.startswith("session-") for p in o["failed_probes"])]
+    longest = max((o["duration_seconds"] for o in session_windows), default=0.0)
+    print(
+        f"zone-outage under office-day load: RTO {report['rto_seconds']} s set by {report['rto_journey']} "
+        f"({by_journey}); longest session outage {longest} s; load before {m['before']['requests_per_second']} "
+        f"req/s, during error rate {m['during']['error_rate']}, after {m.get('after', {}).get('error_rate')} "
+        f"(from {m.get('after', {}).get('start')} s); {load['status']} {load['reason']}"
+    )
+    assert report["rto_journey"] == "web users", check(outcome, "rto")["reason"]
+    assert report["rto_seconds"] is not None and report["rto_seconds"] >= longest - 0.5
+    assert by_journey["integrations"]["rto_seconds"] < report["rto_seconds"]
+    assert by_journey["web users"]["recovered_by"] == "heal"  # Redis is back only when zone a is
+    assert m["before"]["requests"] > 0 and m["during"]["failures"] > 0
+    # "after" starts when every journey is back (during starts when the fault bit), not at the integrations
+    assert m["after"]["start"] >= m["during"]["start"] + report["rto_seconds"] - 0.01
+    assert "Load (Locust)" in (outcome.run_dir / "report.html").read_text()

@@ -72,7 +72,8 @@ def test_missing():
 
 
 def test_order():
-    assert RUNS == [("reset", ""), ("holds", "tier-2"), ("reset", ""), ("reset", ""), ("breaks", "tier-1"), ("reset", "")]
+    # no reset between two drills on one stack (the second resets first); one before a test that is no drill
+    assert RUNS == [("reset", ""), ("holds", "tier-2"), ("reset", ""), ("breaks", "tier-1"), ("reset", "")]
 """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=junit.xml")
