@@ -19,7 +19,10 @@ lint: bootstrap
 	$(BIN)/mypy
 
 test: lint images
-	$(BIN)/python -m pytest --durations=40
+	@# pure tests on two workers; the Docker tests one at a time (drills measure timings); both always run
+	$(BIN)/python -m pytest -n 2 tests/unit tests/hostile; pure=$$?; \
+	$(BIN)/python -m pytest --durations=40 tests/integration tests/package; docker=$$?; \
+	exit $$(( pure || docker ))
 
 bench: bootstrap
 	$(BIN)/python bench/stack_up.py
