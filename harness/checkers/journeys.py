@@ -63,7 +63,8 @@ JOURNEY_TEXT: dict[str, str] = {
     DATA: "the ledger correct again (after data damage)",
 }
 JOURNEY_ORDER: tuple[str, ...] = (INTEGRATIONS, WEB_USERS, READS, DATA)
-WEB_TASKS = frozenset({"login", "browse-partners", "search-partners", "open-partner"})  # Locust's JSON (session) tasks
+# Locust's JSON (session) tasks, and "logged-out": one of them answered "session expired"
+WEB_TASKS = frozenset({"login", "browse-partners", "search-partners", "open-partner", "logged-out"})
 
 DATA_FAULTS = frozenset({"bad-delete", "corrupt-relation", "destroy-region"})  # fallback for histories without flags
 REPAIRS = frozenset({"pitr-restore", "restore-region", "promote-standby"})  # fallback: histories without the flag

@@ -11,6 +11,9 @@ user class). Each user logs in over JSON-RPC (its session lives in Redis) and th
 - `create-partner`: XML-RPC `create` through `/xmlrpc/2/object` (an integration's write);
 - `update-partner`: XML-RPC `write` on a partner this user created.
 
+A web request Odoo answers with "session expired" is a failure recorded as `logged-out` (not under
+its task's name): the user is on the login page, logs in again, and carries on.
+
 Every request, ok or not, lands in a one-second bucket per endpoint *by the second it started*
 (count, failures and a histogram of response times rounded like Locust's own statistics): a request
 sent during an outage that fails after recovery belongs to the outage. Once a second the buckets
@@ -37,6 +40,7 @@ from locust.runners import MasterRunner
 
 CONFIG: dict[str, Any] = json.loads(os.environ.get("ODOO_CHAOS_LOAD", "{}"))
 BUCKETS: dict[tuple[str, int], dict[str, Any]] = {}
+LOGGED_OUT = "logged-out"  # a web request answered "session expired": the user is sent to the login page
 
 
 def _rounded(ms: float) -> int:
@@ -127,14 +131,18 @@ class OdooOffice:
 
     def _json(self, path: str, name: str, params: dict[str, Any]) -> Any:
         payload = {"jsonrpc": "2.0", "method": "call", "params": params}
+        logged_out = False
         with self.client.post(path, json=payload, name=name, catch_response=True) as response:
             result = _json_result(response)
             if result is None:
                 error = _json_error(response)
                 response.failure(error)
-                if "Session" in error:
-                    self._login()  # logged out (a database or Redis outage): log in again, as a user would
-            return result
+                if "Session" in error:  # Odoo dropped the session (a database or Redis outage)
+                    response.request_meta["name"] = LOGGED_OUT  # counted apart: the user lands on the login page
+                    logged_out = True
+        if logged_out:
+            self._login()  # as a user would
+        return result
 
     def _xmlrpc(self, name: str, method: str, args: list[Any]) -> Any:
         body = xmlrpc.client.dumps(

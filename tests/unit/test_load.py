@@ -156,3 +156,54 @@ def test_the_shipped_profile_loads() -> None:
 
     profile = load_profile(Path(__file__).resolve().parents[2] / "load-profiles" / "office-day.yaml")
     assert (profile.name, profile.users, profile.slo_p95) == ("office-day", 20, 0.8)
+
+
+def _after_failures(logged_out: int, other: int, users: int) -> Any:
+    """30 requests/s for 80 s, a 5 s outage at 20 s, and over the 5 s after recovery `logged_out`
+    "session expired" answers and `other` plain failures (each second well under the share that
+    makes it a down second)."""
+    rows = phase(users=users, error_rate_bound=0.01) + writes(80, down=(20, 25)) + fault(20.0)
+    rows += stats(range(0, 20), ok=30) + stats(range(20, 25), ok=0, failures=30) + stats(range(25, 80), ok=30)
+    if logged_out:
+        rows += stats(range(26, 31), ok=0, failures=logged_out // 5, name="logged-out")
+    if other:
+        rows += stats(range(26, 31), ok=0, failures=other // 5, name="open-partner")
+    return check_load(make(sorted(rows, key=lambda r: r[3])), CTX)
+
+
+def test_a_logged_out_users_first_request_after_recovery_is_left_out_of_the_error_rate() -> None:
+    """The outage dropped 20 users' sessions: each finds out at its next request. Those 20 are the
+    sessions check's to judge, not errors of a recovered system; the raw rate is still reported."""
+    verdict = _after_failures(logged_out=20, other=0, users=20)
+    assert verdict.status == "pass", verdict.reason
+    m = verdict.metrics
+    assert (m["after"]["failures"], m["after_logged_out"], m["after_error_rate_judged"]) == (20, 20, 0.0)
+    assert m["after"]["error_rate"] == pytest.approx(20 / 1670, abs=1e-4)
+
+
+def test_more_logouts_than_users_and_other_errors_still_count() -> None:
+    """More "session expired" answers than users means sessions keep dropping after recovery: the
+    excess counts; so does every other failure."""
+    verdict = _after_failures(logged_out=40, other=0, users=20)
+    assert verdict.status == "fail"
+    assert verdict.reason == (
+        "1.2% of requests failed after every journey was back (20 logged-out users' first request left out) "
+        "(bound 1.0%)"
+    )
+    verdict = _after_failures(logged_out=5, other=20, users=20)
+    assert verdict.reason == (
+        "1.2% of requests failed after every journey was back (5 logged-out users' first request left out) "
+        "(bound 1.0%)"
+    )
+    verdict = _after_failures(logged_out=0, other=20, users=20)
+    assert verdict.status == "fail"
+    assert verdict.reason == "1.2% of requests failed after every journey was back (bound 1.0%)"
+
+
+def test_the_locustfile_and_the_checker_agree_on_the_logged_out_name() -> None:
+    from pathlib import Path
+
+    import harness.checkers.load as load
+
+    locustfile = (Path(load.__file__).parents[1] / "load" / "locustfile.py").read_text()
+    assert f'LOGGED_OUT = "{load.LOGGED_OUT}"' in locustfile
