@@ -41,7 +41,7 @@ from harness.errors import HarnessError
 from harness.load.profile import LoadProfile, load_profile
 from harness.reset import warm_reset
 from harness.runner import RunOutcome, run_scenario
-from harness.scenario import load_scenario
+from harness.scenario import Scenario, load_scenario
 from harness.stack.factory import make_stack
 from harness.stack.patroni import parse_settings
 from harness.stack.stack import Stack, StackConfig
@@ -49,6 +49,7 @@ from harness.tiers import get_tier, load_tiers
 
 OUTCOME = pytest.StashKey[RunOutcome]()
 NEEDS = pytest.StashKey[frozenset[str]]()  # the stack modes a test uses
+DRILL_MODE = pytest.StashKey[str | None]()  # the stack mode a test's drill runs on (None: no drill to run)
 FIXTURES = {"manual": "odoo_stack", "patroni": "odoo_patroni_stack"}
 
 
@@ -111,19 +112,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.drills)
 
 
-def drill_mode(item: pytest.Item) -> str | None:
-    """The stack mode `item`'s drill runs on (it warm-resets that stack first); None when it is no
-    drill, or its scenario cannot be read (it fails before any reset)."""
-    marker = item.get_closest_marker("scenario")
-    if marker is None or not marker.args:
-        return None
+def mode_of(marker: pytest.Mark, scenario: Scenario | None) -> str:
+    """The stack mode a drill runs on: the marker's `mode`, else manual when the scenario can run
+    there, else patroni."""
     if marker.kwargs.get("mode"):
         return str(marker.kwargs["mode"])
-    try:
-        scenario = load_scenario(scenario_path(str(marker.args[0]), item.config))
-    except HarnessError:
-        return None
-    return "manual" if "manual" in scenario.modes else "patroni"
+    return "manual" if scenario is not None and "manual" in scenario.modes else "patroni"
+
+
+def drill_mode(item: pytest.Item) -> str | None:
+    """The stack mode `item`'s drill runs on (it warm-resets that stack first); None when it is no
+    drill, or its scenario cannot be read (it fails before any reset). Read once per test."""
+    if DRILL_MODE in item.stash:
+        return item.stash[DRILL_MODE]
+    marker = item.get_closest_marker("scenario")
+    found: str | None = None
+    if marker is not None and marker.args:
+        if marker.kwargs.get("mode"):
+            found = mode_of(marker, None)
+        else:
+            try:
+                found = mode_of(marker, load_scenario(scenario_path(str(marker.args[0]), item.config)))
+            except HarnessError:
+                found = None
+    item.stash[DRILL_MODE] = found
+    return found
 
 
 def needs(item: pytest.Item) -> frozenset[str]:
@@ -158,8 +171,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     items = item.session.items
     remaining = items[items.index(nextitem) :] if nextitem in items else [nextitem]
     wanted = set().union(*(needs(later) for later in remaining))
+    resets_first = drill_mode(nextitem)
     for mode, stack in list(dirty.items()):
-        if drill_mode(nextitem) == mode:
+        if mode == resets_first:
             continue
         del dirty[mode]
         if mode in wanted:
@@ -234,11 +248,11 @@ def _odoo_chaos_drill(request: pytest.FixtureRequest) -> Iterator[None]:
         )
     except HarnessError as exc:
         pytest.fail(f"odoo-chaos: {exc}", pytrace=False)
-    mode = str(marker.kwargs.get("mode") or ("manual" if "manual" in scenario.modes else "patroni"))
+    mode = mode_of(marker, scenario)
     if mode not in scenario.modes:
         pytest.fail(f"odoo-chaos: scenario {scenario.name} cannot run in {mode} mode", pytrace=False)
     profile = _load_profile(marker.kwargs.get("load"), config)
-    stack: Stack = request.getfixturevalue("odoo_stack" if mode == "manual" else "odoo_patroni_stack")
+    stack: Stack = request.getfixturevalue(FIXTURES[mode])
     warm_reset(stack, _progress)  # whatever earlier tests did to the shared stack, the drill starts clean
     # warm-reset again after the test (in pytest_runtest_teardown), even if the drill raises; skipped
     # when the next test is a drill on the same stack, which resets it first anyway

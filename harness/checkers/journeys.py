@@ -63,8 +63,9 @@ JOURNEY_TEXT: dict[str, str] = {
     DATA: "the ledger correct again (after data damage)",
 }
 JOURNEY_ORDER: tuple[str, ...] = (INTEGRATIONS, WEB_USERS, READS, DATA)
-# Locust's JSON (session) tasks, and "logged-out": one of them answered "session expired"
-WEB_TASKS = frozenset({"login", "browse-partners", "search-partners", "open-partner", "logged-out"})
+LOGGED_OUT = "logged-out"  # the locustfile's name for a web request answered "session expired"
+# Locust's JSON (session) tasks, and LOGGED_OUT: one of them answered "session expired"
+WEB_TASKS = frozenset({"login", "browse-partners", "search-partners", "open-partner", LOGGED_OUT})
 
 DATA_FAULTS = frozenset({"bad-delete", "corrupt-relation", "destroy-region"})  # fallback for histories without flags
 REPAIRS = frozenset({"pitr-restore", "restore-region", "promote-standby"})  # fallback: histories without the flag

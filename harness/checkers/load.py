@@ -26,12 +26,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, end_of_run, ms, register
-from harness.checkers.journeys import DEFAULT_ERROR_RATE, find_recoveries
+from harness.checkers.journeys import DEFAULT_ERROR_RATE, LOGGED_OUT, find_recoveries
 from harness.history import LOAD, PHASE, Event
 from harness.stats import histogram_rank
 
 SPAN = 10.0  # seconds of throughput that count as "back"
-LOGGED_OUT = "logged-out"  # the locustfile's name for a request answered "session expired"
 
 
 def percentile_of(hist: Counter[float], share: float) -> float | None:
@@ -162,7 +161,7 @@ def check_load(events: Sequence[Event], ctx: CheckContext) -> Verdict:
             after = metrics["after"]
             logged_out = int(after["endpoints"].get(LOGGED_OUT, {}).get("failures", 0))
             users = phase.get("users")
-            excused = min(logged_out, int(users)) if isinstance(users, int) and not isinstance(users, bool) else 0
+            excused = min(logged_out, users) if isinstance(users, int) and not isinstance(users, bool) else 0
             rate = (after["failures"] - excused) / after["requests"] if after["requests"] else None
             metrics["after_logged_out"] = logged_out
             metrics["after_error_rate_judged"] = None if rate is None else round(rate, 4)

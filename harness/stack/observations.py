@@ -241,8 +241,7 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 def verified_chain(host: str, port: int, ca_file: str) -> list[x509.Certificate]:
     """The server's certificate (from a handshake verified against the run's CA) and its issuers up to that CA."""
-    context = ssl.create_default_context(cafile=ca_file)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context = tls_context(Path(ca_file))
     with (
         socket.create_connection((host, port), timeout=TIMEOUT) as raw,
         context.wrap_socket(raw, server_hostname=host) as tls,

@@ -59,7 +59,6 @@ class Stack:
         self.timings: dict[str, float] = {}
         self.volumes: dict[str, str] = {}  # role (pg-primary-data, backup-repo, ...) -> the engine's volume name
         self.host_ports: dict[tuple[str, int], int] = {}  # (service, container port) -> 127.0.0.1 port, kept
-        self.addresses: dict[tuple[str, str], str] = {}  # (service, network) -> IPv4 it had before a cut
         # The release each Odoo node runs (harness.stack.releases); None: the shipped addons.
         self.releases: dict[str, str | None] = dict.fromkeys(topology.ODOO_NODES)
         self.seed_image = POSTGRES.tag
@@ -237,7 +236,7 @@ class Stack:
         joined = []
         for network in spec.networks:
             if self.networks[network].name not in attached:
-                address = self.address_of(service, network) or self.addresses.pop((service, network), None)
+                address = self.address_of(service, network)
                 self.networks[network].connect(node, topology.aliases_on(spec, network), address)
                 joined.append(network)
         return joined
@@ -255,11 +254,8 @@ class Stack:
     def disconnect(self, service: str, network: str) -> bool:
         """Detach `service` from one of the run's networks; False when it was not attached."""
         node = self.service(service)
-        held = node.addresses()
-        name = self.networks[network].name
-        if name not in held:
+        if self.networks[network].name not in node.addresses():
             return False
-        self.addresses[(service, network)] = held[name]  # reconnect gives it back: a node heals with its IP
         self.networks[network].disconnect(node)
         return True
 

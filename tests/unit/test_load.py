@@ -192,8 +192,7 @@ def test_more_logouts_than_users_and_other_errors_still_count() -> None:
     )
     verdict = _after_failures(logged_out=5, other=20, users=20)
     assert verdict.reason == (
-        "1.2% of requests failed after every journey was back (5 logged-out users' first request left out) "
-        "(bound 1.0%)"
+        "1.2% of requests failed after every journey was back (5 logged-out users' first request left out) (bound 1.0%)"
     )
     verdict = _after_failures(logged_out=0, other=20, users=20)
     assert verdict.status == "fail"
@@ -203,7 +202,7 @@ def test_more_logouts_than_users_and_other_errors_still_count() -> None:
 def test_the_locustfile_and_the_checker_agree_on_the_logged_out_name() -> None:
     from pathlib import Path
 
-    import harness.checkers.load as load
+    import harness.checkers.journeys as journeys
 
-    locustfile = (Path(load.__file__).parents[1] / "load" / "locustfile.py").read_text()
-    assert f'LOGGED_OUT = "{load.LOGGED_OUT}"' in locustfile
+    locustfile = (Path(journeys.__file__).parents[1] / "load" / "locustfile.py").read_text()
+    assert f'LOGGED_OUT = "{journeys.LOGGED_OUT}"' in locustfile
