@@ -24,13 +24,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.reset import warm_reset
-from harness.runner import run_scenario
-from harness.scenario import Scenario, load_scenario
+from harness.core.stats import nearest_rank
+from harness.drill.reset import warm_reset
+from harness.drill.runner import run_scenario
+from harness.files.tiers import load_tiers
+from harness.scenario.load import load_scenario
+from harness.scenario.model import Scenario
 from harness.stack.endpoints import StackConfig
 from harness.stack.factory import make_stack
-from harness.stats import nearest_rank
-from harness.tiers import load_tiers
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ("manual", "patroni-default", "patroni-tuned")

@@ -27,7 +27,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from harness.history import History
+from harness.core.history import History
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
 from harness.stack.containers import free_port

@@ -41,11 +41,11 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from harness import images, labels
-from harness.credentials import Credentials
-from harness.engine import client as docker_client
-from harness.stack import cleanup, seed
+from harness.edge import cleanup, images, labels
+from harness.edge.credentials import Credentials
+from harness.edge.engine import client as docker_client
 from harness.stack import patroni as ha
+from harness.stack import seed
 from harness.stack.containers import free_port
 from harness.stack.endpoints import LOOPBACK
 from harness.stack.topology import PG_PORT, PG_PRIMARY, PG_STANDBY

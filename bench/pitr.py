@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from harness import engine, labels
-from harness.images import POSTGRES
+from harness.edge import engine, labels
+from harness.edge.images import POSTGRES
 from harness.stack import backup, db, restore, topology
 from harness.stack.stack import Stack, StackConfig
 

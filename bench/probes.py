@@ -20,12 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.history import HEAL, INJECT, load, pair
-from harness.runner import run_scenario
-from harness.scenario import Scenario, Step
+from harness.core.history import HEAL, INJECT, load, pair
+from harness.drill.runner import run_scenario
+from harness.files.tiers import get_tier, load_tiers
+from harness.scenario.model import Scenario, Step
 from harness.stack import topology
 from harness.stack.stack import Stack, StackConfig
-from harness.tiers import get_tier, load_tiers
 
 PROBES = ("business-write", "business-read", "heartbeat", "replication-lag", "user-sessions")
 

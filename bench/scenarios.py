@@ -19,11 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from harness.reset import warm_reset
-from harness.runner import run_scenario
-from harness.scenario import load_scenario
+from harness.drill.reset import warm_reset
+from harness.drill.runner import run_scenario
+from harness.files.tiers import get_tier, load_tiers
+from harness.scenario.load import load_scenario
 from harness.stack.stack import Stack, StackConfig
-from harness.tiers import get_tier, load_tiers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,8 +14,8 @@ import statistics
 import sys
 import time
 
-from harness import images
-from harness.engine import client as docker_client
+from harness.edge import images
+from harness.edge.engine import client as docker_client
 from harness.stack.seed import SEED_REPOSITORY
 from harness.stack.stack import Stack, StackConfig
 

@@ -13,7 +13,7 @@
 - marker `scenario(name_or_path, tier=None, mode=None, load=None)`: before the test body runs, the
   drill runs on the session's stack of its mode (`mode`, else manual when the scenario can run
   there, else patroni), with Locust's `load` profile (a name in load-profiles/ or a path) if given,
-  after a warm reset (`harness.reset.warm_reset`), and the stack is warm-reset
+  after a warm reset (`harness.drill.reset.warm_reset`), and the stack is warm-reset
   again after the test, so later tests find it as before (not when the next test is a drill on
   the same stack, which resets it first, nor after the session's last test). A `fail` verdict fails the
   test, and so does `unknown` (the drill could not measure); the message names the run
@@ -36,16 +36,17 @@ from pathlib import Path
 
 import pytest
 
-from harness import resources
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
+from harness.drill.reset import warm_reset
+from harness.drill.runner import RunOutcome, run_scenario
+from harness.files import resources
+from harness.files.tiers import get_tier, load_tiers
 from harness.load.profile import LoadProfile, load_profile
-from harness.reset import warm_reset
-from harness.runner import RunOutcome, run_scenario
-from harness.scenario import Scenario, load_scenario
+from harness.scenario.load import load_scenario
+from harness.scenario.model import Scenario
 from harness.stack.factory import make_stack
 from harness.stack.patroni import parse_settings
 from harness.stack.stack import Stack, StackConfig
-from harness.tiers import get_tier, load_tiers
 
 OUTCOME = pytest.StashKey[RunOutcome]()
 NEEDS = pytest.StashKey[frozenset[str]]()  # the stack modes a test uses

@@ -11,7 +11,7 @@ statement began, which a point-in-time restore targets) is in the fault's record
 an operator reads it from an audit log. Its metadata, read by the loader, the executor and the
 checkers:
 
-- `params_model`: the `harness.params` dataclass the step's `params:` are validated into when the
+- `params_model`: the `harness.files.params` dataclass the step's `params:` are validated into when the
   scenario loads (`NoParams`: takes none); `run` gets the typed instance;
 - `is_change`: a change to production (a release): the executor records its start as the drill's
   injection, so the checkers judge the drill as the incident a bad change causes;
@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from harness.history import Event
-from harness.registry import Registry
+from harness.core.history import Event
+from harness.core.registry import Registry
 from harness.stack.handle import StackHandle
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.actions.base import register
-from harness.history import Event
-from harness.params import NoParams
+from harness.core.history import Event
+from harness.files.params import NoParams
 from harness.stack import ha, patroni, topology
 from harness.stack.handle import StackHandle
 from harness.stack.modes import PATRONI_ONLY

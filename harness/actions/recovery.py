@@ -29,9 +29,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from harness.actions.base import register
-from harness.errors import HarnessError
-from harness.history import INJECT, Event
-from harness.params import NoParams, Number, params
+from harness.core.errors import HarnessError
+from harness.core.history import INJECT, Event
+from harness.files.params import NoParams, Number, params
 from harness.stack import backup, db, restore, scratch, topology
 from harness.stack.handle import StackHandle
 from harness.stack.modes import MANUAL_ONLY, MODES

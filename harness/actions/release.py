@@ -38,9 +38,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from harness.actions.base import register
-from harness.errors import HarnessError
-from harness.history import Event
-from harness.params import Duration, Text, Whole, params
+from harness.core.errors import HarnessError
+from harness.core.history import Event
+from harness.files.params import Duration, Text, Whole, params
 from harness.stack import releases, topology
 from harness.stack.handle import StackHandle
 from harness.stack.modes import MODES

@@ -22,10 +22,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from harness.actions.base import register
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
+from harness.core.history import Event
 from harness.faults.container import Grace
-from harness.history import Event
-from harness.params import NoParams, params
+from harness.files.params import NoParams, params
 from harness.stack import db, topology
 from harness.stack.handle import StackHandle
 from harness.stack.modes import MANUAL_ONLY, MODES

@@ -35,8 +35,8 @@ from harness.checkers import (
     split_brain,
 )
 from harness.checkers.base import CHECKERS, CheckContext, Checker, ScenarioFacts, Status, Verdict, register
-from harness.errors import HarnessError
-from harness.history import Event
+from harness.core.errors import HarnessError
+from harness.core.history import Event
 
 __all__ = [
     "CHECKERS",

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
-from harness.checkers.journeys import JOURNEY_OF_F, journey_map, journey_rank, observation
 from harness.checkers.outages import outage_windows
-from harness.history import INJECT, Event, Op, pair
-from harness.report.figures import downtime_text
-from harness.tiers import Target, describe, judge
+from harness.core.figures import downtime_text
+from harness.core.history import INJECT, Event, Op, pair
+from harness.core.journeys import JOURNEY_OF_F, journey_map, journey_rank, observation
+from harness.files.tiers import Target, describe, judge
 
 MONTH = 30 * 86400.0
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from harness.history import Event, Op, iso
-from harness.registry import Registry
-from harness.tiers import Status, Tier
+from harness.core.history import Event, Op, iso
+from harness.core.registry import Registry
+from harness.files.tiers import Status, Tier
 
 __all__ = [
     "CHECKERS",

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
-from harness.history import ACTION, INJECT, Event, pair
+from harness.core.history import ACTION, INJECT, Event, pair
 
 SIGNS = ("invalid page", "checksum", "could not read block")
 RECOVERIES = {"promote-standby": "failover", "pitr-restore": "restore", "restore-region": "restore"}

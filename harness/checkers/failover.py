@@ -2,7 +2,7 @@
 
 Read from the node-roles samples (`harness.checkers.roles`, every node asked from inside its
 container every 0.5 s), the business writes and the replication probe. For each injection (as
-`harness.checkers.journeys` groups them), the **leader** is the node whose latest sample before the
+`harness.core.journeys` groups them), the **leader** is the node whose latest sample before the
 injection said writable. The injection *took the leader away* when a sample of that node after the
 fault bit says it is no longer writable, does not answer, or (Patroni mode) that Patroni no longer
 runs it as primary. Its phases, in seconds since the fault bit:
@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, end_of_run, ms, register
-from harness.checkers.journeys import INTEGRATIONS, Injection, Recoveries, find_recoveries, interventions
 from harness.checkers.roles import Sample, by_node, held, role_samples, sampling_period
-from harness.history import LAG, ROLE, Event, Op, pair
-from harness.report.model import number
+from harness.core.figures import number
+from harness.core.history import LAG, ROLE, Event, Op, pair
+from harness.core.journeys import INTEGRATIONS, Injection, Recoveries, find_recoveries, interventions
 
 PROBE = "node-roles"
 SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}

@@ -4,7 +4,7 @@ Percentiles use the nearest-rank method: the p-th percentile of n sorted latenci
 rank ceil(p / 100 * n) (1-based), so every reported figure is a latency that was actually measured.
 The windows follow the completion time of each write: `before` the first injection started,
 `during` until the integrations journey was back from the last injection (the recovery the RTO
-checker computes, `harness.checkers.journeys`, shared, not copied), `after` it. Without an
+checker computes, `harness.core.journeys`, shared, not copied), `after` it. Without an
 injection every write is `before`; if the writes never came back, `during` runs to the end.
 There is no latency SLO yet: the checker passes unless no write succeeded at all.
 """
@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
-from harness.checkers.journeys import INTEGRATIONS, find_recoveries
-from harness.history import WRITE, Event, Op, pair
-from harness.report.figures import millis
-from harness.stats import nearest_rank
+from harness.core.figures import millis
+from harness.core.history import WRITE, Event, Op, pair
+from harness.core.journeys import INTEGRATIONS, find_recoveries
+from harness.core.stats import nearest_rank
 
 PERCENTILES = (50, 95, 99)
 

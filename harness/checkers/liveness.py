@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
-from harness.checkers.journeys import observation, phase_value
-from harness.history import LANE_BLOCKED, PROBE_ERROR, Event
+from harness.core.history import LANE_BLOCKED, PROBE_ERROR, Event
+from harness.core.journeys import observation, phase_value
 
 GAP_PERIODS = 3.0
 FIRST_INVOKE_SLACK = 1.0  # seconds: each lane's first invoke comes at its own offset after the probes start

@@ -5,7 +5,7 @@ second: request and failure counts, a latency histogram in ms) and the load prof
 (recorded with the `load` phase event). Windows:
 `before` is from the end of the ramp-up (users / spawn rate + 2 s) to the first fault, `during`
 from the fault until *every* journey was back from the last fault (web users, integrations,
-reads, data: `harness.checkers.journeys`), `after` from then to the end; a run without a fault has
+reads, data: `harness.core.journeys`), `after` from then to the end; a run without a fault has
 only `before`. Per window and endpoint: requests/s, error rate and p50/p95/p99, merged exactly
 from the histograms.
 
@@ -26,9 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, end_of_run, ms, register
-from harness.checkers.journeys import DEFAULT_ERROR_RATE, LOGGED_OUT, find_recoveries
-from harness.history import LOAD, PHASE, Event
-from harness.stats import histogram_rank
+from harness.core.history import LOAD, PHASE, Event
+from harness.core.journeys import DEFAULT_ERROR_RATE, LOGGED_OUT, find_recoveries
+from harness.core.stats import histogram_rank
 
 SPAN = 10.0  # seconds of throughput that count as "back"
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, WallClock, end_of_run, ms, register
-from harness.checkers.journeys import find_recoveries, interventions, journey_map
-from harness.history import READ, SESSION, WRITE, Event, Op, pair
-from harness.report.model import count, number
+from harness.core.figures import count, number
+from harness.core.history import READ, SESSION, WRITE, Event, Op, pair
+from harness.core.journeys import find_recoveries, interventions, journey_map
 
 RECOVERY_FS = frozenset({WRITE, READ})
 

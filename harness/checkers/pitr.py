@@ -26,7 +26,7 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
 from harness.checkers.rpo import capped
-from harness.history import ACTION, FINAL_READ, HEARTBEAT, INJECT, WRITE, Event, Op, pair
+from harness.core.history import ACTION, FINAL_READ, HEARTBEAT, INJECT, WRITE, Event, Op, pair
 
 TOLERANCE = 1.0  # seconds: the landing must be this close to the requested target
 AMBIGUOUS = 0.1  # seconds either side of the target where a row's fate is not judged

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
-from harness.history import INJECT, LAG, Event, pair
+from harness.core.history import INJECT, LAG, Event, pair
 
 
 def headline(metrics: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
-from harness.history import ACTION, Event, pair
+from harness.core.history import ACTION, Event, pair
 
 RESTORE_ACTIONS: tuple[str, ...] = ("pitr-restore", "restore-region", "verify-backup")
 _KEPT = ("copy_seconds", "replay_seconds", "primary_writable_seconds", "recovery_stopped", "neutralised", "backup")

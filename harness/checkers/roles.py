@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from harness.checkers.journeys import phase_time, phase_value
-from harness.history import ROLE, Event, Op, pair
+from harness.core.history import ROLE, Event, Op, pair
+from harness.core.journeys import phase_time, phase_value
 
 ROLE_LANE_PREFIX = "roles-"  # the node-roles probe's lanes: roles-pg-primary, roles-pg-standby
 

@@ -28,11 +28,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, ms, register
-from harness.checkers.journeys import may_lose_data
-from harness.history import FINAL_READ, INJECT, WRITE, Event, Op, pair
-from harness.report.figures import integer, seconds
-from harness.report.model import count
-from harness.tiers import describe, judge
+from harness.core.figures import count, integer, seconds
+from harness.core.history import FINAL_READ, INJECT, WRITE, Event, Op, pair
+from harness.core.journeys import may_lose_data
+from harness.files.tiers import describe, judge
 
 SEQ_LIST_CAP = 1000
 

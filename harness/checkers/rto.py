@@ -1,6 +1,6 @@
 """RTO: per user journey and per injected fault, the time until the journey was back and stayed back.
 
-The reading of recovery is `harness.checkers.journeys` (shared with availability, outages, latency
+The reading of recovery is `harness.core.journeys` (shared with availability, outages, latency
 and load): a journey recovers at its first success after which it stays up for the stability
 window (`checks.rto_stable`, default 5 s) and is not down again when its scope ends. Every
 injection is measured, every journey (integrations, web users, reads, and data after a fault that
@@ -26,15 +26,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, WallClock, end_of_run, ms, register
-from harness.checkers.journeys import (
+from harness.core.figures import rto_text
+from harness.core.history import HEARTBEAT, Event, Op, pair
+from harness.core.journeys import (
     Injection,
     Recovery,
     find_recoveries,
     journey_rank,
 )
-from harness.history import HEARTBEAT, Event, Op, pair
-from harness.report.figures import rto_text
-from harness.tiers import describe, judge
+from harness.files.tiers import describe, judge
 
 SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, ms, register
-from harness.history import ACTION, HALT, STEADY, WAIT, Event, pair
+from harness.core.history import ACTION, HALT, STEADY, WAIT, Event, pair
 
 
 def runbook_headline(metrics: Mapping[str, Any]) -> str:

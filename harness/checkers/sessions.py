@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
 from harness.checkers.rto import ok_end
-from harness.history import SESSION, Event, pair
+from harness.core.history import SESSION, Event, pair
 
 
 def _order(session: Hashable) -> tuple[int, float, str]:

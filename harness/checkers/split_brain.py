@@ -33,8 +33,8 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, WallClock, ms, register
 from harness.checkers.roles import Interval, role_samples, sampling_end, sampling_period, writable_intervals
-from harness.history import FINAL_READ, ROLE, WRITE, Event, Op, pair
-from harness.report.model import count, number
+from harness.core.figures import count, number
+from harness.core.history import FINAL_READ, ROLE, WRITE, Event, Op, pair
 
 SEQ_LIST_CAP = 1000
 PROBE = "node-roles"

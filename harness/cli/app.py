@@ -2,7 +2,7 @@
 
 Results go to stdout (`out`), progress and errors to stderr (`err`). `interruptible()` makes SIGTERM
 behave like Ctrl-C, once, so a command's teardown always runs; `main` turns a `HarnessError` into
-one line and exit 2 (or the error's own code), an interrupt into exit 130 (the table: `harness.exit_codes`).
+one line and exit 2 (or the error's own code), an interrupt into exit 130 (the table: `harness.core.exit_codes`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from harness import __version__, watchdog
-from harness.errors import HarnessError
-from harness.progress import Progress, logged, show_on
-from harness.validation import one_line
+from harness import __version__
+from harness.core.errors import HarnessError, one_line
+from harness.core.progress import Progress, logged, show_on
+from harness.edge import watchdog
 
 app = typer.Typer(
     name="odoo-chaos",
@@ -74,7 +74,7 @@ def raise_interrupt(signum: int, frame: FrameType | None) -> None:
 def interruptible() -> Iterator[None]:
     """SIGTERM behaves like Ctrl-C, so `finally` blocks (teardown) run for both; a second one waits for them.
 
-    A watchdog process (`harness.watchdog`) backs the handler: if the main thread cannot react (a
+    A watchdog process (`harness.edge.watchdog`) backs the handler: if the main thread cannot react (a
     C call holds it), the stacks this command claimed are removed within 15 s of the signal anyway.
     """
     watchdog.start()

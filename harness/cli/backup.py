@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 
-from harness import labels
-from harness.backup_retention import MAX_SIMULATED_DAYS
 from harness.cli.app import app, command_progress, err, out
-from harness.errors import HarnessError
-from harness.stack import cleanup
+from harness.core.errors import HarnessError
+from harness.edge import cleanup, labels
+from harness.files.backup_policy import MAX_SIMULATED_DAYS
 from harness.stack.stack import Stack
 
 backup_app = typer.Typer(
@@ -135,7 +134,7 @@ def backup_retention(
     With --simulate-days the dates are simulated from backup-policy.yaml's schedule and retention;
     without it the running stack's real full backups are judged. Exit 1 when the promise is not kept.
     """
-    from harness import backup_retention as retention
+    from harness.files import backup_policy as retention
     from harness.stack import backup
 
     if simulate_days is not None and not 1 <= simulate_days <= MAX_SIMULATED_DAYS:

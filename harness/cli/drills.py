@@ -11,21 +11,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from harness import exit_codes, images, resources
 from harness.cli.app import app, command_progress, err, interruptible, out
-from harness.durations import duration_field
-from harness.errors import HarnessError
+from harness.core import exit_codes
+from harness.core.durations import duration_field
+from harness.core.errors import HarnessError, one_line
+from harness.edge import images
+from harness.files import resources
+from harness.files.validation import writable_directory
 from harness.load.profile import MAX_SPAWN_RATE, MAX_USERS, MAX_WORKERS, MIN_SPAWN_RATE
 from harness.stack import topology
 from harness.stack.factory import make_stack
 from harness.stack.modes import MODES
 from harness.stack.stack import StackConfig
-from harness.validation import one_line, writable_directory
 
 if TYPE_CHECKING:
-    from harness.runner import RunOutcome
-    from harness.scenario import Scenario
-    from harness.tiers import Tier
+    from harness.drill.runner import RunOutcome
+    from harness.files.tiers import Tier
+    from harness.scenario.model import Scenario
 
 MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
@@ -107,11 +109,11 @@ def run(
     The stack is always torn down at the end. Exit code: 0 pass (and warn, unless --fail-on warn), 1 fail,
     2 bad input or environment (nothing ran), 3 unknown (inconclusive: the report says why), 130 interrupted.
     """
-    from harness.campaign import SEVERITY, run_campaign
-    from harness.runner import run_scenario
-    from harness.scenario import MAX_DURATION, load_scenario
-    from harness.tiers import get_tier, load_tiers
-    from harness.validation import read_bytes
+    from harness.drill.campaign import SEVERITY, run_campaign
+    from harness.drill.runner import run_scenario
+    from harness.files.tiers import get_tier, load_tiers
+    from harness.files.validation import read_bytes
+    from harness.scenario.load import MAX_DURATION, load_scenario
 
     if fail_on not in exit_codes.FAIL_ON:
         raise HarnessError(f"--fail-on: {fail_on[:40]!r} is not a verdict to fail on; use warn or fail")
@@ -125,8 +127,8 @@ def run(
     scenarios = [load_scenario(resources.scenario_file(path), duration=duration) for path in scenario_files]
     tiers = load_tiers(tiers_file)
     plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
-    from harness import signing
     from harness.load.profile import load_profile
+    from harness.verdict import signing
 
     profile = load_profile(load) if load else None
     _check_stop_file(stop_file)
@@ -204,7 +206,7 @@ def _mode_groups(
 
 def _stack_config(scenarios: list[Scenario], ha: str | None) -> StackConfig:
     """The stack the drills run on: `--ha`, or the mode every scenario can run in (manual first)."""
-    from harness.runner import config_for
+    from harness.drill.runner import config_for
 
     shared = [mode for mode in MODES if all(mode in s.modes for s in scenarios)]
     if ha is not None and ha not in MODES:
@@ -254,10 +256,11 @@ def load_command(
     """
     from dataclasses import replace
 
+    from harness.drill.runner import run_scenario
+    from harness.files.tiers import get_tier, load_tiers
     from harness.load.profile import LoadProfile, check_ramp, load_profile
-    from harness.runner import run_scenario
-    from harness.scenario import MAX_DURATION, Scenario
-    from harness.tiers import get_tier, load_tiers
+    from harness.scenario.load import MAX_DURATION
+    from harness.scenario.model import Scenario
 
     seconds = duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)
     if seconds <= 0:
@@ -393,8 +396,8 @@ def check(
     RPO, availability fails or the evidence does not verify).
     """
     from harness.cli.programme import check_if_pack
-    from harness.recheck import judge_against, recheck
-    from harness.tiers import get_tier, load_tiers
+    from harness.files.tiers import get_tier, load_tiers
+    from harness.verdict.recheck import judge_against, recheck
 
     check_if_pack(run_dir, pubkey, tier)  # an audit pack (odoo-chaos audit) is verified whole, then exits
     if tier is not None:
@@ -429,7 +432,7 @@ def keygen(
 
     Keep the private key outside the run directories (and out of the repository); give auditors the .pub.
     """
-    from harness import signing
+    from harness.verdict import signing
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
         raise HarnessError(f"--name: {name!r} is not a plain file name (letters, digits, . _ -; at most 64)")
@@ -455,13 +458,13 @@ def list_parts(
     """
     from harness.actions import ACTIONS
     from harness.checkers import checker_names
-    from harness.conditions import describe as describe_conditions
+    from harness.conditions.base import describe as describe_conditions
     from harness.faults import FAULTS
-    from harness.params import describe as describe_params
-    from harness.params import params_model
+    from harness.files.params import describe as describe_params
+    from harness.files.params import params_model
+    from harness.files.tiers import load_tiers
     from harness.probes import PROBES
-    from harness.scenario import load_scenario
-    from harness.tiers import load_tiers
+    from harness.scenario.load import load_scenario
 
     scenarios_dir = scenarios_dir or _shown_path(resources.default(resources.SCENARIOS))
     out.print(f"scenarios ({scenarios_dir}):", markup=False)

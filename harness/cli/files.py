@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from harness import filekinds, resources
+from harness.cli import filekinds
 from harness.cli.app import app, out
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
+from harness.files import resources
 
 
 @app.command(rich_help_panel="Your files")

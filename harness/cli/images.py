@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from harness import image_cache
 from harness.cli.app import command_progress, interruptible, out
 from harness.cli.stack import images_app
+from harness.edge import image_cache
 
 
 @images_app.command("save")

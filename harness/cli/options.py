@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.stack.modes import MODES
 from harness.stack.patroni import SETTING_NAMES, HaSettings, parse_settings
 

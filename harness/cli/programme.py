@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from harness.cli.app import app, command_progress, err, out
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.programme import index as run_index
 from harness.programme.controls import RESTORE_TEST, Control
 from harness.programme.records import RunRecord, iso, parse_time
@@ -136,8 +136,8 @@ def history_command(
     sync: SyncOption = True,
 ) -> None:
     """Runs from the index, oldest first: verdict, RTO, RPO, lost writes, stack mode and versions."""
+    from harness.files.tiers import get_tier, load_tiers
     from harness.programme.records import record_to_json
-    from harness.tiers import get_tier, load_tiers
 
     if tier is not None:
         get_tier(tier, load_tiers(tiers_file))
@@ -188,9 +188,9 @@ def trend_command(
     by more than --regression-ratio. Self-contained (no external URL), like report.html."""
     from datetime import timedelta
 
+    from harness.files.tiers import get_tier, load_tiers
     from harness.programme.trend import BASELINE_DAYS, scenario_trends, trend_html
     from harness.report.writer import write_atomic
-    from harness.tiers import get_tier, load_tiers
 
     tiers = load_tiers(tiers_file)
     if tier is not None:
@@ -240,11 +240,11 @@ def freshness_command(
     tolerates each warning, with a reason) and whose RTO and RPO meet the tier's strict targets. Exit 1
     when any row's proof is stale or missing, 0 when all are fresh.
     """
-    from harness.durations import parse_duration
+    from harness.core.durations import parse_duration
+    from harness.files.tiers import load_tiers
     from harness.programme.freshness import age_text, due_scenarios, freshness
     from harness.programme.metrics import write_metrics
     from harness.programme.programme import DEFAULT_SCENARIOS_DIR, load_programme, scenario_names
-    from harness.tiers import load_tiers
 
     programme = load_programme(programme_file, tier=tier, scenarios_dir=scenarios_dir, tiers_file=tiers_file)
     tiers = load_tiers(tiers_file)
@@ -289,7 +289,7 @@ def freshness_command(
 
 def _last_run_lag(run_dir: Path | None, reports: Path, records: list[RunRecord]) -> LagSummary | None:
     """The replication lag over `run_dir`, or over the index's latest run that sampled it (of its last 5)."""
-    from harness.history import MalformedHistory, load
+    from harness.core.history import MalformedHistory, load
     from harness.programme.controls_recovery import lag_summary
 
     if run_dir is not None:
@@ -326,15 +326,15 @@ def run_controls(
     Inputs (the run id, given as `run_id_from`, the policy, the programme, the tiers) are checked before the
     stack is touched.
     """
-    from harness import labels
-    from harness.backup_retention import load_policy
     from harness.cli.backup import attached
+    from harness.edge import labels
+    from harness.files.backup_policy import load_policy
+    from harness.files.tiers import load_tiers
     from harness.programme.controls import ordered
     from harness.programme.controls_recovery import judge_restore_test
     from harness.programme.freshness import freshness
+    from harness.programme.observations import check_stack
     from harness.programme.programme import load_programme
-    from harness.stack.observations import check_stack
-    from harness.tiers import load_tiers
 
     if run_id is not None:
         labels.require_run_id(run_id, run_id_from)
@@ -486,11 +486,11 @@ def audit_command(
     drills, their latest and worst RTO/RPO with the distribution, verdicts and dates. Then the control
     checks, the versions of every component, the runs. `odoo-chaos check DIR` verifies the pack.
     """
-    from harness import signing
+    from harness.files.tiers import DEFAULT_TIERS_FILE, load_tiers
     from harness.programme.audit import build_pack
     from harness.programme.controls import summary
     from harness.programme.programme import DEFAULT_PROGRAMME_FILE, load_programme
-    from harness.tiers import DEFAULT_TIERS_FILE, load_tiers
+    from harness.verdict import signing
 
     programme = load_programme(programme_file, tier=tier, scenarios_dir=scenarios_dir, tiers_file=tiers_file)
     tiers = load_tiers(tiers_file)

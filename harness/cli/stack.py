@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from harness import images, labels, state, watchdog
 from harness.cli.app import app, command_progress, interruptible, out
 from harness.cli.options import DbEndpointOption, HaOption, PatroniOption, ha_settings
-from harness.errors import HarnessError
-from harness.stack import cleanup, topology
+from harness.core.errors import HarnessError
+from harness.edge import cleanup, images, labels, state, watchdog
+from harness.stack import topology
 from harness.stack.factory import make_stack
 from harness.stack.stack import Endpoints, StackConfig, require_run
 
@@ -241,7 +241,7 @@ def smoke(
 
     The first drill of a fresh machine (`make demo`): proves the whole path works end to end.
     """
-    from harness.smoke import run_smoke
+    from harness.drill.smoke import run_smoke
 
     progress = command_progress()
     config = StackConfig(

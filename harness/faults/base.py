@@ -12,7 +12,7 @@ checkers (never with `getattr`):
   journey; `bad-delete`, `corrupt-relation`, `destroy-region`);
 - `one_shot`: over when its call returns (a restart, data damage), so another fault may hit the
   same target after it;
-- `params_model`: the `harness.params` dataclass a step's `params:` are validated into when the
+- `params_model`: the `harness.files.params` dataclass a step's `params:` are validated into when the
   scenario loads (`NoParams`: takes none); `inject` and `heal` get that typed instance.
 
 A fault whose target holds a PostgreSQL node can lose acknowledged writes; the executor records
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from harness.registry import Registry
+from harness.core.registry import Registry
 from harness.stack.handle import StackHandle
 
 TakesEffect = Literal["start", "end"]

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from harness.faults.base import TakesEffect, register
-from harness.params import NoParams, Whole, params
+from harness.files.params import NoParams, Whole, params
 from harness.stack import db
 from harness.stack.handle import ServiceHandle, StackHandle
 from harness.stack.modes import MODES

@@ -32,15 +32,15 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
+from harness.edge.images import POSTGRES
 from harness.faults.base import TakesEffect, register
-from harness.images import POSTGRES
-from harness.params import NoParams, Text, Whole, params
+from harness.files.params import NoParams, Text, Whole, params
+from harness.files.validation import slug
 from harness.stack import db, topology
 from harness.stack.containers import exec_checked
 from harness.stack.handle import ServiceHandle, StackHandle, Task
 from harness.stack.modes import MANUAL_ONLY, MODES
-from harness.validation import slug
 
 LEDGER_TABLE = "chaos_ledger_entry"
 PAGE = 8192

@@ -30,9 +30,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.faults.base import TakesEffect, register
-from harness.params import Duration, Percent, params
+from harness.files.params import Duration, Percent, params
 from harness.stack import db, topology
 from harness.stack.handle import ServiceHandle, StackHandle
 from harness.stack.modes import MODES

@@ -18,7 +18,7 @@
 Every number has its bounds (users 1-10000, spawn_rate 0.1-1000/s, workers 0-64, task weights
 0-1000, think times up to 10m) and the ramp-up (users / spawn_rate) is at most 10m; the CLI's
 `--users`, `--spawn-rate` and `--workers` are held to the same limits. The file is read like
-every other (`harness.validation.load_yaml`). Errors name the file and the field, as one line
+every other (`harness.files.validation.load_yaml`). Errors name the file and the field, as one line
 (`InvalidLoadProfile`).
 """
 
@@ -31,9 +31,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
-from harness.durations import duration_field, format_duration
-from harness.errors import HarnessError
-from harness.validation import first_problem, load_yaml, shown, slug
+from harness.core.durations import duration_field, format_duration
+from harness.core.errors import HarnessError, shown
+from harness.files.validation import first_problem, load_yaml, slug
 
 TASKS = ("browse-partners", "search-partners", "open-partner", "create-partner", "update-partner")
 DEFAULT_TASKS = {

@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import history as h
-from harness.errors import HarnessError
-from harness.history import History
+from harness.core import history as h
+from harness.core.errors import HarnessError
+from harness.core.history import History
+from harness.core.progress import Progress
 from harness.load.profile import LoadProfile
-from harness.progress import Progress
 from harness.stack.containers import free_port
 from harness.stack.stack import Endpoints
 

@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from harness.history import LANE_BLOCKED, PROBE_ERROR, History, Kind
-from harness.odoo_api import OdooClient
-from harness.registry import Registry
+from harness.core.history import LANE_BLOCKED, PROBE_ERROR, History, Kind
+from harness.core.registry import Registry
+from harness.edge.odoo_api import OdooClient
 from harness.stack.handle import StackHandle
 from harness.stack.stack import Endpoints
 

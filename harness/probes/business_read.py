@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.checkers.journeys import READS
-from harness.history import READ
-from harness.odoo_api import LEDGER_MODEL, OdooClient
+from harness.core.history import READ
+from harness.core.journeys import READS
+from harness.edge.odoo_api import LEDGER_MODEL, OdooClient
 from harness.probes.base import Lane, ProbeContext, classify, register, short_error
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.checkers.journeys import INTEGRATIONS
-from harness.history import WRITE
-from harness.odoo_api import OdooClient
+from harness.core.history import WRITE
+from harness.core.journeys import INTEGRATIONS
+from harness.edge.odoo_api import OdooClient
 from harness.probes.base import Lane, ProbeContext, classify, register, short_error
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import psycopg
 
-from harness.clock import attempt_until
-from harness.history import FINAL_READ
-from harness.odoo_api import LEDGER_MODEL
+from harness.core.clock import attempt_until
+from harness.core.history import FINAL_READ
+from harness.edge.odoo_api import LEDGER_MODEL
 from harness.probes.base import ProbeContext, classify, short_error
 from harness.probes.pg import connect_primary
 from harness.stack import topology

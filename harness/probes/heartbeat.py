@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from harness.history import HEARTBEAT, Kind
+from harness.core.history import HEARTBEAT, Kind
 from harness.probes.base import Lane, ProbeContext, register
 from harness.probes.pg import PrimaryConnection, connect_primary, node_of
 

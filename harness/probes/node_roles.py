@@ -46,8 +46,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import HarnessError
-from harness.history import ROLE
+from harness.core.errors import HarnessError
+from harness.core.history import ROLE
 from harness.probes.base import Lane, ProbeContext, register, report_probe_error, short_error
 from harness.stack import patroni, topology
 from harness.stack.handle import StackHandle

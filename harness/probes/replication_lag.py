@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.history import LAG
+from harness.core.history import LAG
 from harness.probes.base import Lane, ProbeContext, register
 from harness.probes.pg import PrimaryConnection
 

@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.checkers.journeys import WEB_USERS
-from harness.history import SESSION, Kind
-from harness.odoo_api import WebSession
+from harness.core.history import SESSION, Kind
+from harness.core.journeys import WEB_USERS
+from harness.edge.odoo_api import WebSession
 from harness.probes.base import Lane, ProbeContext, register
 
 

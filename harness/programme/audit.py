@@ -19,7 +19,7 @@
 
 `verify_pack` (what `odoo-chaos check PACK` runs) trusts nothing in the pack but its inputs: it checks
 SHA256SUMS (and the signature with a public key), rechecks every included run from its own history
-(`harness.recheck`), reads every run again into its record (`harness.programme.records`) and compares
+(`harness.verdict.recheck`), reads every run again into its record (`harness.programme.records`) and compares
 them with pack.json, recomputes the view from the programme, the tiers, the records and the inputs,
 and renders audit.html again (everything but the plots' pixels) to compare it with the stored page.
 The PDF is a printout of that page; its bytes are covered by the manifest and the signature.
@@ -39,14 +39,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
+from harness.core.stats import nearest_rank
+from harness.files.tiers import Tier
 from harness.programme.controls import Control
 from harness.programme.freshness import DrillStatus, RowStatus, age_text, freshness
 from harness.programme.programme import Programme
 from harness.programme.records import RunRecord, Skipped, iso, parse_time, read_run, record_from_json, record_to_json
 from harness.programme.trend import verdict_against
-from harness.stats import nearest_rank
-from harness.tiers import Tier
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -192,7 +192,7 @@ def audit_view(
     controls: Sequence[Control] | None,
 ) -> dict[str, Any]:
     """Everything audit.html says, as plain JSON. Pure: the same inputs give the same view."""
-    from harness.report.figures import target_sentences
+    from harness.core.figures import target_sentences
 
     rows = freshness(programme, records, tiers, now)
     row_views = []
@@ -280,7 +280,7 @@ def build_pack(
     pdf: bool = True,
 ) -> tuple[Path, list[Skipped]]:
     """Write the pack into `out` (which must not exist or be empty); return it and the runs left out."""
-    from harness import signing
+    from harness.verdict import signing
 
     key = signing.load_private_key(sign_key) if sign_key is not None else None
     now = parse_time(iso(now))  # the moment as pack.json records it (milliseconds), so a check recomputes the same ages
@@ -339,10 +339,10 @@ def _write_pack(
     controls: Sequence[Control] | None,
     pdf: bool,
 ) -> tuple[Path, list[Skipped]]:
-    from harness import signing
-    from harness.durations import parse_duration
+    from harness.core.durations import parse_duration
     from harness.programme.audit_page import audit_html
     from harness.report.writer import MANIFEST, manifest, write_atomic
+    from harness.verdict import signing
 
     window_start = now - timedelta(seconds=parse_duration(since))
     known = [r for r in index_records if r.started <= now]
@@ -437,10 +437,10 @@ def _manifest_problems(pack: Path) -> list[str]:
 
 def _load_inputs(pack: Path) -> tuple[dict[str, Any], Programme, dict[str, Tier]]:
     from harness.checkers import checker_names
+    from harness.files.tiers import load_tiers
+    from harness.files.validation import load_yaml
     from harness.programme.programme import parse_programme
-    from harness.recheck import read_json
-    from harness.tiers import load_tiers
-    from harness.validation import load_yaml
+    from harness.verdict.recheck import read_json
 
     document = read_json(pack / PACK_FILE)
     if not isinstance(document, dict) or document.get("pack_version") != PACK_VERSION:
@@ -460,10 +460,10 @@ def _load_inputs(pack: Path) -> tuple[dict[str, Any], Programme, dict[str, Tier]
 
 def verify_pack(pack: Path, pubkey: Path | None = None) -> list[str]:
     """Everything about the pack that does not agree with its own inputs and runs; [] when it all agrees."""
-    from harness import signing
     from harness.programme.audit_page import audit_html
     from harness.programme.pages import without_plots
-    from harness.recheck import recheck
+    from harness.verdict import signing
+    from harness.verdict.recheck import recheck
 
     problems = _manifest_problems(pack)
     state, _ = signing.signature_state(pack)

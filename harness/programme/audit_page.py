@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from harness.core.figures import duration_words
 from harness.programme.pages import COLOURS, CSS, ENV, new_figure, png_uri, seconds_text
 from harness.programme.records import parse_time
-from harness.report.figures import duration_words
 
 PRINT_CSS = """
 @page { size: A4; margin: 12mm 12mm 14mm 12mm; }

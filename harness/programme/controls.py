@@ -1,6 +1,6 @@
 """SLA control checks: the Odoo Online SLA's security and backup commitments, judged on a live stack.
 
-`odoo-chaos controls` checks them (`harness.stack.observations` observes, two pure modules judge:
+`odoo-chaos controls` checks them (`harness.programme.observations` observes, two pure modules judge:
 `controls_security` and `controls_recovery`); `odoo-chaos audit --controls RUN_ID` puts them in the audit
 pack; `--metrics-file` exports them (`harness.programme.metrics`). Each check gives one `Control`: its stable
 name, `pass` / `warn` / `fail` / `unknown`, what was seen in one line, and when (UTC).

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from harness.backup_retention import RepositoryRetention, RetentionPolicy, RetentionReport, check, simulate
-from harness.history import LAG, Event, pair
+from harness.core.history import LAG, Event, pair
+from harness.files.backup_policy import RepositoryRetention, RetentionPolicy, RetentionReport, check, simulate
 from harness.programme.controls import (
     BACKUP_COPIES,
     BACKUP_RETENTION,

@@ -156,7 +156,7 @@ _CRYPT_IDS = {
 
 
 def parse_stored_passwords(text: str) -> list[StoredPassword]:
-    """`psql -At -F '|'` rows of `id|scheme|rounds` (`harness.stack.observations`' password queries) -> StoredPassword.
+    """`psql -At -F '|'` rows of `id|scheme|rounds` (`programme.observations`' password queries) -> StoredPassword.
 
     The scheme is the hash's `$id$` (`pbkdf2-sha512`; modular-crypt ids are named: `1` is md5-crypt)."""
     found = []

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from harness.files.tiers import Tier
 from harness.programme.programme import Drill, Programme, Row
 from harness.programme.records import RunRecord
-from harness.tiers import Tier
 
 State = Literal["fresh", "stale", "missing"]
 _STATES: tuple[State, ...] = ("fresh", "stale", "missing")

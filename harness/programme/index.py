@@ -31,8 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness import resources
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
+from harness.core.progress import Progress
+from harness.files import resources
+from harness.files.tiers import Tier, load_tiers
 from harness.programme.records import (
     Issue,
     RunRecord,
@@ -44,8 +46,6 @@ from harness.programme.records import (
     parse_time,
     read_run,
 )
-from harness.progress import Progress
-from harness.tiers import Tier, load_tiers
 
 INDEX_FILE = "index.sqlite"
 SCHEMA = 1
@@ -488,7 +488,7 @@ def since_cutoff(now: datetime, since: str | None) -> datetime | None:
         return None
     from datetime import timedelta
 
-    from harness.durations import parse_duration
+    from harness.core.durations import parse_duration
 
     return now - timedelta(seconds=parse_duration(since))
 

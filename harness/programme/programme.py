@@ -45,9 +45,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from harness import resources
-from harness.errors import HarnessError
-from harness.validation import first_problem, load_yaml
+from harness.core.errors import HarnessError
+from harness.files import resources
+from harness.files.validation import first_problem, load_yaml
 
 DEFAULT_PROGRAMME_FILE = resources.default(resources.PROGRAMME)  # the working directory's, else the shipped one
 DEFAULT_SCENARIOS_DIR = resources.default(resources.SCENARIOS)
@@ -103,7 +103,7 @@ class Programme:
 
 def parse_frequency(text: str) -> float:
     """ "weekly" -> 604800.0, "30d" -> 2592000.0; ValueError otherwise."""
-    from harness.durations import parse_duration
+    from harness.core.durations import parse_duration
 
     if not isinstance(text, str):
         raise ValueError(f'invalid frequency "{text}" ({_FREQUENCY_HINT})')
@@ -281,7 +281,7 @@ def load_programme(
 ) -> Programme:
     """The programme file (default: the shipped dr-programme.yaml), validated whole."""
     from harness.checkers import checker_names
-    from harness.tiers import load_tiers
+    from harness.files.tiers import load_tiers
 
     path = resources.default(resources.PROGRAMME) if path is None else path
     data = load_yaml(path, "programme file", ProgrammeError)

@@ -7,7 +7,7 @@ tiers file:
 
 - against the tier the run was judged with, the verdict and checks stored in `report.json`;
 - against any other tier, the verdict its history earns when judged again with that tier
-  (`harness.judgement.judge_run`, with the scenario's own `checks` applied, exactly as
+  (`harness.verdict.judgement.judge_run`, with the scenario's own `checks` applied, exactly as
   `odoo-chaos check --tier` does). One region-loss drill thus proves Odoo Online's data-center
   promise *and* Tier 1's regional-outage row without running twice.
 
@@ -25,9 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.report.model import SCHEMA_VERSION, count, number
+from harness.core.figures import count, number
+from harness.files.tiers import Tier
+from harness.report.model import SCHEMA_VERSION
 from harness.report.writer import verify_run_dir
-from harness.tiers import Tier
 
 DEFAULT_MODE = "manual"
 CAMPAIGN_NAME = re.compile(r"^\d{8}T\d{6}Z-campaign-[A-Za-z0-9]+$")
@@ -126,7 +127,7 @@ def iso(moment: datetime) -> str:
 
 
 def is_campaign_dir(path: Path) -> bool:
-    """A campaign directory: named `<UTC>-campaign-<run>` by `harness.campaign`, or holding its summary.json."""
+    """A campaign directory: named `<UTC>-campaign-<run>` by `harness.drill.campaign`, or holding its summary.json."""
     return path.is_dir() and (bool(CAMPAIGN_NAME.match(path.name)) or (path / "summary.json").is_file())
 
 
@@ -161,16 +162,16 @@ def _issues(checks: Any) -> tuple[Issue, ...]:
 
 
 def _read_json(path: Path) -> Any:
-    from harness.recheck import read_json
+    from harness.verdict.recheck import read_json
 
     return read_json(path)
 
 
 def judge_again(run_dir: Path, tiers: Sequence[Tier]) -> list[TierVerdict]:
     """The run's verdict against each of `tiers`, judged again from its history (`check --tier`'s recipe)."""
-    from harness.history import load
-    from harness.judgement import judge_run, with_checks
-    from harness.scenario import scenario_from_record
+    from harness.core.history import load
+    from harness.scenario.model import scenario_from_record
+    from harness.verdict.judgement import judge_run, with_checks
 
     scenario = scenario_from_record(_read_json(run_dir / "evidence" / "scenario.json"))
     events = load(run_dir / "history.jsonl")

@@ -24,11 +24,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from harness import __version__
+from harness.core.figures import duration_words
+from harness.core.stats import nearest_rank
+from harness.files.tiers import Tier
 from harness.programme.pages import COLOURS, CSS, ENV, new_figure, png_uri, seconds_text
 from harness.programme.records import RunRecord, iso
-from harness.report.figures import duration_words
-from harness.stats import nearest_rank
-from harness.tiers import Tier
 
 DEFAULT_RATIO = 1.5
 BASELINE_DAYS = 28
@@ -296,7 +296,7 @@ def trend_html(
     plots: bool = True,
 ) -> str:
     """The trends page: a summary table, then per scenario its plot and weekly table."""
-    from harness.report.figures import target_sentences
+    from harness.core.figures import target_sentences
 
     rows = []
     for trend in trends:

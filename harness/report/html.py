@@ -19,16 +19,11 @@ from typing import Any
 import jinja2
 
 from harness import __version__
-from harness.history import Event
-from harness.report.figures import (
+from harness.core.figures import (
     DASH,
-    GLOSSARY,
-    PHASES,
     by_journey_text,
     downtime_text,
-    headline,
     integer,
-    key_figure,
     margin,
     millis,
     percent,
@@ -37,17 +32,10 @@ from harness.report.figures import (
     seq_list,
     target_sentences,
 )
+from harness.core.history import Event
+from harness.report.headline import GLOSSARY, PHASES, headline, key_figure
 from harness.report.markdown import signature_text
-from harness.report.model import (
-    AVAILABILITY,
-    LATENCY,
-    RPO,
-    RTO,
-    SCHEMA_VERSION,
-    SESSIONS,
-    RunSummary,
-    outages_of,
-)
+from harness.report.model import AVAILABILITY, LATENCY, RPO, RTO, SCHEMA_VERSION, SESSIONS, RunSummary, outages_of
 from harness.report.timeline import timeline_png
 
 STATUS_COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "unknown": "#6e7781"}

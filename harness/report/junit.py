@@ -13,7 +13,8 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from harness.report.model import RunSummary, check_entry, jsonable
+from harness.core.figures import jsonable
+from harness.report.model import RunSummary, check_entry
 
 _XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.figures import (
+from harness.core.figures import (
     DASH,
-    GLOSSARY,
     by_journey_text,
     downtime_text,
-    headline,
     integer,
-    key_figure,
     margin,
     rto_text,
     seconds,
     seq_list,
     target_sentences,
 )
+from harness.report.headline import GLOSSARY, headline, key_figure
 from harness.report.model import AVAILABILITY, RPO, RTO, RunSummary, outages_of
 
 _BADGE = {"pass": "PASS \u2705", "warn": "WARN \u26a0\ufe0f", "fail": "FAIL \u274c", "unknown": "UNKNOWN \u2754"}

@@ -11,10 +11,11 @@ always written. Verdicts are typed structurally (`VerdictLike`), so this package
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+
+from harness.core.figures import count, jsonable, number
 
 Status = Literal["pass", "warn", "fail", "unknown"]
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "unknown")
@@ -90,35 +91,6 @@ class RunSummary:
             return found.metrics.get(key)
         except AttributeError:  # metrics not a mapping: treat as missing
             return None
-
-
-def jsonable(value: Any) -> Any:
-    """`value` made strictly JSON-serialisable: NaN/inf become null, unknown objects their str()."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
-        return [jsonable(v) for v in items]
-    return str(value)
-
-
-def number(value: Any) -> float | None:
-    """`value` as a finite float, or None (missing, bool, non-numeric, NaN)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def count(value: Any) -> int | None:
-    """A count metric as an int: numbers as they are, a list by its length, anything else None."""
-    if isinstance(value, list | tuple):
-        return len(value)
-    n = number(value)
-    return None if n is None else int(n)
 
 
 def outages_of(summary: RunSummary) -> list[dict[str, Any]]:

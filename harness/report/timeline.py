@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from harness.history import ACTION, HEAL, INJECT, LAG, PHASE, WRITE, Event, Op, pair
-from harness.report.model import RTO, RunSummary, number, outages_of
+from harness.core.figures import number
+from harness.core.history import ACTION, HEAL, INJECT, LAG, PHASE, WRITE, Event, Op, pair
+from harness.report.model import RTO, RunSummary, outages_of
 
 FAULT_PROCESS = "fault"
 

@@ -19,14 +19,15 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from harness.history import Event
+from harness.core.figures import jsonable
+from harness.core.history import Event
 from harness.report.html import fallback_html, report_html
 from harness.report.junit import junit_xml
 from harness.report.markdown import report_md
-from harness.report.model import SCHEMA_VERSION, RunSummary, jsonable, report_json
+from harness.report.model import SCHEMA_VERSION, RunSummary, report_json
 
 MANIFEST = "SHA256SUMS"
-SIGNATURE = "SHA256SUMS.sig"  # written after the manifest by harness.signing; never listed in it
+SIGNATURE = "SHA256SUMS.sig"  # written after the manifest by harness.verdict.signing; never listed in it
 REPORT_JSON = "report.json"
 JUNIT_XML = "junit.xml"
 REPORT_HTML = "report.html"

@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from harness.clock import poll_until
-from harness.errors import HarnessError
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError
 from harness.stack import db, topology
 from harness.stack.containers import exec_checked
 from harness.stack.handle import ServiceHandle, StackHandle

@@ -10,8 +10,8 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping, Sequence
 
-from harness import engine as docker
-from harness.errors import HarnessError, PortInUse
+from harness.core.errors import HarnessError, PortInUse
+from harness.edge import engine as docker
 from harness.stack.handle import ServiceHandle
 
 

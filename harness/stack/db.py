@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from harness.clock import poll_until
-from harness.errors import HarnessError
-from harness.images import POSTGRES
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError
+from harness.edge.images import POSTGRES
 from harness.stack import topology
 from harness.stack.containers import exec_checked
 from harness.stack.handle import ServiceHandle, StackHandle, Task

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import state
-from harness.images import DEFAULT_ODOO_IMAGE
-from harness.odoo_api import OdooClient
+from harness.edge import state
+from harness.edge.images import DEFAULT_ODOO_IMAGE
+from harness.edge.odoo_api import OdooClient
 from harness.stack import topology
 from harness.stack.patroni import HaSettings
 

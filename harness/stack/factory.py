@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from harness import engine, labels, state
-from harness.errors import HarnessError
-from harness.progress import Progress, quiet
+from harness.core.errors import HarnessError
+from harness.core.progress import Progress, quiet
+from harness.edge import engine, labels, state
 from harness.stack import patroni
 from harness.stack.endpoints import StackConfig
 from harness.stack.modes import MODES

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.clock import poll_until
-from harness.errors import HarnessError
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError
 from harness.stack import db, patroni
 from harness.stack.containers import exec_checked
 from harness.stack.handle import StackHandle

@@ -19,10 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from harness.commands import Exec
+from harness.core.commands import Exec
 
 if TYPE_CHECKING:
-    from harness.credentials import Credentials
+    from harness.edge.credentials import Credentials
     from harness.stack.endpoints import Endpoints, StackConfig
     from harness.stack.topology import Layout
 

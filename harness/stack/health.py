@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import engine, labels
+from harness.edge import engine, labels
 from harness.stack import db, patroni, topology
 from harness.stack.handle import ServiceHandle
 

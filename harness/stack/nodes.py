@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from harness import engine as docker
-from harness import labels
-from harness.clock import poll_until
-from harness.errors import HarnessError
-from harness.images import COMPOSE, POSTGRES, REDIS, TRAEFIK
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError
+from harness.edge import engine as docker
+from harness.edge import labels
+from harness.edge.images import COMPOSE, POSTGRES, REDIS, TRAEFIK
 from harness.stack import health, patroni, releases, topology
 from harness.stack.containers import free_port
 
 if TYPE_CHECKING:
-    from harness.credentials import Credentials
+    from harness.edge.credentials import Credentials
     from harness.stack.endpoints import StackConfig
 
 DATA_DIR = "/var/lib/postgresql/data"

@@ -24,11 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from harness.credentials import Credentials
+from harness.edge.credentials import Credentials
 from harness.stack import topology
 from harness.stack.topology import EDGE, INTERZONE, PG_PORT, PG_PRIMARY, PG_STANDBY, ZONE_A, ZONE_B, Layout, ServiceSpec
 
-ETCD_IMAGE = "odoo-chaos/etcd:3.4"  # harness.images.ETCD / PATRONI / HAPROXY; kept as strings: this module is pure
+ETCD_IMAGE = "odoo-chaos/etcd:3.4"  # harness.edge.images.ETCD / PATRONI / HAPROXY; kept as strings: this module is pure
 PATRONI_IMAGE = "odoo-chaos/patroni:15"
 HAPROXY_IMAGE = "odoo-chaos/haproxy:2.6"
 

@@ -24,12 +24,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from harness import engine as docker
-from harness import labels
-from harness.clock import poll_until
-from harness.errors import HarnessError, StackNotReady
-from harness.images import ETCD, HAPROXY, PATRONI, ensure_image
-from harness.progress import Progress, quiet
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError, StackNotReady
+from harness.core.progress import Progress, quiet
+from harness.edge import engine as docker
+from harness.edge import labels
+from harness.edge.images import ETCD, HAPROXY, PATRONI, ensure_image
 from harness.stack import db, ha, nodes, patroni, readiness, topology
 from harness.stack.containers import free_port
 from harness.stack.endpoints import Endpoints, StackConfig

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from harness.clock import poll_until
-from harness.credentials import pbkdf2_sha512_hash
-from harness.errors import HarnessError, StackNotReady
-from harness.progress import Progress
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError, StackNotReady
+from harness.core.progress import Progress
+from harness.edge.credentials import pbkdf2_sha512_hash
 from harness.stack import backup, topology
 from harness.stack.endpoints import LOOPBACK, READINESS_SEQ, Endpoints
 
 if TYPE_CHECKING:
-    from harness.credentials import Credentials
+    from harness.edge.credentials import Credentials
     from harness.stack.handle import StackHandle
 
 READY_TIMEOUT = 180.0

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.errors import HarnessError
-from harness.images import COMPOSE
+from harness.core.errors import HarnessError
+from harness.edge.images import COMPOSE
 
 RELEASES_DIR = COMPOSE / "releases"
 PREVIOUS = "previous"  # a scenario's name for the shipped addons (the rollback target)

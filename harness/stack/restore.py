@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from harness.clock import poll_until
-from harness.errors import HarnessError
-from harness.images import POSTGRES
-from harness.progress import Progress, quiet
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError
+from harness.core.progress import Progress, quiet
+from harness.edge.images import POSTGRES
 from harness.stack import db, topology
 from harness.stack.backup import REPO_MOUNT, STANZA, wal_switch
 from harness.stack.handle import ServiceHandle, StackHandle, Task

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import engine, labels
-from harness.errors import HarnessError
-from harness.images import COMPOSE, POSTGRES
-from harness.progress import Progress, quiet
+from harness.core.errors import HarnessError
+from harness.core.progress import Progress, quiet
+from harness.edge import engine, labels
+from harness.edge.images import COMPOSE, POSTGRES
 from harness.stack import db, topology
 from harness.stack.backup import attachments, info, ledger
 from harness.stack.handle import StackHandle

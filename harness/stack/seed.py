@@ -16,13 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import engine, labels, watchdog
-from harness.clock import poll_until
-from harness.credentials import Credentials
-from harness.errors import ImageBuildFailed, StackNotReady
-from harness.images import COMPOSE, image_id
-from harness.progress import Progress
-from harness.stack import cleanup, topology
+from harness.core.clock import poll_until
+from harness.core.errors import ImageBuildFailed, StackNotReady
+from harness.core.progress import Progress
+from harness.edge import cleanup, engine, labels, watchdog
+from harness.edge.credentials import Credentials
+from harness.edge.images import COMPOSE, image_id
+from harness.stack import topology
 
 SEED_RECIPE = "2"  # bump when the way seeds are made changes
 SEED_REPOSITORY = "odoo-chaos/pg-seed"

@@ -21,20 +21,20 @@ from dataclasses import asdict
 from types import TracebackType
 from typing import Self
 
-from harness import engine as docker
-from harness import labels, state, watchdog
-from harness.credentials import Credentials
-from harness.errors import HarnessError, ImageBuildFailed
-from harness.images import ODOO11 as ODOO11_IMAGE
-from harness.images import POSTGRES, REDIS, TRAEFIK, ensure_image
-from harness.progress import Progress, quiet
-from harness.stack import cleanup, db, health, nodes, readiness, topology
+from harness.core.errors import HarnessError, ImageBuildFailed
+from harness.core.progress import Progress, quiet
+from harness.edge import cleanup, labels, state, watchdog
+from harness.edge import engine as docker
+from harness.edge.credentials import Credentials
+from harness.edge.images import ODOO11 as ODOO11_IMAGE
+from harness.edge.images import POSTGRES, REDIS, TRAEFIK, ensure_image
+from harness.edge.tls import issue_run_tls
+from harness.stack import db, health, nodes, readiness, topology
 from harness.stack.containers import ensure_port_free, free_port, run_task
 from harness.stack.endpoints import LOOPBACK, READINESS_SEQ, Endpoints, StackConfig
 from harness.stack.handle import Task
 from harness.stack.nodes import BACKUP_VOLUME, DATA_VOLUMES
 from harness.stack.seed import ensure_seed
-from harness.tls import issue_run_tls
 
 __all__ = ["BACKUP_VOLUME", "DATA_VOLUMES", "READINESS_SEQ", "Endpoints", "Stack", "StackConfig", "require_run"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 ZONE_A = "zone-a"
 ZONE_B = "zone-b"

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from harness import labels
-from harness.engine import client as docker_client
+from harness.edge import labels
+from harness.edge.engine import client as docker_client
 from harness.stack.stack import Stack
 
 pytestmark = pytest.mark.docker

@@ -13,13 +13,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness import history as h
-from harness.history import History
-from harness.runner import RunOutcome, run_scenario
-from harness.scenario import Scenario, Step
+from harness.core import history as h
+from harness.core.history import History
+from harness.drill.runner import RunOutcome, run_scenario
+from harness.files.tiers import get_tier, load_tiers
+from harness.scenario.model import Scenario, Step
 from harness.stack import topology
 from harness.stack.stack import Stack
-from harness.tiers import get_tier, load_tiers
 
 pytestmark = pytest.mark.drills  # whole drills: `pytest -m 'not drills'` skips them
 
@@ -221,7 +221,7 @@ def _unix(wall: str) -> float:
 
 @pytest.mark.parametrize("name", ["calibration-quiet"])
 def test_run_directory_is_complete_and_check_agrees(stack: Stack, tmp_path: Path, name: str) -> None:
-    from harness.recheck import recheck
+    from harness.verdict.recheck import recheck
 
     outcome = _run(stack, tmp_path, _scenario(name, 6.0))
     for file in ("report.json", "junit.xml", "report.html", "report.md", "history.jsonl", "SHA256SUMS"):

@@ -17,11 +17,12 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.clock import poll_until
-from harness.credentials import pbkdf2_sha512_hash
-from harness.errors import HarnessError
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError
+from harness.edge.credentials import pbkdf2_sha512_hash
+from harness.programme import observations
 from harness.programme.controls import Control
-from harness.stack import health, nodes, observations, topology
+from harness.stack import health, nodes, topology
 from harness.stack.stack import Stack
 
 TRAEFIK_DYNAMIC = "/etc/traefik/dynamic/odoo.yml"

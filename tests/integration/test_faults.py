@@ -12,10 +12,10 @@ import time
 import pytest
 
 from harness.actions import ACTIONS
-from harness.clock import poll_until
-from harness.errors import HarnessError
+from harness.core.clock import poll_until
+from harness.core.errors import HarnessError
 from harness.faults import FAULTS
-from harness.params import validate_params
+from harness.files.params import validate_params
 from harness.stack import db, topology
 from harness.stack.stack import Stack
 

@@ -13,8 +13,8 @@ import threading
 import time
 from pathlib import Path
 
-from harness import labels
-from harness.engine import client as docker_client
+from harness.edge import labels
+from harness.edge.engine import client as docker_client
 
 TEARDOWN_BOUND = 15.0
 

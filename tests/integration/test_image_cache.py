@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from harness import engine, image_cache, labels
 from harness.cli import app
+from harness.edge import engine, image_cache, labels
 
 NAMESPACE = f"odoo-chaos-test-{labels.new_run_id()[-6:]}/"
 
 
 def _tiny_image(tag: str, where: Path) -> str:
-    """A one-file image made with `docker import` (no registry, no base image), as harness.images makes its bases."""
+    """A one-file image made with `docker import` (no registry, no base image), as harness.edge.images makes its bases."""
     root = where / tag.replace("/", "_").replace(":", "_")
     root.mkdir()
     (root / "hello.txt").write_text(f"{tag}\n")

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import images, labels
-from harness.engine import client as docker_client
-from harness.errors import ImageBuildFailed
-from harness.stack import cleanup
+from harness.core.errors import ImageBuildFailed
+from harness.edge import cleanup, images, labels
+from harness.edge.engine import client as docker_client
 from tests.integration.conftest import cli, labelled
 
 

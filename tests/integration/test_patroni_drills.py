@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.runner import RunOutcome
+from harness.drill.runner import RunOutcome
 
 pytestmark = pytest.mark.drills  # whole drills: `pytest -m 'not drills'` skips them
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from harness.recheck import judge_against
-from harness.runner import RunOutcome
-from harness.scenario import load_scenario
-from harness.tiers import load_tiers
+from harness.drill.runner import RunOutcome
+from harness.files.tiers import load_tiers
+from harness.scenario.load import load_scenario
+from harness.verdict.recheck import judge_against
 
 pytestmark = pytest.mark.drills  # whole drills: `pytest -m 'not drills'` skips them
 

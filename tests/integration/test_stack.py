@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness import labels
-from harness.engine import client as docker_client
-from harness.odoo_api import WebSession, tls_context
+from harness.edge import labels
+from harness.edge.engine import client as docker_client
+from harness.edge.odoo_api import WebSession, tls_context
 from harness.stack import backup, topology
 from harness.stack.stack import Stack
 from tests.integration.conftest import cli

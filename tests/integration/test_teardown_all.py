@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from harness.engine import client as docker_client
-from harness.stack import cleanup
+from harness.edge import cleanup
+from harness.edge.engine import client as docker_client
 from harness.stack.stack import Stack
 from tests.integration.conftest import cli
 

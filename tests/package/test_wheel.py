@@ -2,7 +2,7 @@
 
 Nothing of the checkout may leak in: the commands run with no PYTHONPATH, from a directory holding
 no file, so every scenario, tier, profile, policy, programme and image build context they find is
-the package's own (`harness/_data`, `harness.resources`).
+the package's own (`harness/_data`, `harness.files.resources`).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installed) -> None:
     python = installed.venv / "bin" / "python"
     done = subprocess.run(
-        [str(python), "-c", "import harness, harness.resources as r; print(harness.__file__); print(r.data_root())"],
+        [str(python), "-c", "import harness, harness.files.resources as r; print(harness.__file__); print(r.data_root())"],
         cwd=installed.empty,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         capture_output=True,

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from harness.credentials import Credentials
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
+from harness.edge.credentials import Credentials
 from harness.stack import db, topology
 from harness.stack.endpoints import Endpoints, StackConfig
 from harness.stack.handle import Exec, Task

@@ -17,10 +17,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from harness import history as h
-from harness.runner import scenario_evidence, write_report
-from harness.scenario import Scenario, Step
-from harness.tiers import load_tiers
+from harness.core import history as h
+from harness.drill.runner import scenario_evidence, write_report
+from harness.files.tiers import load_tiers
+from harness.scenario.model import Scenario, Step
 from tests.unit.test_checkers import Rows, two_writers
 
 STACK = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from harness.history import FINAL_READ, HEAL, LAG, ROLE, Kind
+from harness.core.history import FINAL_READ, HEAL, LAG, ROLE, Kind
 from tests.unit.test_checkers import Rows
 
 PERIOD = 0.5

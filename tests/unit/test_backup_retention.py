@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.backup_retention import (
+from harness.core.errors import HarnessError
+from harness.files.backup_policy import (
     DEFAULT_POLICY_FILE,
     InvalidBackupPolicy,
     RepositoryRetention,
@@ -19,7 +20,6 @@ from harness.backup_retention import (
     slot_windows,
     steady_state_holds,
 )
-from harness.errors import HarnessError
 
 SEED = RetentionPolicy()  # 7 daily, 4 weekly, 3 monthly
 DAY = timedelta(days=1)

@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from harness import history as h
-from harness.campaign import distribution, summarise, summary_markdown
 from harness.checkers.base import CheckContext
 from harness.checkers.redundancy import check_redundancy
-from harness.errors import HarnessError
+from harness.core import history as h
+from harness.core.errors import HarnessError
+from harness.core.history import make
+from harness.core.stats import nearest_rank
+from harness.drill.campaign import distribution, summarise, summary_markdown
+from harness.drill.runner import RunOutcome
 from harness.faults import FAULTS
 from harness.faults.network import loss_probability, partition_cuts
-from harness.history import make
-from harness.params import InvalidParams, validate_params
-from harness.runner import RunOutcome
+from harness.files.params import InvalidParams, validate_params
+from harness.files.tiers import load_tiers
 from harness.stack import topology
-from harness.stats import nearest_rank
-from harness.tiers import load_tiers
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -22,8 +22,8 @@ from harness.checkers.outages import check_outages
 from harness.checkers.rpo import check_rpo
 from harness.checkers.rto import check_rto
 from harness.checkers.sessions import check_sessions
-from harness.errors import HarnessError
-from harness.history import (
+from harness.core.errors import HarnessError
+from harness.core.history import (
     FINAL_READ,
     HEARTBEAT,
     INJECT,
@@ -35,7 +35,7 @@ from harness.history import (
     Kind,
     make,
 )
-from harness.tiers import load_tiers
+from harness.files.tiers import load_tiers
 
 TIERS = load_tiers()
 CTX = CheckContext(tier=TIERS["tier-1"])
@@ -615,7 +615,7 @@ def test_wall_helpers() -> None:
 def test_a_runbook_step_reads_as_what_it_did_not_what_it_was_asked() -> None:
     """rejoin-old-primary is given `method: auto`; the step shows the method it used and the seconds it measured."""
     from harness.checkers.runbook import check_runbook, runbook_headline
-    from harness.history import ACTION
+    from harness.core.history import ACTION
 
     rows = Rows()
     asked = {"method": "auto", "action": "rejoin-old-primary", "target": "pg-primary", "repairs_data": False}

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from harness.clock import poll_until
-from harness.errors import StackNotReady
+from harness.core.clock import poll_until
+from harness.core.errors import StackNotReady
 
 
 def test_returns_first_truthy_result() -> None:

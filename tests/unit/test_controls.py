@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import history as h
-from harness.backup_retention import RepositoryRetention, RetentionPolicy
+from harness.core import history as h
+from harness.files.backup_policy import RepositoryRetention, RetentionPolicy
 from harness.programme import controls as c
 from harness.programme import controls_recovery as rec
 from harness.programme import controls_security as sec

@@ -3,7 +3,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from harness.credentials import Credentials, pbkdf2_sha512_hash
+from harness.edge.credentials import Credentials, pbkdf2_sha512_hash
 
 
 def _ab64_decode(text: str) -> bytes:

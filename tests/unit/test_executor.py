@@ -10,19 +10,20 @@ from typing import Any, Literal
 
 import pytest
 
-from harness import history as h
 from harness.actions import ACTIONS
 from harness.checkers import run_checkers
 from harness.checkers.base import CheckContext
-from harness.conditions import CONDITIONS, Condition
-from harness.executor import STOP_ENV, Executor, guard_tripped, stop_requested, window_availability
+from harness.conditions.base import CONDITIONS, Condition
+from harness.core import history as h
+from harness.core.history import History, make
+from harness.drill.executor import STOP_ENV, Executor, guard_tripped, stop_requested, window_availability
 from harness.faults import FAULTS
-from harness.history import History, make
-from harness.judgement import applicable as checkers_for
-from harness.judgement import with_checks
-from harness.params import NoParams
-from harness.scenario import Guard, Scenario, Step, parse_scenario
-from harness.tiers import load_tiers
+from harness.files.params import NoParams
+from harness.files.tiers import load_tiers
+from harness.scenario.load import parse_scenario
+from harness.scenario.model import Guard, Scenario, Step
+from harness.verdict.judgement import applicable as checkers_for
+from harness.verdict.judgement import with_checks
 from tests.unit.fakes import FakeStack
 
 

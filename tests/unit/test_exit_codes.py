@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from harness import exit_codes
-from harness.campaign import summarise
+from harness.core import exit_codes
+from harness.drill.campaign import summarise
+from harness.drill.runner import EXIT_CODES, RunOutcome
 from harness.report.ci_junit import campaign_junit, write_campaign_junit
-from harness.runner import EXIT_CODES, RunOutcome
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,9 +178,9 @@ def test_images_save_and_load_give_one_line_errors(tmp_path: Path) -> None:
 
 def test_a_whole_directory_of_mixed_modes_runs_one_stack_per_mode() -> None:
     from harness.cli.drills import _mode_groups
-    from harness.errors import HarnessError
-    from harness.scenario import load_scenario
-    from harness.tiers import get_tier, load_tiers
+    from harness.core.errors import HarnessError
+    from harness.files.tiers import get_tier, load_tiers
+    from harness.scenario.load import load_scenario
 
     tier = get_tier("tier-1", load_tiers())
     plan = [(load_scenario(path), tier) for path in sorted((ROOT / "scenarios").glob("*.yaml"))]

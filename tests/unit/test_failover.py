@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checkers import CHECKERS, run_checkers
 from harness.checkers.failover import applies, check_failover
-from harness.history import Event
+from harness.core.history import Event
 from tests.unit.role_history import LANES, heal, lag, sample, series
 from tests.unit.test_checkers import CTX, Rows, two_writers
 from tests.unit.test_split_brain import Facts

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import filekinds
+from harness.cli import filekinds
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = [

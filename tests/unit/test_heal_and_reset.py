@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness import clock, reset
+from harness.core import clock
+from harness.drill import reset
+from harness.drill.reset import warm_reset
 from harness.faults import FAULTS
-from harness.params import params_model
-from harness.reset import warm_reset
+from harness.files.params import params_model
 from harness.stack import db, topology
 from tests.unit.fakes import FakeStack
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import images
+from harness.edge import images
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ import re
 import socket
 import subprocess
 
-from harness import labels
+from harness.edge import labels
 
 
 def test_run_ids_are_unique_and_sortable() -> None:

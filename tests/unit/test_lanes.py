@@ -6,12 +6,12 @@ import threading
 import time
 from typing import Any
 
-from harness import history as h
 from harness.checkers import CheckContext
 from harness.checkers.liveness import check_liveness
-from harness.history import History
+from harness.core import history as h
+from harness.core.history import History
+from harness.files.tiers import load_tiers
 from harness.probes.base import Lane, ProbeContext, lane_of
-from harness.tiers import load_tiers
 
 
 def _ctx() -> ProbeContext:

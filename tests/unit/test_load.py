@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from harness import history as h
 from harness.checkers.base import CheckContext
 from harness.checkers.load import check_load, percentile_of, regained_at
-from harness.history import make
+from harness.core import history as h
+from harness.core.history import make
+from harness.files.tiers import load_tiers
 from harness.load.profile import InvalidLoadProfile, LoadProfile, parse_profile
-from harness.tiers import load_tiers
 
 CTX = CheckContext(tier=load_tiers()["tier-1"])
 
@@ -202,7 +202,7 @@ def test_more_logouts_than_users_and_other_errors_still_count() -> None:
 def test_the_locustfile_and_the_checker_agree_on_the_logged_out_name() -> None:
     from pathlib import Path
 
-    import harness.checkers.journeys as journeys
+    import harness.core.journeys as journeys
 
     locustfile = (Path(journeys.__file__).parents[1] / "load" / "locustfile.py").read_text()
     assert f'LOGGED_OUT = "{journeys.LOGGED_OUT}"' in locustfile

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from harness import history as h
-from harness.commands import Exec
-from harness.history import History
+from harness.core import history as h
+from harness.core.commands import Exec
+from harness.core.history import History
 from harness.probes import PROBES
 from harness.probes.base import Lane, ProbeContext
 from harness.probes.node_roles import MARK, ROLE_SQL, parse_sample, sample_command

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.recheck import recheck
+from harness.verdict.recheck import recheck
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rundirs"
 

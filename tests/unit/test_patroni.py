@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import images
-from harness.credentials import Credentials
+from harness.edge import images
+from harness.edge.credentials import Credentials
 from harness.stack import patroni as ha
 from harness.stack import topology
 

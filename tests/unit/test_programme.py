@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import signing
 from harness.cli import main
+from harness.files.tiers import DEFAULT_TIERS_FILE, load_tiers
 from harness.programme import index as run_index
 from harness.programme.audit import build_pack, verify_pack
 from harness.programme.freshness import due_scenarios, freshness
@@ -37,7 +37,7 @@ from harness.programme.programme import ProgrammeError, load_programme, parse_pr
 from harness.programme.records import Skipped, parse_time
 from harness.programme.trend import scenario_trends, trend_html
 from harness.report.writer import MANIFEST, manifest
-from harness.tiers import DEFAULT_TIERS_FILE, load_tiers
+from harness.verdict import signing
 from tests.unit.programme_runs import T0, days, fabricate
 
 NOW = T0 + days(120)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import harness.pytest_plugin as plugin
-from harness.runner import RunOutcome
+from harness.drill.runner import RunOutcome
 
 RUNS = []
 
@@ -88,7 +88,7 @@ STACKS_CONFTEST = """
 import pytest
 
 import harness.pytest_plugin as plugin
-from harness.runner import RunOutcome
+from harness.drill.runner import RunOutcome
 
 EVENTS = []
 

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from harness import history as h
-from harness import signing
 from harness.cli import main
-from harness.recheck import RecheckError, judge_against, recheck
+from harness.core import history as h
+from harness.drill.runner import scenario_evidence, write_report
+from harness.files.tiers import Target, load_tiers
 from harness.report.writer import MANIFEST, manifest
-from harness.runner import scenario_evidence, write_report
-from harness.scenario import Scenario, Step
-from harness.tiers import Target, load_tiers
+from harness.scenario.model import Scenario, Step
+from harness.verdict import signing
+from harness.verdict.recheck import RecheckError, judge_against, recheck
 from tests.unit.test_checkers import Rows
 
 TIER_1 = replace(load_tiers()["tier-1"], rto=Target(30.0, 30.0))  # a scenario's `checks: {rto: 30s}`

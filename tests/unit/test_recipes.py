@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from harness import history as h
 from harness.actions import ACTIONS
 from harness.checkers import CHECKERS, CheckContext, run_checkers
-from harness.executor import Executor
+from harness.core import history as h
+from harness.core.history import History, make
+from harness.core.registry import Registry
+from harness.drill.executor import Executor
 from harness.faults import FAULTS
-from harness.history import History, make
-from harness.judgement import judge_run
+from harness.files.tiers import load_tiers
 from harness.probes import PROBES, journeys_of
-from harness.registry import Registry
-from harness.scenario import InvalidScenario, parse_scenario
+from harness.scenario.load import InvalidScenario, parse_scenario
 from harness.stack import topology
-from harness.tiers import load_tiers
+from harness.verdict.judgement import judge_run
 from tests.unit.fakes import FakeStack
 
 TIER = load_tiers()["tier-1"]

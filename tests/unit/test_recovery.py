@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from harness import history as h
 from harness.checkers import CheckContext
 from harness.checkers.corruption import check_corruption
 from harness.checkers.pitr import check_pitr
 from harness.checkers.restore import check_restore
-from harness.errors import HarnessError
-from harness.history import Event
+from harness.core import history as h
+from harness.core.errors import HarnessError
+from harness.core.history import Event
+from harness.files.tiers import load_tiers
 from harness.stack import backup, restore
-from harness.tiers import load_tiers
 
 CTX = CheckContext(tier=load_tiers()["tier-1"])
 T0 = 1_800_000_000.0  # run start, server epoch seconds (the host clock)

@@ -11,20 +11,21 @@ from typing import Any
 
 import pytest
 
-from harness import history as h
 from harness.actions import ACTIONS
 from harness.actions.release import CANARY_WRITER, ReleaseParams, RollingRelease, rollout_order
 from harness.checkers import run_checkers
 from harness.checkers.base import CheckContext
-from harness.errors import HarnessError
-from harness.executor import Executor
-from harness.history import History
-from harness.images import COMPOSE
-from harness.params import InvalidParams, validate_params
-from harness.scenario import InvalidScenario, Scenario, Step, parse_scenario
+from harness.core import history as h
+from harness.core.errors import HarnessError
+from harness.core.history import History
+from harness.drill.executor import Executor
+from harness.edge.images import COMPOSE
+from harness.files.params import InvalidParams, validate_params
+from harness.files.tiers import load_tiers
+from harness.scenario.load import InvalidScenario, parse_scenario
+from harness.scenario.model import Scenario, Step
 from harness.stack import releases, topology
 from harness.stack.handle import Exec
-from harness.tiers import load_tiers
 from tests.unit.fakes import FakeService, FakeStack
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pytest
 
-from harness.history import HEAL, INJECT, LAG, PHASE, WRITE, Event, Kind, make
+from harness.core.history import HEAL, INJECT, LAG, PHASE, WRITE, Event, Kind, make
 from harness.report import RunSummary, report_json, verify_run_dir, write_run_dir
 from harness.report import html as report_html_module
 from harness.report import writer as writer_module
@@ -513,7 +513,7 @@ def test_html_has_a_load_table_per_window_and_endpoint() -> None:
 
 
 def test_margins_are_in_the_targets_unit() -> None:
-    from harness.report.figures import margin
+    from harness.core.figures import margin
 
     assert margin(895.8) == "+895.8 s"
     assert margin(-0.25) == "-0.25 s"
@@ -522,7 +522,7 @@ def test_margins_are_in_the_targets_unit() -> None:
 
 
 def test_tier_targets_are_sentences() -> None:
-    from harness.report.figures import target_sentences
+    from harness.core.figures import target_sentences
 
     targets = {
         "rto": {"strict": 900.0, "loose": 3600.0},
@@ -538,7 +538,8 @@ def test_tier_targets_are_sentences() -> None:
 
 def test_every_checker_with_figures_has_a_measured_cell() -> None:
     """Each checker's registered headline is what the "Measured" cell shows."""
-    from harness.report.figures import DASH, key_figure
+    from harness.core.figures import DASH
+    from harness.report.headline import key_figure
 
     examples = {
         "runbook": {"steps": [{"step": "rejoin-old-primary", "method": "pg_rewind", "outcome": "ok", "seconds": 3.5}]},

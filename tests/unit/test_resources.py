@@ -1,4 +1,4 @@
-"""Shipped files resolve through harness.resources: the working directory's copy first, then the package's."""
+"""Shipped files resolve through harness.files.resources: the working directory's copy first, then the package's."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import images, resources
-from harness.tiers import load_tiers
+from harness.edge import images
+from harness.files import resources
+from harness.files.tiers import load_tiers
 
 ROOT = Path(__file__).resolve().parents[2]
 

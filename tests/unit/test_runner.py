@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.errors import StackNotReady
+from harness.core.errors import StackNotReady
+from harness.drill.runner import run_scenario
+from harness.files.tiers import get_tier, load_tiers
 from harness.report import verify_run_dir
-from harness.runner import run_scenario
-from harness.scenario import Scenario
-from harness.tiers import get_tier, load_tiers
+from harness.scenario.model import Scenario
 
 
 class FakeStack:

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from harness import cli, labels, state
+from harness import cli
 from harness.cli import backup as cli_backup
-from harness.errors import HarnessError
-from harness.scenario import Scenario
-from harness.stack import cleanup
-from harness.tiers import load_tiers
+from harness.core.errors import HarnessError
+from harness.edge import cleanup, labels, state
+from harness.files.tiers import load_tiers
+from harness.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "20261123-1813-e436dd"
@@ -136,7 +136,7 @@ class FakeStack:
 def test_the_stack_goes_down_before_the_report_whatever_evidence_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
 ) -> None:
-    from harness import runner
+    from harness.drill import runner
 
     stacks: list[FakeStack] = []
 
@@ -175,7 +175,7 @@ def test_the_stack_goes_down_before_the_report_whatever_evidence_does(
 
 _STUCK = """
 import os, signal, sys
-from harness import watchdog
+from harness.edge import watchdog
 watchdog.FORCE_AFTER, watchdog.EXIT_AFTER = 1.0, 3.0
 watchdog.start()
 watchdog.claim("20261123-1813-e436dd")

@@ -6,7 +6,9 @@ import pytest
 
 from harness.actions import ACTIONS
 from harness.faults import FAULTS
-from harness.scenario import Guard, InvalidScenario, load_scenario, parse_scenario
+from harness.files.params import record as record_params
+from harness.scenario.load import InvalidScenario, load_scenario, parse_scenario, typed
+from harness.scenario.model import Guard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -301,7 +303,7 @@ def test_params_come_out_typed_with_defaults() -> None:
 def test_no_params_model_declares_a_step_key() -> None:
     from dataclasses import fields
 
-    from harness.params import RESERVED, params_model
+    from harness.files.params import RESERVED, params_model
 
     for owner in [*FAULTS.values(), *ACTIONS.values()]:
         names = {f.name for f in fields(params_model(owner))}
@@ -339,12 +341,16 @@ def test_a_recorded_scenario_reads_back_the_same() -> None:
     import json
     from dataclasses import asdict
 
-    from harness.scenario import scenario_from_record
+    from harness.scenario.model import scenario_from_record
 
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         scenario = load_scenario(path)
         record = json.loads(json.dumps(asdict(scenario), default=str))
-        assert scenario_from_record(record) == scenario, path
+        back = scenario_from_record(record)  # pure: the params come back as plain data
+        assert [json.loads(json.dumps(record_params(s.params))) for s in back.steps] == [
+            json.loads(json.dumps(record_params(s.params))) for s in scenario.steps
+        ]
+        assert typed(scenario_from_record(record)) == scenario, path  # the params as plain data, typed again
 
 
 @pytest.mark.parametrize(
@@ -433,9 +439,13 @@ def test_duration_override_is_checked_like_the_file(tmp_path: Path) -> None:
 
 def test_a_step_built_in_code_gets_typed_params() -> None:
     from harness.faults.network import LossParams
-    from harness.params import InvalidParams
-    from harness.scenario import Step
+    from harness.scenario.model import Scenario, Step
 
-    assert Step(1.0, "loss", "redis", params={"percent": 10}).params == LossParams(10.0)
-    with pytest.raises(InvalidParams):
-        Step(1.0, "loss", "redis", params={"percent": 500})
+    def built(params: dict[str, object]) -> Scenario:
+        return Scenario("x", "x", "tier-1", 30.0, 1.0, ("business-write",), (Step(1.0, "loss", "redis", params=params),))
+
+    assert typed(built({"percent": 10})).steps[0].params == LossParams(10.0)
+    with pytest.raises(InvalidScenario) as error:
+        typed(built({"percent": 500}))
+    assert str(error.value) == "x: field steps.0.params.percent: must be <= 100, not 500"
+

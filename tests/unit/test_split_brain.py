@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.checkers import CHECKERS, run_checkers
 from harness.checkers.split_brain import applies, check_split_brain
-from harness.history import Event, make
+from harness.core.history import Event, make
 from tests.unit.role_history import LANES, sample, series, sql_read
 from tests.unit.test_checkers import CTX, Rows, two_writers
 

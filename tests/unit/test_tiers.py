@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.durations import parse_duration, parse_percent
-from harness.errors import HarnessError
-from harness.tiers import (
+from harness.core.durations import parse_duration, parse_percent
+from harness.core.errors import HarnessError
+from harness.files.tiers import (
     DEFAULT_TIER,
     Target,
     describe,

@@ -7,8 +7,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from harness.odoo_api import tls_context
-from harness.tls import issue_run_tls
+from harness.edge.odoo_api import tls_context
+from harness.edge.tls import issue_run_tls
 
 
 def test_server_certificate_is_signed_by_the_run_ca_with_sha256_and_2048_bits() -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.backup_retention import load_policy
-from harness.durations import parse_duration
-from harness.errors import HarnessError
+from harness.core.durations import parse_duration
+from harness.core.errors import HarnessError, one_line, shown
+from harness.files.backup_policy import load_policy
+from harness.files.tiers import load_tiers
+from harness.files.validation import MAX_FILE_BYTES, load_yaml, writable_directory
 from harness.load.profile import load_profile
-from harness.scenario import load_scenario
-from harness.tiers import load_tiers
-from harness.validation import MAX_FILE_BYTES, load_yaml, one_line, shown, writable_directory
+from harness.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 

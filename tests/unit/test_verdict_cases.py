@@ -15,8 +15,8 @@ from harness.checkers.load import check_load
 from harness.checkers.outages import check_outages
 from harness.checkers.rpo import check_rpo
 from harness.checkers.rto import check_rto
-from harness.history import ACTION, FINAL_READ, HEAL, LOAD, PHASE, PROBE_ERROR, SESSION, Kind
-from harness.tiers import load_tiers
+from harness.core.history import ACTION, FINAL_READ, HEAL, LOAD, PHASE, PROBE_ERROR, SESSION, Kind
+from harness.files.tiers import load_tiers
 from tests.unit.test_checkers import Rows
 
 TIER_1 = load_tiers()["tier-1"]
@@ -404,8 +404,8 @@ def test_a_fault_injected_while_another_is_still_in_force_is_the_same_incident()
     not a new one, it lands inside the freeze); a fault healed before the next one starts stays apart."""
     from typing import Any
 
-    from harness import history as h
-    from harness.checkers.journeys import injections
+    from harness.core import history as h
+    from harness.core.journeys import injections
 
     def inject(
         t: float, fault: str, target: str, one_shot: object

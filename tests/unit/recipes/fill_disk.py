@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from harness.faults.base import TakesEffect, register
-from harness.params import Whole, params
+from harness.files.params import Whole, params
 from harness.stack import topology
 from harness.stack.handle import StackHandle
 from harness.stack.modes import MODES

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.actions.base import register
-from harness.errors import HarnessError
-from harness.history import Event
-from harness.params import NoParams
+from harness.core.errors import HarnessError
+from harness.core.history import Event
+from harness.files.params import NoParams
 from harness.stack import db, topology
 from harness.stack.handle import StackHandle
 from harness.stack.modes import MODES

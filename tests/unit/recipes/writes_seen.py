@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
-from harness.history import WRITE, Event
+from harness.core.history import WRITE, Event
 
 
 def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
