@@ -11,22 +11,32 @@ statement began, which a point-in-time restore targets) is in the fault's record
 an operator reads it from an audit log. Its metadata, read by the loader, the executor and the
 checkers:
 
-- `params_model`: the `harness.files.params` dataclass the step's `params:` are validated into when the
-  scenario loads (`NoParams`: takes none); `run` gets the typed instance;
-- `is_change`: a change to production (a release): the executor records its start as the drill's
-  injection, so the checkers judge the drill as the incident a bad change causes;
-- `repairs_data`: it puts correct data back after data damage (a restore, a failover away from
-  the damaged node): the *data* journey recovers after it (recorded with the action).
+- `targets` and `default_target`: what it may act on, and what a step without `target` means;
+- `params_model` (default `NoParams`): the `harness.files.params` dataclass the step's `params:` are
+  validated into when the scenario loads; `run` gets the typed instance;
+- `is_change` (default False): a change to production (a release): the executor records its start
+  as the drill's injection, so the checkers judge the drill as the incident a bad change causes;
+- `repairs_data` (default False): it puts correct data back after data damage (a restore, a
+  failover away from the damaged node): the *data* journey recovers after it (recorded with it);
+- `needs` and `failover`: the capabilities of `harness.stack.handle` it uses (`NodeSurgery`,
+  `PgBackRest`, `OdooFleet`, `HaControl`) and whether it is a step of manual failover (`runbook`:
+  a hand promotion would fight an HA manager) or needs an HA manager (`automatic`); the registry
+  of stack kinds refuses a drill on a stack that cannot give them, with the reason.
+
+An action is a class with `run`, registered with its metadata by `@action(...)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from harness.core.history import Event
 from harness.core.registry import Registry
+from harness.files.params import NoParams
 from harness.stack.handle import StackHandle
+from harness.stack.kinds import Failover
 
 
 class Action(Protocol):
@@ -46,9 +56,10 @@ class Action(Protocol):
     def params_model(self) -> type[Any]: ...
 
     @property
-    def modes(self) -> tuple[str, ...]:
-        """The stack modes it can run in (`harness.stack.modes`): a hand promotion is manual-only."""
-        ...
+    def needs(self) -> tuple[type, ...]: ...
+
+    @property
+    def failover(self) -> Failover: ...
 
     @property
     def is_change(self) -> bool: ...
@@ -59,11 +70,46 @@ class Action(Protocol):
     def run(self, stack: StackHandle, target: str, params: Any, events: Sequence[Event]) -> dict[str, Any]: ...
 
 
+class ActionBody(Protocol):
+    def run(self, stack: StackHandle, target: str, params: Any, events: Sequence[Event]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredAction:
+    """An action's metadata, every field defaulted, around the object that does the work."""
+
+    name: str
+    summary: str
+    body: ActionBody
+    targets: tuple[str, ...] = ()
+    default_target: str | None = None
+    params_model: type[Any] = NoParams
+    needs: tuple[type, ...] = ()
+    failover: Failover = "any"
+    is_change: bool = False
+    repairs_data: bool = False
+
+    def run(self, stack: StackHandle, target: str, params: Any, events: Sequence[Event]) -> dict[str, Any]:
+        return self.body.run(stack, target, params, events)
+
+
 ACTIONS: Registry[Action] = Registry("action")
+
+B = TypeVar("B", bound=type)
 
 
 def register(action: Action) -> Action:
     return ACTIONS.add(action.name, action)
+
+
+def action(name: str, summary: str, **metadata: Any) -> Callable[[B], B]:
+    """Class decorator: register one instance of the class as the action `name`, with its metadata."""
+
+    def decorate(cls: B) -> B:
+        register(RegisteredAction(name, summary, cls(), **metadata))
+        return cls
+
+    return decorate
 
 
 def describe() -> dict[str, str]:

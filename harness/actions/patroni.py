@@ -9,32 +9,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from harness.actions.base import register
+from harness.actions.base import action
 from harness.core.history import Event
 from harness.files.params import NoParams
 from harness.stack import ha, patroni, topology
-from harness.stack.handle import StackHandle
-from harness.stack.modes import PATRONI_ONLY
+from harness.stack.handle import HaControl, StackHandle
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "patroni-switchover",
+    "planned switchover (patronictl switchover) of the leader lock to the target node",
+    default_target=topology.PG_STANDBY,
+    targets=patroni.PATRONI_NODES,
+    is_change=True,  # a planned change to production: an incident measured from its start
+    needs=(HaControl,),
+    failover="automatic",
+)
 class PatroniSwitchover:
-    name: str = "patroni-switchover"
-    summary: str = "planned switchover (patronictl switchover) of the leader lock to the target node"
-    default_target: str | None = topology.PG_STANDBY
-    targets: tuple[str, ...] = patroni.PATRONI_NODES
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = PATRONI_ONLY
-    is_change: bool = True  # a planned change to production: an incident measured from its start
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
         started = time.monotonic()
         former = ha.switchover(stack, target)
         return {"from": former, "to": target, "seconds": round(time.monotonic() - started, 3)}
 
-
-register(PatroniSwitchover())

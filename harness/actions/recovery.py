@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from harness.actions.base import register
+from harness.actions.base import action
 from harness.core.errors import HarnessError
 from harness.core.history import INJECT, Event
 from harness.files.params import NoParams, Number, params
 from harness.stack import backup, db, restore, scratch, topology
-from harness.stack.handle import StackHandle
-from harness.stack.modes import MANUAL_ONLY, MODES
+from harness.stack.handle import NodeSurgery, PgBackRest, StackHandle, capable
 from harness.stack.nodes import DATA_VOLUMES
 
 REGION_SERVICES_AFTER_PG = (topology.REDIS, topology.PG_STANDBY, *topology.ODOO_NODES)
@@ -88,17 +86,17 @@ class BackupParams:
     type: Annotated[Literal["full", "diff", "incr"], Field(description="pgBackRest backup type")] = "incr"
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "pitr-restore",
+    "restore the database to just before the destructive statement (pgBackRest, point in time)",
+    default_target=topology.PG_PRIMARY,
+    targets=(topology.PG_PRIMARY,),
+    params_model=PitrParams,
+    repairs_data=True,  # the data as it was before the statement
+    failover="runbook",  # Patroni fails over, rewinds and restores by itself
+    needs=(NodeSurgery, PgBackRest,),
+)
 class PitrRestore:
-    name: str = "pitr-restore"
-    summary: str = "restore the database to just before the destructive statement (pgBackRest, point in time)"
-    default_target: str | None = topology.PG_PRIMARY
-    targets: tuple[str, ...] = (topology.PG_PRIMARY,)
-    params_model: type[Any] = PitrParams
-    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
-    is_change: bool = False
-    repairs_data: bool = True  # the data as it was before the statement
-
     def run(self, stack: StackHandle, target: str, params: PitrParams, events: Sequence[Event]) -> dict[str, Any]:
         began = statement_began(events)
         epoch = _target_epoch(params, began)
@@ -106,76 +104,69 @@ class PitrRestore:
         return {"restore_target_epoch": epoch, "corruption_started_at": began} | restored.as_value()
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "fence-node",
+    "stop a PostgreSQL node so it takes no more writes (fast shutdown, SIGKILL after 5 s)",
+    default_target=topology.PG_PRIMARY,
+    targets=db.PG_NODES,
+    params_model=FenceParams,
+    failover="runbook",  # Patroni fails over, rewinds and restores by itself
+)
 class FenceNode:
-    name: str = "fence-node"
-    summary: str = "stop a PostgreSQL node so it takes no more writes (fast shutdown, SIGKILL after 5 s)"
-    default_target: str | None = topology.PG_PRIMARY
-    targets: tuple[str, ...] = db.PG_NODES
-    params_model: type[Any] = FenceParams
-    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
-    is_change: bool = False
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: FenceParams, events: Sequence[Event]) -> dict[str, Any]:
         container = stack.service(target)
         db.fast_shutdown(container, timeout=params.grace_seconds)
         return {"fenced": target, "status": container.status}
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "restore-region",
+    "rebuild the lost region from the backup repository (latest backup + archived WAL)",
+    default_target=topology.REGION,
+    targets=(topology.REGION,),
+    repairs_data=True,  # the region back from the repository
+    failover="runbook",  # Patroni fails over, rewinds and restores by itself
+    needs=(NodeSurgery, PgBackRest,),
+)
 class RestoreRegion:
-    name: str = "restore-region"
-    summary: str = "rebuild the lost region from the backup repository (latest backup + archived WAL)"
-    default_target: str | None = topology.REGION
-    targets: tuple[str, ...] = (topology.REGION,)
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
-    is_change: bool = False
-    repairs_data: bool = True  # the region back from the repository
-
     def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
         started = time.monotonic()
+        surgery = capable(stack, NodeSurgery)
         for role in DATA_VOLUMES:
-            stack.recreate_volume(role)
-        restored = restore.restore_into(stack, stack.volume_name("pg-primary-data"), None, delta=False, archive=True)
-        primary = stack.start_service(topology.PG_PRIMARY)
+            surgery.recreate_volume(role)
+        restored = restore.restore_into(stack, surgery.volume_name("pg-primary-data"), None, delta=False, archive=True)
+        primary = surgery.start_service(topology.PG_PRIMARY)
         restore.wait_writable(primary)
         writable = time.monotonic() - started
         for service in REGION_SERVICES_AFTER_PG:
             if service not in stack.services():
-                stack.start_service(service)
+                surgery.start_service(service)
         return restored.as_value() | {"primary_writable_seconds": round(writable, 3)}
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "take-backup",
+    "take a pgBackRest backup (type full, diff or incr) on the primary",
+    default_target=topology.BACKUP,
+    targets=(topology.BACKUP,),
+    params_model=BackupParams,
+    needs=(PgBackRest,),
+)
 class TakeBackup:
-    name: str = "take-backup"
-    summary: str = "take a pgBackRest backup (type full, diff or incr) on the primary"
-    default_target: str | None = topology.BACKUP
-    targets: tuple[str, ...] = (topology.BACKUP,)
-    params_model: type[Any] = BackupParams
-    modes: tuple[str, ...] = MODES
-    is_change: bool = False
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: BackupParams, events: Sequence[Event]) -> dict[str, Any]:
         started = time.monotonic()
         taken = backup.take(stack, params.type)
         return {"label": taken.label, "type": taken.kind, "seconds": round(time.monotonic() - started, 3)}
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "verify-backup",
+    "restore the latest backup into a scratch PostgreSQL + Odoo, check ledger and a business read",
+    default_target=topology.BACKUP,
+    targets=(topology.BACKUP,),
+    needs=(NodeSurgery, PgBackRest,),
+)
 class VerifyBackup:
-    name: str = "verify-backup"
-    summary: str = "restore the latest backup into a scratch PostgreSQL + Odoo, check ledger and a business read"
-    default_target: str | None = topology.BACKUP
-    targets: tuple[str, ...] = (topology.BACKUP,)
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MODES
-    is_change: bool = False
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
         live = stack.service(db.sole_primary(stack, "verify-backup: no live ledger to compare with"))
         rows_at_switch, _ = backup.ledger(live)  # all committed before the switch ...
@@ -196,6 +187,3 @@ class VerifyBackup:
             )
         return value
 
-
-for _action in (PitrRestore(), FenceNode(), RestoreRegion(), TakeBackup(), VerifyBackup()):
-    register(_action)

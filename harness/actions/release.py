@@ -37,13 +37,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from harness.actions.base import register
+from harness.actions.base import action
 from harness.core.errors import HarnessError
 from harness.core.history import Event
 from harness.files.params import Duration, Text, Whole, params
 from harness.stack import releases, topology
-from harness.stack.handle import StackHandle
-from harness.stack.modes import MODES
+from harness.stack.handle import OdooFleet, StackHandle, capable
 
 SERVES_HTTP = "serves-http"
 CANARY_WRITES = "canary-writes"
@@ -144,20 +143,20 @@ def canary_writes(stack: StackHandle, node: str, count: int) -> CanaryResult:
     return CanaryResult(len(parsed["written"]), None if parsed["error"] is None else str(parsed["error"])[:300])
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "rolling-release",
+    "roll a release out node by node (serves HTTP, canary writes); roll back on the first failed gate",
+    default_target=topology.ODOO_1,  # the first node of the rollout
+    targets=topology.ODOO_NODES,
+    is_change=True,  # a change to production: the executor records its start as the injection
+    params_model=ReleaseParams,
+    needs=(OdooFleet,),
+)
 class RollingRelease:
-    name: str = "rolling-release"
-    summary: str = "roll a release out node by node (serves HTTP, canary writes); roll back on the first failed gate"
-    default_target: str | None = topology.ODOO_1  # the first node of the rollout
-    targets: tuple[str, ...] = topology.ODOO_NODES
-    is_change: bool = True  # a change to production: the executor records its start as the injection
-    params_model: type[Any] = ReleaseParams
-    modes: tuple[str, ...] = MODES
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: ReleaseParams, events: Sequence[Event]) -> dict[str, Any]:
         plan = params
-        previous = {node: stack.releases.get(node) for node in topology.ODOO_NODES}
+        fleet = capable(stack, OdooFleet)
+        previous = {node: fleet.releases.get(node) for node in topology.ODOO_NODES}
         rolled: list[str] = []
         serve_seconds: dict[str, float] = {}
         for node in rollout_order(target):
@@ -165,7 +164,7 @@ class RollingRelease:
             rolled.append(node)
             failed_gate, reason = SERVES_HTTP, ""
             try:
-                stack.replace_odoo_node(node, timeout=plan.start_timeout, release=plan.resolved)
+                fleet.replace_odoo_node(node, timeout=plan.start_timeout, release=plan.resolved)
             except HarnessError as exc:
                 reason = str(exc)
             else:
@@ -176,7 +175,7 @@ class RollingRelease:
                     reason = f"canary write {canary.written + 1} of {plan.canary_writes} failed: {canary.error}"
             if reason:
                 detected = time.monotonic()
-                rollback = self._roll_back(stack, rolled, previous)
+                rollback = self._roll_back(fleet, rolled, previous)
                 return {
                     "release": plan.release,
                     "outcome": "rolled-back",
@@ -208,7 +207,7 @@ class RollingRelease:
         }
 
     @staticmethod
-    def _roll_back(stack: StackHandle, rolled: list[str], previous: dict[str, str | None]) -> float:
+    def _roll_back(stack: OdooFleet, rolled: list[str], previous: dict[str, str | None]) -> float:
         """Put every rolled node back on its previous release, newest first; the seconds until all serve."""
         started = time.monotonic()
         for node in reversed(rolled):
@@ -219,5 +218,3 @@ class RollingRelease:
                 raise HarnessError(f"rolling-release: rollback of {node} to {back} failed: {exc}") from None
         return time.monotonic() - started
 
-
-register(RollingRelease())

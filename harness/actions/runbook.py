@@ -16,32 +16,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from harness.actions.base import register
+from harness.actions.base import action
 from harness.core.errors import HarnessError
 from harness.core.history import Event
 from harness.faults.container import Grace
 from harness.files.params import NoParams, params
 from harness.stack import db, topology
-from harness.stack.handle import StackHandle
-from harness.stack.modes import MANUAL_ONLY, MODES
+from harness.stack.handle import NodeSurgery, OdooFleet, StackHandle, capable
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "promote-standby",
+    "promote the standby (pg_promote); Odoo finds it through its read-write host list",
+    default_target=topology.PG_STANDBY,
+    targets=db.PG_NODES,
+    repairs_data=True,  # a failover away from a damaged node (the judge checks it was not the damaged one)
+    failover="runbook",  # Patroni fails over, rewinds and restores by itself
+)
 class PromoteStandby:
-    name: str = "promote-standby"
-    summary: str = "promote the standby (pg_promote); Odoo finds it through its read-write host list"
-    default_target: str | None = topology.PG_STANDBY
-    targets: tuple[str, ...] = db.PG_NODES
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
-    is_change: bool = False
-    repairs_data: bool = True  # a failover away from a damaged node (the judge checks it was not the damaged one)
-
     def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
         before = db.role(stack, target)
         db.promote(stack, target)
@@ -56,17 +52,16 @@ class RejoinParams:
     ] = "pg_rewind"
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "rejoin-old-primary",
+    "fence the old primary, pg_rewind it (or re-clone) and stream it from the new primary",
+    default_target=topology.PG_PRIMARY,
+    targets=db.PG_NODES,
+    params_model=RejoinParams,
+    failover="runbook",  # Patroni fails over, rewinds and restores by itself
+    needs=(NodeSurgery,),
+)
 class RejoinOldPrimary:
-    name: str = "rejoin-old-primary"
-    summary: str = "fence the old primary, pg_rewind it (or re-clone) and stream it from the new primary"
-    default_target: str | None = topology.PG_PRIMARY
-    targets: tuple[str, ...] = db.PG_NODES
-    params_model: type[Any] = RejoinParams
-    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
-    is_change: bool = False
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: RejoinParams, events: Sequence[Event]) -> dict[str, Any]:
         source = db.other(target)
         if db.role(stack, source) != "primary":
@@ -76,17 +71,13 @@ class RejoinOldPrimary:
         return measured | ({"rewind_error": rejoin.note} if rejoin.note else {})
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "restart-service",
+    "restart a service (docker restart) and wait until it runs",
+    targets=topology.SERVICE_NAMES,
+    params_model=Grace,
+)
 class RestartService:
-    name: str = "restart-service"
-    summary: str = "restart a service (docker restart) and wait until it runs"
-    default_target: str | None = None
-    targets: tuple[str, ...] = topology.SERVICE_NAMES
-    params_model: type[Any] = Grace
-    modes: tuple[str, ...] = MODES
-    is_change: bool = False
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: Grace, events: Sequence[Event]) -> dict[str, Any]:
         container = stack.service(target)
         if container.status == "paused":
@@ -95,22 +86,16 @@ class RestartService:
         return {"status": stack.service(target).status}
 
 
-@dataclass(frozen=True, slots=True)
+@action(
+    "replace-node",
+    "replace an Odoo node with a fresh container (same image and config) and wait until it serves",
+    targets=topology.ODOO_NODES,
+    needs=(OdooFleet,),
+)
 class ReplaceNode:
-    name: str = "replace-node"
-    summary: str = "replace an Odoo node with a fresh container (same image and config) and wait until it serves"
-    default_target: str | None = None
-    targets: tuple[str, ...] = topology.ODOO_NODES
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MODES
-    is_change: bool = False
-    repairs_data: bool = False
-
     def run(self, stack: StackHandle, target: str, params: NoParams, events: Sequence[Event]) -> dict[str, Any]:
         old = stack.service(target).short_id
-        stack.replace_odoo_node(target, release=stack.releases.get(target))  # same release too
+        fleet = capable(stack, OdooFleet)
+        fleet.replace_odoo_node(target, release=fleet.releases.get(target))  # same release too
         return {"replaced": old, "new": stack.service(target).short_id}
 
-
-for _action in (PromoteStandby(), RejoinOldPrimary(), RestartService(), ReplaceNode()):
-    register(_action)

@@ -21,7 +21,7 @@ from harness.files.validation import writable_directory
 from harness.load.profile import MAX_SPAWN_RATE, MAX_USERS, MAX_WORKERS, MIN_SPAWN_RATE
 from harness.stack import topology
 from harness.stack.factory import make_stack
-from harness.stack.modes import MODES
+from harness.stack.kinds import buildable
 from harness.stack.stack import StackConfig
 
 if TYPE_CHECKING:
@@ -194,11 +194,11 @@ def _mode_groups(
     scenario then runs on the first mode it can run in, manual first, one stack (and campaign) per mode.
     """
     scenarios = [scenario for scenario, _ in plan]
-    if ha is not None or any(all(mode in s.modes for s in scenarios) for mode in MODES):
+    if ha is not None or any(all(mode in s.modes for s in scenarios) for mode in buildable()):
         return [(_stack_config(scenarios, ha), list(plan))]
     groups: list[tuple[StackConfig, list[tuple[Scenario, Tier]]]] = []
-    for mode in MODES:
-        part = [(s, t) for s, t in plan if next(m for m in MODES if m in s.modes) == mode]
+    for mode in buildable():
+        part = [(s, t) for s, t in plan if next(m for m in buildable() if m in s.modes) == mode]
         if part:
             groups.append((_stack_config([s for s, _ in part], None), part))
     return groups
@@ -208,9 +208,9 @@ def _stack_config(scenarios: list[Scenario], ha: str | None) -> StackConfig:
     """The stack the drills run on: `--ha`, or the mode every scenario can run in (manual first)."""
     from harness.drill.runner import config_for
 
-    shared = [mode for mode in MODES if all(mode in s.modes for s in scenarios)]
-    if ha is not None and ha not in MODES:
-        raise HarnessError(f"--ha: unknown mode {ha!r} (modes: {', '.join(MODES)})")
+    shared = [mode for mode in buildable() if all(mode in s.modes for s in scenarios)]
+    if ha is not None and ha not in buildable():
+        raise HarnessError(f"--ha: unknown mode {ha!r} (modes: {', '.join(buildable())})")
     if ha is not None and ha not in shared:
         odd = next(s for s in scenarios if ha not in s.modes)
         raise HarnessError(f"--ha {ha}: scenario {odd.name} runs in {', '.join(odd.modes)} mode only")

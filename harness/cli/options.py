@@ -7,14 +7,14 @@ from typing import Annotated
 import typer
 
 from harness.core.errors import HarnessError
-from harness.stack.modes import MODES
+from harness.stack.kinds import buildable
 from harness.stack.patroni import SETTING_NAMES, HaSettings, parse_settings
 
 HaOption = Annotated[
     str,
     typer.Option(
         "--ha",
-        help=f"How PostgreSQL fails over: {' or '.join(MODES)} (manual: by the drill's runbook; patroni: "
+        help=f"How PostgreSQL fails over: {' or '.join(buildable())} (manual: by the drill's runbook; patroni: "
         "Patroni + three etcd members, automatically).",
     ),
 ]
@@ -39,8 +39,8 @@ DbEndpointOption = Annotated[
 
 def ha_settings(ha: str, given: list[str] | None) -> HaSettings:
     """The Patroni settings `--patroni KEY=VALUE` asks for; one-line HarnessError for anything wrong."""
-    if ha not in MODES:
-        raise HarnessError(f"--ha: unknown mode {ha!r} (modes: {', '.join(MODES)})")
+    if ha not in buildable():
+        raise HarnessError(f"--ha: unknown mode {ha!r} (modes: {', '.join(buildable())})")
     if given and ha != "patroni":
         raise HarnessError("--patroni needs --ha patroni")
     values: dict[str, object] = {}

@@ -22,7 +22,7 @@ from harness.core.errors import StackNotReady
 from harness.core.progress import Progress
 from harness.faults import FAULTS
 from harness.files.params import params_model
-from harness.stack.handle import StackHandle
+from harness.stack.handle import OdooFleet, StackHandle, WarmReset
 
 STEADY_CHECKS = 6  # consecutive good reads through the front door (both Odoo nodes, 0.25 s apart) ...
 STEADY_PERIOD = 0.25  # ... before the next drill may start: a drill must not begin inside the last one's tail
@@ -35,11 +35,12 @@ def warm_reset(stack: StackHandle, progress: Progress, timeout: float = 90.0) ->
         defaults = params_model(fault)()
         for service in stack.services():
             fault.heal(stack, service, defaults)
-    for node, release in list(stack.releases.items()):  # a rollout that ended on a release: the shipped addons
-        if release is not None:
-            progress(f"warm reset: {node} back to the shipped addons (was on release {release})")
-            stack.replace_odoo_node(node, release=None)
-    switched = stack.switch_back()
+    if isinstance(stack, OdooFleet):  # a rollout that ended on a release: the shipped addons
+        for node, release in list(stack.releases.items()):
+            if release is not None:
+                progress(f"warm reset: {node} back to the shipped addons (was on release {release})")
+                stack.replace_odoo_node(node, release=None)
+    switched = stack.switch_back() if isinstance(stack, WarmReset) else None
     if switched is not None:
         progress(f"warm reset: {switched}")
     streak = [0]

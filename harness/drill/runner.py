@@ -28,12 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.actions import ACTIONS
 from harness.core import history as h
 from harness.core.errors import HarnessError
 from harness.core.exit_codes import VERDICT_EXIT_CODES
 from harness.core.history import History
 from harness.core.progress import Progress
 from harness.drill.executor import Executor
+from harness.faults import FAULTS
 from harness.files.tiers import Tier
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
@@ -45,8 +47,8 @@ from harness.scenario.load import typed
 from harness.scenario.model import Scenario
 from harness.stack.endpoints import Endpoints, StackConfig
 from harness.stack.factory import make_stack
-from harness.stack.handle import StackHandle
-from harness.stack.modes import PATRONI_ONLY
+from harness.stack.handle import HaControl, StackHandle, capable
+from harness.stack.kinds import STACK_KINDS, Shape, why_not
 from harness.stack.patroni import parse_settings
 from harness.verdict.judgement import judge_run, run_mode, step_text, targets_of, tested_text, with_checks
 
@@ -173,27 +175,41 @@ def run_scenario(
 
 
 def config_for(scenario: Scenario) -> StackConfig:
-    """The stack a run brings up for itself: in the scenario's mode (Patroni with its settings if it needs one)."""
-    if scenario.modes == PATRONI_ONLY:
+    """The stack a run brings up for itself: of the one kind the scenario needs (Patroni with its settings),
+    else the reference stack."""
+    if len(scenario.modes) == 1 and scenario.modes[0] == "patroni":
         try:
             settings = parse_settings(scenario.patroni)
         except ValueError as exc:
             raise HarnessError(f"{scenario.source or scenario.name}: field patroni: {exc}") from None
         return StackConfig(ha="patroni", patroni=settings)
+    if len(scenario.modes) == 1:
+        return StackConfig(ha=scenario.modes[0])
     return StackConfig()
 
 
 def require_mode(scenario: Scenario, stack: StackHandle) -> None:
-    """One line and no run when the stack is of a mode the scenario cannot run on."""
-    if scenario.runs_on(stack.mode):
-        return
-    needs = " or ".join(scenario.modes)
-    why = "requires: {ha: patroni}" if scenario.modes == PATRONI_ONLY else "its steps are a manual runbook"
-    hint = "odoo-chaos up --ha patroni" if scenario.modes == PATRONI_ONLY else "odoo-chaos up"
-    raise HarnessError(
-        f"scenario {scenario.name} runs on a {needs} stack ({why}); this stack ({stack.run_id}) is {stack.mode}: "
-        f"bring one up with `{hint}`"
-    )
+    """One line and no run when the stack cannot run the scenario: of a kind the scenario cannot run on, or
+    lacking what one of its steps needs (the registry of stack kinds says why)."""
+    if not scenario.runs_on(stack.mode):
+        needs = " or ".join(scenario.modes)
+        only = len(scenario.modes) == 1 and scenario.modes[0] == "patroni"
+        why = "requires: {ha: patroni}" if only else "its steps are a manual runbook"
+        kind = STACK_KINDS.get(scenario.modes[0]) if len(scenario.modes) == 1 else None
+        hint = kind.up_hint if kind is not None else "odoo-chaos up"
+        raise HarnessError(
+            f"scenario {scenario.name} runs on a {needs} stack ({why}); this stack ({stack.run_id}) is "
+            f"{stack.mode}: bring one up with `{hint}`"
+        )
+    shape: Shape | None = None
+    for i, step in enumerate(scenario.steps_for(stack.mode)):
+        owner = FAULTS.get(step.fault) if step.fault else ACTIONS.get(step.action) if step.action else None
+        if owner is None:
+            continue
+        shape = shape or Shape.of(stack)
+        reason = why_not(shape, owner, step.target)
+        if reason is not None:
+            raise HarnessError(f"scenario {scenario.name}: steps.{i}: {reason} (stack {stack.run_id})")
 
 
 def _gather_evidence(
@@ -249,7 +265,7 @@ def _drive(
         for body in PROBES[name](ctx)
     ]
     if scenario.patroni:  # this run's Patroni settings, on the running cluster (the warm reset puts them back)
-        applied = stack.configure_ha(scenario.patroni)
+        applied = capable(stack, HaControl).configure_ha(scenario.patroni)
         history.record("runner", "ok", h.PHASE, {"phase": "ha-settings", "settings": dict(scenario.patroni)})
         progress(f"Patroni settings for this run: {applied}")
     try:

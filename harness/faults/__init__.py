@@ -1,14 +1,16 @@
-"""Faults: things done *to* the stack, each a small module registered by name.
+"""Faults: things done *to* the stack, each a small module of this package that registers itself.
 
 A fault has `inject(stack, target, params)` and `heal(stack, target, params)`; the runner records
 both as operations of process `fault` and always heals, on success, failure, error or Ctrl-C.
-Faults act only on containers carrying the run's label (`StackHandle.service`). A fault may
-say when it bites (`takes_effect = "start"` for a signal sent as the call begins, `"end"`, the
-default, for one in force once the call returns); the RTO is counted from that moment. Adding one
-means adding a module here and importing it below; the runner does not change.
+Faults act only on nodes the stack owns (`StackHandle.service`). Adding one means adding a module
+here with a class decorated `@fault("name", "summary", ...)` (`harness.faults.base`); every module
+of this package is found and imported below, and so is every installed package's
+`odoo_chaos.faults` entry point. Neither the runner nor this file changes.
 """
 
-from harness.faults import container, data, network  # noqa: F401
-from harness.faults.base import FAULTS, Fault, register
+from harness.core.plugins import discover
+from harness.faults.base import FAULTS, Fault, fault, register, register_fault
 
-__all__ = ["FAULTS", "Fault", "register"]
+discover(__name__, "faults")
+
+__all__ = ["FAULTS", "Fault", "fault", "register", "register_fault"]

@@ -22,11 +22,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from harness.faults.base import TakesEffect, register
+from harness.faults.base import fault, register_fault
 from harness.files.params import NoParams, Whole, params
 from harness.stack import db
 from harness.stack.handle import ServiceHandle, StackHandle
-from harness.stack.modes import MODES
 
 
 @params
@@ -34,17 +33,8 @@ class Grace:
     grace_seconds: Annotated[Whole, Field(ge=0, le=300, description="seconds between SIGTERM and SIGKILL")] = 10
 
 
-@dataclass(frozen=True, slots=True)
+@fault("pause", "freeze a service (docker pause) until heal (docker unpause): a hung node")  # in force once frozen
 class Pause:
-    takes_effect: TakesEffect = "end"  # frozen once the call returns
-    name: str = "pause"
-    summary: str = "freeze a service (docker pause) until heal (docker unpause): a hung node"
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MODES
-    reversible: bool = True
-    damages_data: bool = False
-    one_shot: bool = False
-
     def inject(self, stack: StackHandle, target: str, params: NoParams) -> None:
         for service in stack.layout.members(target):
             stack.service(service).pause()
@@ -57,7 +47,7 @@ class Pause:
             if stack.automatic_failover or service not in db.PG_NODES:
                 continue  # an HA manager demotes and rewinds a returning old leader itself
             if db.roles(stack) == {service: "primary", db.other(service): "primary"}:
-                db.follow(stack, service, db.other(service))  # promoted while it was frozen: never two primaries
+                db.rejoin(stack, service, db.other(service))  # promoted while it was frozen: never two primaries
 
 
 def _ensure_running(stack: StackHandle, service: str) -> None:
@@ -68,7 +58,7 @@ def _ensure_running(stack: StackHandle, service: str) -> None:
     elif state != "running":
         manual = not stack.automatic_failover  # an HA manager rejoins a node that starts again by itself
         if manual and service in db.PG_NODES and db.role(stack, db.other(service)) == "primary":
-            db.follow(stack, service, db.other(service))  # the other node was promoted: no split brain
+            db.rejoin(stack, service, db.other(service))  # the other node was promoted: no split brain
         else:
             container.start()
 
@@ -77,15 +67,7 @@ def _ensure_running(stack: StackHandle, service: str) -> None:
 class Signal:
     """A fault that signals the container as the call begins; heal starts it again if it is down."""
 
-    name: str
-    summary: str
     act: Callable[[ServiceHandle, Any], None]
-    takes_effect: TakesEffect = "start"
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MODES
-    one_shot: bool = False  # over when the call returns: another fault may hit the target right after
-    reversible: bool = True
-    damages_data: bool = False
 
     def inject(self, stack: StackHandle, target: str, params: Any) -> None:
         for service in stack.layout.members(target):
@@ -96,21 +78,24 @@ class Signal:
             _ensure_running(stack, service)
 
 
-for _fault in (
-    Pause(),
-    Signal("kill", "SIGKILL a service (a crashed node); heal starts it again", lambda c, p: c.kill()),
-    Signal(
-        "stop",
-        "stop a service gracefully (SIGTERM, 10 s grace); heal starts it again",
-        lambda c, p: c.stop(timeout=p.grace_seconds),
-        params_model=Grace,
-    ),
-    Signal(
-        "restart",
-        "restart a service (SIGTERM, then start); one-shot",
-        lambda c, p: c.restart(timeout=p.grace_seconds),
-        params_model=Grace,
-        one_shot=True,
-    ),
-):
-    register(_fault)
+register_fault(
+    "kill",
+    "SIGKILL a service (a crashed node); heal starts it again",
+    Signal(lambda c, p: c.kill()),
+    takes_effect="start",
+)
+register_fault(
+    "stop",
+    "stop a service gracefully (SIGTERM, 10 s grace); heal starts it again",
+    Signal(lambda c, p: c.stop(timeout=p.grace_seconds)),
+    takes_effect="start",
+    params_model=Grace,
+)
+register_fault(
+    "restart",
+    "restart a service (SIGTERM, then start); one-shot",
+    Signal(lambda c, p: c.restart(timeout=p.grace_seconds)),
+    takes_effect="start",
+    params_model=Grace,
+    one_shot=True,  # over when the call returns: another fault may hit the target right after
+)

@@ -27,20 +27,18 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
 from harness.core.errors import HarnessError
 from harness.edge.images import POSTGRES
-from harness.faults.base import TakesEffect, register
+from harness.faults.base import fault
 from harness.files.params import NoParams, Text, Whole, params
 from harness.files.validation import slug
 from harness.stack import db, topology
 from harness.stack.containers import exec_checked
-from harness.stack.handle import ServiceHandle, StackHandle, Task
-from harness.stack.modes import MANUAL_ONLY, MODES
+from harness.stack.handle import NodeSurgery, ServiceHandle, StackHandle, Task, capable
 
 LEDGER_TABLE = "chaos_ledger_entry"
 PAGE = 8192
@@ -108,17 +106,17 @@ def _the_primary(stack: StackHandle, target: str) -> str:
     return db.sole_primary(stack, "no single PostgreSQL primary to run the statement on")
 
 
-@dataclass(frozen=True, slots=True)
-class BadDelete:
-    reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
-    damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
-    name: str = "bad-delete"
-    summary: str = "DELETE every ledger row on the primary (a cleanup without WHERE): logical corruption"
-    takes_effect: TakesEffect = "end"
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MODES
-    one_shot: bool = True
+# None of them heals: `reversible=False` (only the runbook repairs: tests/integration/test_faults.py), and
+# `damages_data=True` (the data journey: users' data is wrong until a restore or failover repairs it).
+DATA_DAMAGE: dict[str, Any] = {"reversible": False, "damages_data": True, "one_shot": True}
 
+
+@fault(
+    "bad-delete",
+    "DELETE every ledger row on the primary (a cleanup without WHERE): logical corruption",
+    **DATA_DAMAGE,
+)
+class BadDelete:
     def inject(self, stack: StackHandle, target: str, params: NoParams) -> dict[str, Any]:
         node = _the_primary(stack, target)
         values = _psql_values(stack.service(node), _BAD_DELETE)
@@ -153,17 +151,15 @@ class CorruptParams:
     block: Annotated[Whole, Field(ge=0, lt=SEGMENT_PAGES, description="which 8 KiB block of each relation")] = 0
 
 
-@dataclass(frozen=True, slots=True)
+@fault(
+    "corrupt-relation",
+    "overwrite bytes of relation blocks on a PostgreSQL node; data checksums detect it",
+    params_model=CorruptParams,
+    needs=(NodeSurgery,),
+    failover="runbook",  # Patroni fails over, rewinds and restores by itself
+    **DATA_DAMAGE,  # done when the call returns; the damage stays
+)
 class CorruptRelation:
-    reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
-    damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
-    name: str = "corrupt-relation"
-    summary: str = "overwrite bytes of relation blocks on a PostgreSQL node; data checksums detect it"
-    takes_effect: TakesEffect = "end"
-    params_model: type[Any] = CorruptParams
-    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
-    one_shot: bool = True  # done when the call returns; the damage stays
-
     def inject(self, stack: StackHandle, target: str, params: CorruptParams) -> dict[str, Any]:
         if target not in db.PG_NODES:
             raise HarnessError(f"corrupt-relation works on {', '.join(db.PG_NODES)}, not {target!r}")
@@ -171,7 +167,7 @@ class CorruptRelation:
         container = stack.service(target)
         paths = pick_relations(ledger_relations(container), params.relations, block, target)
         db.fast_shutdown(container)  # every dirty page is written first, so nothing buffered hides the damage
-        _, output = stack.run_task(
+        _, output = capable(stack, NodeSurgery).run_task(
             Task(
                 name=f"{target}-corrupt",
                 image=POSTGRES.tag,
@@ -188,27 +184,22 @@ class CorruptRelation:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@fault(
+    "destroy-region",
+    "remove services' containers and data volumes for good (target `region`: every zone)",
+    takes_effect="start",
+    needs=(NodeSurgery,),
+    failover="runbook",  # Patroni fails over, rewinds and restores by itself
+    **DATA_DAMAGE,
+)
 class DestroyRegion:
-    reversible: bool = False  # heal cannot undo it: only the runbook repairs (tests/integration/test_faults.py)
-    damages_data: bool = True  # the data journey: users' data is wrong until a restore or failover repairs it
-    name: str = "destroy-region"
-    summary: str = "remove services' containers and data volumes for good (target `region`: every zone)"
-    takes_effect: TakesEffect = "start"
-    params_model: type[Any] = NoParams
-    modes: tuple[str, ...] = MANUAL_ONLY  # Patroni fails over, rewinds and restores by itself
-    one_shot: bool = True
-
     def inject(self, stack: StackHandle, target: str, params: NoParams) -> dict[str, Any]:
         services = tuple(s for s in stack.layout.members(target) if s in stack.services())
         if topology.BACKUP in services:
             raise HarnessError("destroy-region never destroys the backup repository: it lives in another region")
-        volumes = stack.destroy(services)
+        volumes = capable(stack, NodeSurgery).destroy(services)
         return {"destroyed": list(services), "volumes": volumes}
 
     def heal(self, stack: StackHandle, target: str, params: NoParams) -> None:
         return None
 
-
-for _fault in (BadDelete(), CorruptRelation(), DestroyRegion()):
-    register(_fault)

@@ -25,17 +25,15 @@ heal. Needs root on the host (CI runs as root).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from harness.core.errors import HarnessError
-from harness.faults.base import TakesEffect, register
+from harness.faults.base import fault
 from harness.files.params import Duration, Percent, params
 from harness.stack import db, topology
-from harness.stack.handle import ServiceHandle, StackHandle
-from harness.stack.modes import MODES
+from harness.stack.handle import NetworkCut, ServiceHandle, StackHandle, capable
 
 
 @params
@@ -74,20 +72,17 @@ def partition_cuts(
     return cuts
 
 
-@dataclass(frozen=True, slots=True)
+@fault(
+    "partition",
+    "cut a zone or a service off the stack's networks (docker network disconnect) until heal",
+    params_model=PartitionParams,
+    needs=(NetworkCut,),
+)
 class Partition:
-    takes_effect: TakesEffect = "end"
-    reversible: bool = True
-    damages_data: bool = False
-    one_shot: bool = False
-    name: str = "partition"
-    summary: str = "cut a zone or a service off the stack's networks (docker network disconnect) until heal"
-    params_model: type[Any] = PartitionParams
-    modes: tuple[str, ...] = MODES
-
     def inject(self, stack: StackHandle, target: str, params: PartitionParams) -> None:
+        cut = capable(stack, NetworkCut)
         for service, network in partition_cuts(target, stack.layout, params.only):
-            stack.disconnect(service, network)
+            cut.disconnect(service, network)
 
     def heal(self, stack: StackHandle, target: str, params: PartitionParams) -> None:
         for service in sorted({service for service, _ in partition_cuts(target, stack.layout, params.only)}):
@@ -97,9 +92,9 @@ class Partition:
                 and service in db.PG_NODES
                 and db.roles(stack) == {service: "primary", db.other(service): "primary"}
             ):
-                db.follow(stack, service, db.other(service))  # promoted meanwhile: never bring back a second primary
+                db.rejoin(stack, service, db.other(service))  # promoted meanwhile: never bring back a second primary
             else:
-                stack.reconnect(service)
+                capable(stack, NetworkCut).reconnect(service)
 
 
 def interfaces(stack: StackHandle, service: str) -> tuple[ServiceHandle, list[str]]:
@@ -107,7 +102,7 @@ def interfaces(stack: StackHandle, service: str) -> tuple[ServiceHandle, list[st
     node = stack.service(service)
     if node.status != "running":
         raise HarnessError(f"{service} is not running: its network cannot be shaped")
-    edge = stack.network_name(topology.EDGE)
+    edge = stack.network_name(topology.EDGE) if isinstance(stack, NetworkCut) else None
     wanted = {address for name, address in node.addresses().items() if name != edge}
     listing = node.netns_exec(["ip", "-o", "-4", "addr", "show"])
     if listing.exit_code != 0:
@@ -145,17 +140,12 @@ class LatencyParams:
     jitter: Annotated[float, Duration(0.0, 60.0), Field(description="random variation of the delay")] = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@fault(
+    "latency",
+    "add delay to a service's or zone's links (tc netem; params delay, jitter) until heal",
+    params_model=LatencyParams,
+)
 class Latency:
-    name: str = "latency"
-    summary: str = "add delay to a service's or zone's links (tc netem; params delay, jitter) until heal"
-    takes_effect: TakesEffect = "end"
-    reversible: bool = True
-    damages_data: bool = False
-    one_shot: bool = False
-    params_model: type[Any] = LatencyParams
-    modes: tuple[str, ...] = MODES
-
     def inject(self, stack: StackHandle, target: str, params: LatencyParams) -> None:
         delay, jitter = params.delay, params.jitter
         args = ["delay", f"{delay * 1000:g}ms"] + ([f"{jitter * 1000:g}ms"] if jitter else [])
@@ -181,17 +171,12 @@ def loss_probability(params: LossParams) -> float:
     return params.percent / 100
 
 
-@dataclass(frozen=True, slots=True)
+@fault(
+    "loss",
+    "drop a share of a service's or zone's packets (iptables statistic; param percent) until heal",
+    params_model=LossParams,
+)
 class Loss:
-    name: str = "loss"
-    summary: str = "drop a share of a service's or zone's packets (iptables statistic; param percent) until heal"
-    takes_effect: TakesEffect = "end"
-    reversible: bool = True
-    damages_data: bool = False
-    one_shot: bool = False
-    params_model: type[Any] = LossParams
-    modes: tuple[str, ...] = MODES
-
     def inject(self, stack: StackHandle, target: str, params: LossParams) -> None:
         probability = f"{loss_probability(params):.4f}"
         for service, node, names in _namespaces(stack, target):
@@ -215,7 +200,3 @@ class Loss:
                     break
             node.netns_exec(["iptables", "-F", chain])
             node.netns_exec(["iptables", "-X", chain])
-
-
-for _fault in (Partition(), Latency(), Loss()):
-    register(_fault)

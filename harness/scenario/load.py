@@ -35,7 +35,7 @@ from harness.files.tiers import MAX_TARGET
 from harness.files.validation import first_problem, load_yaml, slug
 from harness.probes import PROBES
 from harness.scenario.model import DEFAULT_STABLE_FOR, Guard, Scenario, Step
-from harness.stack.modes import ALL_TARGETS, MODES, PATRONI_ONLY, layout_of, modes_with_target
+from harness.stack import kinds as stack_kinds
 from harness.stack.patroni import parse_settings
 
 GUARD = re.compile(r"availability\s*<\s*(?P<percent>\d{1,3}(?:\.\d{1,6})?)\s*%\s+for\s+(?P<window>\S+)")
@@ -89,7 +89,7 @@ class _StepModel(BaseModel):
     @field_validator("mode")
     @classmethod
     def _known_mode(cls, value: str | None) -> str | None:
-        return value if value is None else _one_of(value, MODES, "mode")
+        return value if value is None else _one_of(value, stack_kinds.names(), "mode")
 
     @field_validator("fault")
     @classmethod
@@ -104,8 +104,8 @@ class _StepModel(BaseModel):
     @field_validator("target")
     @classmethod
     def _known_target(cls, value: str | None) -> str | None:
-        if value is not None and value not in ALL_TARGETS:
-            raise ValueError(f"unknown target {shown(value)}; targets are {', '.join(ALL_TARGETS)}")
+        if value is not None and value not in stack_kinds.all_targets():
+            raise ValueError(f"unknown target {shown(value)}; targets are {', '.join(stack_kinds.all_targets())}")
         return value
 
     @field_validator("wait")
@@ -128,7 +128,7 @@ class _StepModel(BaseModel):
         if self.at is not None and self.after is not None:
             raise ValueError("a step has `at` or `after`, not both")
         if self.fault and self.target is None:
-            raise ValueError(f"fault {self.fault!r} needs a target; targets are {', '.join(ALL_TARGETS)}")
+            raise ValueError(f"fault {self.fault!r} needs a target; targets are {', '.join(stack_kinds.all_targets())}")
         if self.for_ is not None and not self.fault:
             raise ValueError("`for` belongs to faults only (actions and waits are not healed)")
         if self.wait and (self.target is not None or self.params):
@@ -166,7 +166,7 @@ class _ScenarioModel(BaseModel):
         for name, wanted in value.items():
             if name != "ha":
                 raise ValueError(f"unknown requirement {shown(name)}; requirements are ha")
-            _one_of(wanted, MODES, "HA mode")
+            _one_of(wanted, stack_kinds.buildable(), "HA mode")
         return value
 
     @field_validator("expect")
@@ -340,15 +340,16 @@ def _overlap(
 
 
 def _members(target: str, mode: str) -> tuple[str, ...]:
-    layout = layout_of(mode)
+    layout = stack_kinds.layout_of(mode)
     return layout.members(target) if target in layout.targets else ()
 
 
 def _modes(model: _ScenarioModel, source: str) -> tuple[str, ...]:
-    """The modes the scenario can run in: `requires`, narrowed by what each step can do (a hand promotion
-    is manual-only, etcd-a exists only in patroni mode); a step with `mode:` runs only there."""
+    """The kinds of stack the scenario can run on: `requires`, narrowed by what each step can do there (the
+    registry of kinds judges: a hand promotion is manual-only, etcd-a exists only in patroni mode, a
+    partition needs NetworkCut); a step with `mode:` runs only there."""
     required = model.requires.get("ha")
-    modes = [required] if required else list(MODES)
+    modes = [required] if required else list(stack_kinds.buildable())
     for i, step in enumerate(model.steps):
         if step.mode is not None:
             if step.mode not in modes:
@@ -358,10 +359,8 @@ def _modes(model: _ScenarioModel, source: str) -> tuple[str, ...]:
                 )
             continue
         owner = FAULTS[step.fault] if step.fault else ACTIONS[step.action] if step.action else None
-        can = set(owner.modes) if owner is not None else set(MODES)
         target = step.target or (ACTIONS[step.action].default_target if step.action else None)
-        if target is not None:
-            can &= set(modes_with_target(target))
+        can = {kind for kind in stack_kinds.buildable() if stack_kinds.fits(kind, owner, target)}
         narrowed = [mode for mode in modes if mode in can]
         if not narrowed:
             what = step.fault or step.action or "this step"
@@ -378,7 +377,7 @@ def _modes(model: _ScenarioModel, source: str) -> tuple[str, ...]:
 def _patroni(model: _ScenarioModel, source: str, modes: tuple[str, ...]) -> dict[str, Any]:
     if not model.patroni:
         return {}
-    if modes != PATRONI_ONLY:
+    if modes != ("patroni",):
         raise InvalidScenario(f"{source}: field patroni: Patroni settings need `requires: {{ha: patroni}}`")
     try:
         parse_settings(model.patroni)

@@ -29,7 +29,7 @@ from harness.core.errors import HarnessError
 from harness.edge.images import POSTGRES
 from harness.stack import topology
 from harness.stack.containers import exec_checked
-from harness.stack.handle import ServiceHandle, StackHandle, Task
+from harness.stack.handle import NetworkCut, NodeSurgery, ServiceHandle, StackHandle, Task, capable
 
 Role = Literal["primary", "standby", "down"]
 PG_NODES: tuple[str, ...] = (topology.PG_PRIMARY, topology.PG_STANDBY)
@@ -189,7 +189,7 @@ def _prepare(
     backup = container.volume_at("/backup")
     if backup:
         volumes[backup] = ("/backup", "ro")
-    code, output = stack.run_task(
+    code, output = capable(stack, NodeSurgery).run_task(
         Task(
             name=f"{node}-rejoin",
             image=POSTGRES.tag,
@@ -205,6 +205,16 @@ def _prepare(
         last = output.strip().splitlines()[-1] if output.strip() else "no output"
         raise HarnessError(f"rejoining {node} to {source} failed: {last}")
     return output
+
+
+def rejoin(stack: StackHandle, node: str, source: str) -> str:
+    """Never two primaries after a heal: `node` rejoins as `source`'s standby where the stack allows node
+    surgery (`follow`), and is fenced (stopped) where it does not, for its own operator to rejoin; which."""
+    if isinstance(stack, NodeSurgery):
+        follow(stack, node, source)
+        return "rejoined"
+    fast_shutdown(stack.service(node))
+    return "fenced"
 
 
 def follow(
@@ -228,7 +238,8 @@ def follow(
         raise HarnessError(f"cannot rejoin {node} to {source}: {source} is not a running primary")
     container = stack.service(node)
     fast_shutdown(container, timeout=fence_timeout)  # the fence: an isolated old primary stops writing here
-    stack.reconnect(node)
+    if isinstance(stack, NetworkCut):
+        stack.reconnect(node)
     ensure_slot(stack, source, node)
     note = ""
     for whole_copy in (True,) if reclone else (False, True):

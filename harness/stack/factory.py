@@ -1,52 +1,50 @@
-"""Which stack class runs a configuration, and which one a running stack is: the one place that knows.
+"""A handle on a stack: one the harness brings up (`make_stack`), or one already running (`attach`).
 
-`make_stack(config)` gives the reference stack in the mode `config.ha` asks for (`manual` or
-`patroni`); `attach(run_id)` finds a running stack (`odoo-chaos up`) by its labels and gives it back
-in its own mode, with the configuration `up` saved in the run's state directory.
+Both ask the registry of stack kinds (`harness.stack.kinds`): `make_stack(config)` makes the kind
+`config.ha` names; `attach(run_id)` finds a running stack (`odoo-chaos up`) by its labels and gives
+it back as the kind that recognises it, with the configuration `up` saved in the run's state
+directory. No kind is named here.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from harness.core.errors import HarnessError
 from harness.core.progress import Progress, quiet
 from harness.edge import engine, labels, state
-from harness.stack import patroni
 from harness.stack.endpoints import StackConfig
-from harness.stack.modes import MODES
-from harness.stack.patroni_stack import PatroniStack
-from harness.stack.stack import CONFIG_FILE, Stack
+from harness.stack.handle import StackHandle
+from harness.stack.kinds import STACK_KINDS, buildable
+from harness.stack.stack import CONFIG_FILE
+
+DB_ENDPOINTS = ("libpq", "haproxy")
 
 
-def make_stack(config: StackConfig | None = None, *, run_id: str | None = None, progress: Progress = quiet) -> Stack:
+def make_stack(config: StackConfig | None = None, *, run_id: str | None = None, progress: Progress = quiet) -> Any:
+    """A stack of the kind `config.ha` names, not started yet (`with make_stack(config) as stack:` starts it)."""
     config = config or StackConfig()
-    if config.ha not in MODES:
-        raise HarnessError(f'unknown HA mode "{config.ha}" (modes: {", ".join(MODES)})')
-    if config.db_endpoint not in ("libpq", "haproxy"):
-        raise HarnessError(f'unknown database endpoint "{config.db_endpoint}" (endpoints: libpq, haproxy)')
-    if config.ha == "manual" and config.db_endpoint != "libpq":
-        raise HarnessError("--db-endpoint haproxy needs --ha patroni (the manual stack has no HAProxy)")
-    if config.ha == "patroni":
-        return PatroniStack(config, run_id=run_id, progress=progress)
-    return Stack(config, run_id=run_id, progress=progress)
+    kind = STACK_KINDS.get(config.ha)
+    if kind is None or kind.make is None:
+        raise HarnessError(f'unknown HA mode "{config.ha}" (modes: {", ".join(buildable())})')
+    if config.db_endpoint not in DB_ENDPOINTS:
+        raise HarnessError(f'unknown database endpoint "{config.db_endpoint}" (endpoints: {", ".join(DB_ENDPOINTS)})')
+    if config.db_endpoint == "haproxy" and kind.shape.layout.names.count("haproxy") == 0:
+        raise HarnessError(f"--db-endpoint haproxy needs --ha patroni (the {kind.name} stack has no HAProxy)")
+    return kind.make(config, run_id, progress)
 
 
-def attach(run_id: str, progress: Progress = quiet) -> Stack:
-    """A handle on a running stack another process brought up, in its own mode."""
+def attach(run_id: str, progress: Progress = quiet) -> StackHandle:
+    """A handle on a running stack another process brought up, as the kind that recognises it."""
     labels.require_run_id(run_id)
     services = {c.labels.get(labels.SERVICE, "") for c in engine.containers(f"{labels.RUN}={run_id}")}
     saved: dict[str, Any] = state.load_json(run_id, CONFIG_FILE) or {}
-    is_patroni = saved.get("ha") == "patroni" or bool(services & set(patroni.ETCD_MEMBERS))
-    if not is_patroni:
-        return Stack.attach(run_id, progress)
-    try:
-        settings = patroni.parse_settings(saved.get("patroni") or {})
-    except ValueError:
-        settings = patroni.DEFAULTS
-    config = replace(StackConfig(), ha="patroni", patroni=settings, db_endpoint=str(saved.get("db_endpoint", "libpq")))
-    stack = PatroniStack.attach(run_id, progress)
-    stack.config = config
-    stack.settings = settings
-    return stack
+    found = [k for k in STACK_KINDS.values() if k.attach is not None and k.recognise and k.recognise(services, saved)]
+    # the kind `up` saved; else the one whose layout holds the most of the run's services (a Patroni stack
+    # has the manual stack's services too, and its etcd members)
+    chosen = next((k for k in found if k.name == saved.get("ha")), None) or max(
+        found, key=lambda k: len(services & set(k.shape.layout.names)), default=None
+    )
+    if chosen is None or chosen.attach is None:
+        raise HarnessError(f"no stack carries the run id {run_id!r}; `odoo-chaos status` lists the runs")
+    return chosen.attach(run_id, progress)

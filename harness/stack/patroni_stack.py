@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
+from typing import Any, Self
 
 from harness.core.clock import poll_until
 from harness.core.errors import HarnessError, StackNotReady
 from harness.core.progress import Progress, quiet
 from harness.edge import engine as docker
-from harness.edge import labels
+from harness.edge import labels, state
 from harness.edge.images import ETCD, HAPROXY, PATRONI, ensure_image
 from harness.stack import db, ha, nodes, patroni, readiness, topology
 from harness.stack.containers import free_port
@@ -36,7 +37,7 @@ from harness.stack.endpoints import Endpoints, StackConfig
 from harness.stack.nodes import BACKUP_VOLUME, DATA_VOLUMES
 from harness.stack.patroni import ContainerDef, HaSettings
 from harness.stack.seed import ensure_seed_on
-from harness.stack.stack import Stack
+from harness.stack.stack import CONFIG_FILE, Stack
 
 QUORUM_TIMEOUT = 60.0
 LEADER_TIMEOUT = 90.0
@@ -51,6 +52,20 @@ class PatroniStack(Stack):
     ) -> None:
         super().__init__(config or StackConfig(ha="patroni"), run_id=run_id, progress=progress)
         self.settings: HaSettings = self.config.patroni  # what the cluster runs with now (apply_settings)
+
+    @classmethod
+    def attach(cls, run_id: str, progress: Progress = quiet) -> Self:
+        """A handle on a running Patroni stack, with the settings and endpoint `up` saved for it."""
+        stack = super().attach(run_id, progress)
+        saved: dict[str, Any] = state.load_json(run_id, CONFIG_FILE) or {}
+        try:
+            settings = patroni.parse_settings(saved.get("patroni") or {})
+        except ValueError:
+            settings = patroni.DEFAULTS
+        endpoint = str(saved.get("db_endpoint", "libpq"))
+        stack.config = replace(StackConfig(), ha="patroni", patroni=settings, db_endpoint=endpoint)
+        stack.settings = settings
+        return stack
 
     # --- StackHandle -----------------------------------------------------------------------
     @property

@@ -26,7 +26,7 @@ from harness.core.progress import Progress, quiet
 from harness.edge.images import POSTGRES
 from harness.stack import db, topology
 from harness.stack.backup import REPO_MOUNT, STANZA, wal_switch
-from harness.stack.handle import ServiceHandle, StackHandle, Task
+from harness.stack.handle import NetworkCut, NodeSurgery, ServiceHandle, StackHandle, Task, capable
 
 PROMOTE_TIMEOUT = 600.0
 NEUTRALISE_SQL = (
@@ -148,7 +148,7 @@ def parse_restore_output(volume: str, target: str | None, output: str) -> Restor
 
 def mounts(stack: StackHandle, volume: str, archive: bool) -> dict[str, tuple[str, str]]:
     """The data volume read-write; the repository read-write only when the restored node archives into it."""
-    repo = stack.volume_name("backup-repo")
+    repo = capable(stack, NodeSurgery).volume_name("backup-repo")
     return {volume: (db.DATA_DIR, "rw"), repo: (REPO_MOUNT, "rw" if archive else "ro")}
 
 
@@ -157,7 +157,7 @@ def restore_into(
 ) -> Restore:
     """Restore the repository into `volume` (to `target`, or to the end of the archived WAL), replay, neutralise."""
     stamp = target.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00") if target else None
-    code, output = stack.run_task(
+    code, output = capable(stack, NodeSurgery).run_task(
         Task(
             name="restore",
             image=POSTGRES.tag,
@@ -219,9 +219,12 @@ def restore_in_place(stack: StackHandle, target: datetime | None, progress: Prog
     for node in reversed(db.PG_NODES):
         db.fast_shutdown(stack.service(node))
     progress(f"pgbackrest restore --delta to {target.isoformat() if target else 'the end of the archive'}")
-    restored = restore_into(stack, stack.volume_name("pg-primary-data"), target, delta=True, archive=True)
+    restored = restore_into(
+        stack, capable(stack, NodeSurgery).volume_name("pg-primary-data"), target, delta=True, archive=True
+    )
     primary = stack.service(topology.PG_PRIMARY)
-    stack.reconnect(topology.PG_PRIMARY)
+    if isinstance(stack, NetworkCut):
+        stack.reconnect(topology.PG_PRIMARY)
     primary.start()
     wait_writable(primary)
     progress(f"restored: copy {restored.copy_seconds:.1f}s, replay {restored.replay_seconds:.1f}s")

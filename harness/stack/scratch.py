@@ -18,7 +18,7 @@ from harness.edge import engine, labels
 from harness.edge.images import COMPOSE, POSTGRES
 from harness.stack import db, topology
 from harness.stack.backup import attachments, info, ledger
-from harness.stack.handle import StackHandle
+from harness.stack.handle import OdooFleet, StackHandle, capable
 from harness.stack.restore import SCRATCH_SETTINGS, Restore, mounts, restore_into, wait_writable
 
 
@@ -100,7 +100,7 @@ def scratch_restore(stack: StackHandle, progress: Progress = quiet, odoo_image: 
         files = attachments(pg)
         copy, replay = restored.copy_seconds, restored.replay_seconds
         progress(f"scratch copy up (copy {copy:.1f}s, replay {replay:.1f}s): {rows} ledger rows; reading via Odoo")
-        profile = topology.OdooProfile.for_image(odoo_image or stack.config.odoo_image)
+        profile = topology.OdooProfile.for_image(odoo_image or capable(stack, OdooFleet).odoo_image)
         dropped = ("--db_host", "--workers", "--load", "--max-cron")
         args = [a for a in topology.odoo_server_args(profile) if not a.startswith(dropped)]
         odoo = engine.create_container(

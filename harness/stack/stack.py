@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import time
-from collections.abc import Mapping
 from dataclasses import asdict
 from types import TracebackType
 from typing import Self
@@ -29,7 +28,7 @@ from harness.edge.credentials import Credentials
 from harness.edge.images import ODOO11 as ODOO11_IMAGE
 from harness.edge.images import POSTGRES, REDIS, TRAEFIK, ensure_image
 from harness.edge.tls import issue_run_tls
-from harness.stack import db, health, nodes, readiness, topology
+from harness.stack import backup, db, health, nodes, readiness, topology
 from harness.stack.containers import ensure_port_free, free_port, run_task
 from harness.stack.endpoints import LOOPBACK, READINESS_SEQ, Endpoints, StackConfig
 from harness.stack.handle import Task
@@ -172,8 +171,13 @@ class Stack:
     def automatic_failover(self) -> bool:
         return False
 
-    def configure_ha(self, given: Mapping[str, object]) -> str:
-        raise HarnessError("a manual stack has no HA settings (they are for `--ha patroni`)")
+    @property
+    def backup_stanza(self) -> str:
+        return backup.STANZA
+
+    @property
+    def odoo_image(self) -> str:
+        return self.config.odoo_image
 
     def switch_back(self) -> str | None:
         switched = db.switch_back(self)

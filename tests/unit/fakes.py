@@ -151,6 +151,14 @@ class FakeStack:
         return None if switched is None else f"pg-primary is primary again; pg-standby {switched.method}"
 
     @property
+    def odoo_image(self) -> str:
+        return self.config.odoo_image
+
+    @property
+    def backup_stanza(self) -> str:
+        return "odoo"
+
+    @property
     def endpoints(self) -> Endpoints:
         return Endpoints(
             self.run_id, "https://127.0.0.1:1", "http://127.0.0.1:2", "odoo", "admin", "secret", "/ca.pem", 3, 4, "pg"

@@ -26,7 +26,6 @@ from harness.faults import FAULTS
 from harness.files.tiers import load_tiers
 from harness.probes import PROBES, journeys_of
 from harness.scenario.load import InvalidScenario, parse_scenario
-from harness.stack import topology
 from harness.verdict.judgement import judge_run
 from tests.unit.fakes import FakeStack
 
@@ -79,7 +78,7 @@ def test_adding_a_fault(fill_disk: None, tmp_path: Path) -> None:
     step = {"at": "0s", "fault": "fill-disk", "target": "zone-b", "for": "0.1s", "params": {"size_mb": 50}}
     history = _run({"steps": [step]}, stack, tmp_path)
     execs = [command for what, _, command in stack.calls if what == "exec"]
-    zone = len(topology.members("zone-b"))  # every service of the zone
+    zone = len(stack.layout.members("zone-b"))  # every service of the zone, as the stack lays it out
     assert (
         zone >= 2 and execs == ["fallocate -l 50M /tmp/odoo-chaos-fill"] * zone + ["rm -f /tmp/odoo-chaos-fill"] * zone
     )

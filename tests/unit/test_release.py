@@ -66,7 +66,7 @@ def test_previous_and_none_are_the_shipped_addons() -> None:
 
 
 def plan_release(params: dict[str, Any]) -> ReleaseParams:
-    plan: ReleaseParams = validate_params(RollingRelease(), params)
+    plan: ReleaseParams = validate_params(ACTIONS["rolling-release"], params)
     return plan
 
 
