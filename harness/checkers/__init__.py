@@ -4,8 +4,9 @@ Each checker is a module here that decorates one function with `@register("name"
 `harness.checkers.base`): the function takes `(events, ctx)` and returns a `Verdict`, and the
 registration carries its metadata: `applies` (does this run give it anything to judge), `headline`
 (its figure in words, for the reports) and `order` (where it stands in reports). To add a checker:
-write `harness/checkers/<name>.py` with a docstring stating its idea and a registered function,
-and import the module below; the runner, the judge and the reports pick it up by its metadata.
+write `harness/checkers/<name>.py` with a docstring stating its idea and a registered function;
+every module of this package is imported below (`discover`), and so is every installed package's
+`odoo_chaos.checkers` entry point. The runner, the judge and the reports pick it up by its metadata.
 
 `run_checkers` runs them in report order (`checker_names()`); a checker that raises yields an
 `unknown` verdict instead of crashing the run (Jepsen's rule), and `overall` merges verdicts with
@@ -17,26 +18,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
-from harness.checkers import (
-    availability,
-    corruption,
-    failover,
-    latency,
-    liveness,
-    load,
-    outages,
-    pitr,
-    redundancy,
-    restore,
-    rpo,
-    rto,
-    runbook,
-    sessions,
-    split_brain,
-)
 from harness.checkers.base import CHECKERS, CheckContext, Checker, ScenarioFacts, Status, Verdict, register
 from harness.core.errors import HarnessError
 from harness.core.history import Event
+from harness.core.plugins import discover
+
+discover(__name__, "checkers")
 
 __all__ = [
     "CHECKERS",
@@ -46,25 +33,10 @@ __all__ = [
     "Status",
     "Verdict",
     "applicable",
-    "availability",
     "checker_names",
-    "corruption",
-    "failover",
-    "latency",
-    "liveness",
-    "load",
-    "outages",
     "overall",
-    "pitr",
-    "redundancy",
     "register",
-    "restore",
-    "rpo",
-    "rto",
     "run_checkers",
-    "runbook",
-    "sessions",
-    "split_brain",
     "validate_checker_names",
 ]
 

@@ -458,7 +458,7 @@ def list_parts(
     """
     from harness.actions import ACTIONS
     from harness.checkers import checker_names
-    from harness.conditions.base import describe as describe_conditions
+    from harness.conditions import describe as describe_conditions
     from harness.faults import FAULTS
     from harness.files.params import describe as describe_params
     from harness.files.params import params_model

@@ -1,5 +1,13 @@
-"""Conditions a scenario waits for or requires as its steady state, each registered by name."""
+"""Conditions a scenario waits for or requires as its steady state, each registered by name.
 
-from harness.conditions.base import CONDITIONS, Condition, register
+Every module of this package registers its conditions when imported (`harness.conditions.base`
+holds the registry); all are found below, and so is every installed package's
+`odoo_chaos.conditions` entry point.
+"""
 
-__all__ = ["CONDITIONS", "Condition", "register"]
+from harness.conditions.base import CONDITIONS, Condition, describe, register
+from harness.core.plugins import discover
+
+discover(__name__, "conditions")
+
+__all__ = ["CONDITIONS", "Condition", "describe", "register"]

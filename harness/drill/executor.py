@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.actions import ACTIONS
-from harness.conditions.base import CONDITIONS
+from harness.conditions import CONDITIONS
 from harness.core import history as h
 from harness.core.history import Event, History
 from harness.core.progress import Progress

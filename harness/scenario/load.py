@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.actions import ACTIONS
-from harness.conditions.base import CONDITIONS
+from harness.conditions import CONDITIONS
 from harness.core.durations import duration_field, format_duration, is_duration_text, parse_duration, parse_percent
 from harness.core.errors import HarnessError, one_line, shown
 from harness.faults import FAULTS

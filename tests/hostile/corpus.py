@@ -86,9 +86,32 @@ def cases(scratch: Path) -> list[Case]:
     return found
 
 
+def registry_names() -> dict[str, str]:
+    """What a message lists as the valid names, built from the registries (a new plugin edits no pin)."""
+    from harness.conditions import CONDITIONS
+    from harness.faults import FAULTS
+    from harness.probes import PROBES
+    from harness.stack.kinds import all_targets
+
+    return {
+        "{faults}": ", ".join(sorted(FAULTS)),
+        "{probes}": ", ".join(sorted(PROBES)),
+        "{conditions}": ", ".join(sorted(CONDITIONS)),
+        "{targets}": ", ".join(all_targets()),
+    }
+
+
+def filled(text: str, path: str) -> str:
+    """A pinned message with {file} and the registries' placeholders filled in."""
+    text = text.replace("{file}", path)
+    for placeholder, names in registry_names().items():
+        text = text.replace(placeholder, names)
+    return text
+
+
 def _case(name: str, command: list[str], path: str, spec: dict[str, Any]) -> Case:
     args = tuple(str(arg).replace("{file}", path) for arg in spec.get("args", command))
-    return Case(name, args, str(spec["message"]).replace("{file}", path), int(spec.get("exit", 2)))
+    return Case(name, args, filled(str(spec["message"]), path), int(spec.get("exit", 2)))
 
 
 def run_case(case: Case) -> dict[str, Any]:

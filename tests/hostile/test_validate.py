@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from tests.hostile.corpus import HERE, NO_DOCKER, ROOT
+from tests.hostile.corpus import HERE, NO_DOCKER, ROOT, filled
 
 FOLDERS = {"scenarios": "scenario", "tiers": "tiers", "profiles": "load-profile", "policies": "backup-policy"}
 
@@ -26,7 +26,7 @@ def _pinned(folder: str) -> dict[str, str]:
             and int(spec.get("exit", 2)) == 2
         ):
             path = f"tests/hostile/{name}"
-            pinned[path] = str(spec["message"]).replace("{file}", path)
+            pinned[path] = filled(str(spec["message"]), path)
     return pinned
 
 

@@ -10,10 +10,13 @@ read what happened in `calls`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness.core.errors import HarnessError
+from harness.core.history import History
 from harness.edge.credentials import Credentials
 from harness.stack import db, topology
 from harness.stack.endpoints import Endpoints, StackConfig
@@ -262,3 +265,18 @@ class FakeStack:
             )
             return Exec(0, "1" if streaming else "0")
         return Exec(0, "")
+
+
+def run_steps(data: Mapping[str, object], stack: FakeStack, tmp_path: Path) -> History:
+    """A one-second scenario's steps (`data` adds to it) run by the real executor on `stack`, always healed."""
+    from harness.drill.executor import Executor
+    from harness.scenario.load import parse_scenario
+
+    plan = parse_scenario({"name": "recipe", "summary": "s", "duration": "1s", "settle": "0s", **data})
+    history = History()
+    executor = Executor(plan, stack, history, threading.Event(), lambda _: None, tmp_path / "STOP")  # type: ignore[arg-type]
+    try:
+        executor.run_steps()
+    finally:
+        executor.heal_all()
+    return history

@@ -13,7 +13,7 @@ import pytest
 from harness.actions import ACTIONS
 from harness.checkers import run_checkers
 from harness.checkers.base import CheckContext
-from harness.conditions.base import CONDITIONS, Condition
+from harness.conditions import CONDITIONS, Condition
 from harness.core import history as h
 from harness.core.history import History, make
 from harness.drill.executor import STOP_ENV, Executor, guard_tripped, stop_requested, window_availability

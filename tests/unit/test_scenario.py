@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 
 from harness.actions import ACTIONS
+from harness.conditions import CONDITIONS as CONDITION_REGISTRY
 from harness.faults import FAULTS
 from harness.files.params import record as record_params
+from harness.probes import PROBES
 from harness.scenario.load import InvalidScenario, load_scenario, parse_scenario, typed
 from harness.scenario.model import Guard
 
@@ -39,7 +41,8 @@ def _with_steps(*steps: dict[str, object], **extra: object) -> dict[str, object]
 TARGETS = "pg-primary, pg-standby, backup, redis, odoo-1, odoo-2, traefik, zone-a, zone-b, region, etcd-a, etcd-b, etcd-c, haproxy, zone-c"
 FAULT_NAMES = ", ".join(sorted(FAULTS))
 ACTION_NAMES = ", ".join(sorted(ACTIONS))
-CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, writes-failing, writes-ok"
+PROBE_NAMES = ", ".join(sorted(PROBES))
+CONDITIONS = ", ".join(sorted(CONDITION_REGISTRY))
 
 
 @pytest.mark.parametrize(
@@ -66,7 +69,7 @@ CONDITIONS = "no-primary, one-primary, replication-streaming, services-running, 
         ),
         (
             {"name": "x", "summary": "s", "probes": ["ping"]},
-            "f: field probes: unknown probe 'ping'; probes are business-read, business-write, heartbeat, node-roles, replication-lag, user-sessions",
+            f"f: field probes: unknown probe 'ping'; probes are {PROBE_NAMES}",
         ),
         (
             _with_steps({"at": "5s", "fault": "pause", "target": "db"}),

@@ -1,7 +1,8 @@
 """Recipe: a new fault is one module. `fill-disk` fills a service's /tmp with a file of `size_mb` MB.
 
-Dropped into `harness/faults/` it is found by the package's discovery; here the test imports it
-(tests/unit/test_recipes.py). Nothing else in the harness is edited.
+Dropped into `harness/faults/` it is found by the package's discovery, with its test
+(`test_fill_disk.py`) in tests/unit/: two files, nothing else in the harness edited
+(tests/unit/test_recipes.py does exactly that in a copy of the tree).
 """
 
 from __future__ import annotations
