@@ -258,7 +258,3 @@ def capable(stack: StackHandle, capability: type[C]) -> C:
         f"this stack ({stack.mode}, run {stack.run_id}) has no {capability.__name__}: "
         f"{(capability.__doc__ or '').strip().splitlines()[0].rstrip('.')}"
     )
-
-
-def has(stack: object, capability: type) -> bool:
-    return isinstance(stack, capability)

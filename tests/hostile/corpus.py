@@ -13,6 +13,7 @@ wrongly lets through fails on its message instead of starting a stack.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -86,6 +87,7 @@ def cases(scratch: Path) -> list[Case]:
     return found
 
 
+@functools.cache
 def registry_names() -> dict[str, str]:
     """What a message lists as the valid names, built from the registries (a new plugin edits no pin)."""
     from harness.conditions import CONDITIONS

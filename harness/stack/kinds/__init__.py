@@ -65,14 +65,6 @@ def register(kind: StackKind) -> StackKind:
     return STACK_KINDS.add(kind.name, kind)
 
 
-class StepOwner:
-    """What the judge of fit reads of a fault or an action (`needs`, `failover`); a Protocol in spirit."""
-
-    name: str
-    needs: tuple[type, ...]
-    failover: Failover
-
-
 def why_not(shape: Shape, owner: Any, target: str | None) -> str | None:
     """Why `owner` (a fault or action) cannot run on `target` of a stack of this shape; None when it can."""
     what = f"{owner.name}" + (f" on {target}" if target else "")
