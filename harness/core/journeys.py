@@ -331,8 +331,14 @@ def _resolution(starts: Sequence[float], around: float) -> float | None:
     return round(max(gaps), 3) if gaps else None
 
 
-def _cause(moment: float, injection: Injection, steps: Sequence[Intervention]) -> tuple[RecoveredBy, str]:
-    before = [s for s in steps if injection.start <= s.start <= moment]
+def _cause(seen_back: float, injection: Injection, steps: Sequence[Intervention]) -> tuple[RecoveredBy, str]:
+    """What brought the journey back: the last heal or runbook step begun before it was *seen* back.
+
+    `seen_back` is the bracket's upper end (the first success), not the recovery estimate: the estimate
+    is the bracket's middle and can fall just before a heal that the recovery followed (a thaw queued
+    behind the unpause call). A recovery inside the bracket around a step is credited to the step: the
+    conservative reading, under which a drill expected to heal by itself fails rather than passes."""
+    before = [s for s in steps if injection.start <= s.start <= seen_back]
     if not before:
         return "self", "the system by itself"
     last = max(before, key=lambda s: s.start)
@@ -396,7 +402,7 @@ def recover_ops(
         affected = bool(bad) or after is not None
         if not affected and candidate.start - injection.start > 3 * _interval(starts, injection.start):
             affected = True  # a silent stretch after the fault is not a journey that never failed
-        by, words = _cause(recovered, injection, steps) if affected else ("unaffected", "never interrupted")
+        by, words = _cause(upper, injection, steps) if affected else ("unaffected", "never interrupted")
         note = ""
         if first_success is not None and last_bad is not None and first is not None and first.start < last_bad:
             back_at = first_success - injection.reference
@@ -470,7 +476,7 @@ def recover_locust(
         note = f"Locust's web tasks still failing ({DOWN_SHARE:.0%} or more of a second's requests) at {down[-1]} s"
         return Recovery(WEB_USERS, injection, True, None, None, at_least, None, "", None, note)
     moment = max(float(back), injection.end)
-    by, words = _cause(moment, injection, steps)
+    by, words = _cause(moment + 1.0, injection, steps)  # seen back by the end of that second's bucket
     return Recovery(WEB_USERS, injection, True, moment, None, None, by, words, 1.0)
 
 

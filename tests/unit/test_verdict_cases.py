@@ -248,6 +248,25 @@ def test_8_self_healing_expected_but_healed_by_the_harness_fails() -> None:
     assert "recovered only through the harness's heal of pause on pg-primary" in verdict.reason
 
 
+def test_8_a_recovery_estimated_just_before_the_heal_it_followed_is_the_heal_s() -> None:
+    """The calibration flake: a frozen proxy's queued requests time out at 24.6 s, the first success ends at
+    25.4 s, after the unpause began at 25.0 s; the estimate (the bracket's middle, 25.0 - epsilon) fell
+    before the heal and was credited to "the system by itself"."""
+    rows = Rows()
+    writers(rows, 0.0, 10.0)
+    rows.inject(10.0, 10.05, fault="pause", target="traefik")
+    rows.write("w1", 10.1, 24.6, "fail")  # queued in the frozen proxy, timed out
+    rows.op("fault", HEAL, 25.0, 25.05, "ok", {"fault": "pause", "target": "traefik"})
+    rows.write("w2", 24.7, 25.38, "ok")  # invoked before the thaw, answered after it
+    writers(rows, 25.5, 40.0)
+    m = check_rto(rows.events(), CTX).metrics
+    assert m["rto_seconds"] == pytest.approx(24.97 - 10.05, abs=0.02)  # (24.6 + 25.38 - 0.02) / 2
+    assert m["recovered_by"] == "heal"  # was: "self"
+    assert m["recovered_by_detail"] == "the harness's heal of pause on traefik"
+    verdict = check_rto(rows.events(), CheckContext(tier=TIER_1, expect="self-healing"))
+    assert verdict.status == "fail"  # inside the bracket around the heal: never a self-healing pass
+
+
 def test_8_runbook_and_self_recoveries_are_named() -> None:
     rows = Rows()
     writers(rows, 0.0, 10.0)
