@@ -14,6 +14,12 @@
 
 An aborted run still gets a report, with verdict `unknown` and the reason (recorded in the history
 as an `abort` event, so a recheck knows it too).
+
+What talks to the system under test is a `Drill` of replaceable parts (the probes' bodies, the final
+read, the first ledger seq, the probe user's login, the steady-state timeout, the clock); the defaults
+are the real ones. Faults and actions come from their registries and act through the stack handle, so
+a unit test drives this very recipe on a FakeStack and asserts the order of `history.jsonl`
+(tests/unit/test_runner_order.py; `tests/mutate_runner.py` checks those tests fail when a phase goes).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import contextlib
 import json
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +63,43 @@ SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibra
 
 EXIT_CODES = VERDICT_EXIT_CODES  # the documented table: harness.core.exit_codes
 STEADY_TIMEOUT = 30.0  # how long a steady-state condition may take to hold
+ProbeBodies = Callable[[ProbeContext, Sequence[str]], list[Callable[[], None]]]
+
+
+def registered_probes(ctx: ProbeContext, names: Sequence[str]) -> list[Callable[[], None]]:
+    """Each named probe's thread bodies, from the probe registry (what a real run starts)."""
+    return [body for name in names for body in PROBES[name](ctx)]
+
+
+def probe_uid(endpoints: Endpoints) -> int | None:
+    """The probe user's id, asked once before the run (None: each client authenticates on its first call)."""
+    try:
+        return endpoints.odoo_client(timeout=10.0).authenticate()
+    except Exception:
+        return None
+
+
+def next_seq(stack: StackHandle) -> int:
+    """The first ledger seq this run's writers use: one past the highest on the primary."""
+    assert stack.endpoints is not None
+    with connect_primary(stack.endpoints, timeout=5.0) as conn:
+        row = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM chaos_ledger_entry").fetchone()
+    return int(row[0]) if row else 1
+
+
+@dataclass(frozen=True, slots=True)
+class Drill:
+    """The runner's parts that touch the system under test; the defaults are the real ones."""
+
+    probes: ProbeBodies = registered_probes
+    final_read: Callable[[ProbeContext], None] = final_read
+    next_seq: Callable[[StackHandle], int] = next_seq
+    probe_uid: Callable[[Endpoints], int | None] = probe_uid
+    steady_timeout: float = STEADY_TIMEOUT
+    clock: Callable[[], float] = time.monotonic
+
+
+REAL = Drill()
 
 
 class SteadyStateNotMet(HarnessError):
@@ -95,6 +139,7 @@ def run_scenario(
     stop_file: Path | None = None,
     load: LoadProfile | None = None,
     sign_key: Path | None = None,
+    drill: Drill = REAL,
 ) -> RunOutcome:
     scenario = typed(scenario)  # a scenario built in code gets its params checked before anything starts
     tier = with_checks(tier, scenario)
@@ -110,7 +155,7 @@ def run_scenario(
     aborted: str | None = None
     interrupted: BaseException | None = None
     with (run_dir / "history.jsonl").open("w") as stream:
-        history = History(stream)
+        history = History(stream, clock=drill.clock)
         ctx: ProbeContext | None = None
         try:
             if stack.endpoints is None:
@@ -122,12 +167,12 @@ def run_scenario(
                 stack.run_id,
                 threading.Event(),
                 period=period,
-                seq_base=_next_seq(stack),
+                seq_base=drill.next_seq(stack),
                 stack=stack,
-                uid=_probe_uid(stack.endpoints),
+                uid=drill.probe_uid(stack.endpoints),
             )
             loader = LoadRun(load, stack.endpoints, history, Path(load_dir.name), progress) if load else None
-            _drive(scenario, stack, history, ctx, progress, side_effects, stop_file, loader)
+            _drive(scenario, stack, history, ctx, progress, side_effects, stop_file, loader, drill)
         except KeyboardInterrupt:
             aborted = "interrupted (Ctrl-C or SIGTERM)"
             raise
@@ -234,21 +279,6 @@ def _gather_evidence(
     return stack_info, evidence
 
 
-def _probe_uid(endpoints: Endpoints) -> int | None:
-    """The probe user's id, asked once before the run (None: each client authenticates on its first call)."""
-    try:
-        return endpoints.odoo_client(timeout=10.0).authenticate()
-    except Exception:
-        return None
-
-
-def _next_seq(stack: StackHandle) -> int:
-    assert stack.endpoints is not None
-    with connect_primary(stack.endpoints, timeout=5.0) as conn:
-        row = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM chaos_ledger_entry").fetchone()
-    return int(row[0]) if row else 1
-
-
 def _drive(
     scenario: Scenario,
     stack: StackHandle,
@@ -258,11 +288,11 @@ def _drive(
     side_effects: Sequence[SideEffect],
     stop_file: Path | None,
     loader: LoadRun | None = None,
+    drill: Drill = REAL,
 ) -> None:
     threads = [
-        threading.Thread(target=body, name=f"probe-{name}", daemon=True)
-        for name in scenario.probes
-        for body in PROBES[name](ctx)
+        threading.Thread(target=body, name=f"probe-{i}", daemon=True)
+        for i, body in enumerate(drill.probes(ctx, scenario.probes))
     ]
     if scenario.patroni:  # this run's Patroni settings, on the running cluster (the warm reset puts them back)
         applied = capable(stack, HaControl).configure_ha(scenario.patroni)
@@ -293,7 +323,7 @@ def _drive(
         progress(f"probes running ({', '.join(scenario.probes)}) for {scenario.duration:.0f}s")
         for thread in threads:
             thread.start()
-        _steps(scenario, stack, history, ctx, progress, side_effects, stop_file)
+        _steps(scenario, stack, history, ctx, progress, side_effects, stop_file, drill.steady_timeout)
     finally:
         if loader is not None:
             loader.stop()
@@ -304,7 +334,7 @@ def _drive(
             thread.join(timeout=ctx.timeout + 5)
     history.record("runner", "ok", h.PHASE, {"phase": "final-read"})
     progress("final read")
-    final_read(ctx)
+    drill.final_read(ctx)
 
 
 def _steps(
@@ -315,13 +345,14 @@ def _steps(
     progress: Progress,
     side_effects: Sequence[SideEffect],
     stop_file: Path | None,
+    steady_timeout: float = STEADY_TIMEOUT,
 ) -> None:
     """Steady state, the steps, idle to the end, heal always, settle, steady state after recovery."""
     executor = Executor(scenario, stack, history, ctx.stop, progress, stop_file)
     for at, fn in side_effects:
         _after(ctx, executor.origin + at, fn, stack, history)
     try:
-        broken = executor.steady_state("before", STEADY_TIMEOUT)
+        broken = executor.steady_state("before", steady_timeout)
         if broken:
             raise SteadyStateNotMet(f"steady state did not hold before the first step: {', '.join(broken)}")
         executor.run_steps()
@@ -332,7 +363,7 @@ def _steps(
     ctx.stop.wait(scenario.settle)
     if scenario.steady_state:
         progress("checking the steady state after recovery")
-        executor.steady_state("after", STEADY_TIMEOUT)
+        executor.steady_state("after", steady_timeout)
 
 
 def _after(
@@ -408,4 +439,4 @@ def write_report(
     return RunOutcome(run_dir, judged.verdict, EXIT_CODES[judged.verdict], report)
 
 
-__all__ = ["EXIT_CODES", "RunOutcome", "SideEffect", "run_scenario"]
+__all__ = ["EXIT_CODES", "REAL", "Drill", "RunOutcome", "SideEffect", "run_scenario"]

@@ -12,13 +12,11 @@ nothing else is touched, and the pieces' tests plus every test that pins the reg
 from __future__ import annotations
 
 import filecmp
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.tree import ROOT, copy_tree, imports_its_own_harness, pytest_in
+
 RECIPES = ROOT / "tests" / "unit" / "recipes"
 PIECES = {  # recipe module -> the plugin package a contributor puts it in
     "fill_disk": "harness/faults",
@@ -33,20 +31,6 @@ PINNING = [  # the tests that pin what the registries hold or print
     "tests/unit/test_checkers.py",
     "tests/unit/test_layers.py",
 ]
-COPIED = ["harness", "tests", "README.md", "docs", "scenarios", "tiers", "load-profiles", "compose", "pyproject.toml", "backup-policy.yaml"]
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", ".ruff_cache")
-
-
-def _copy_tree(into: Path) -> None:
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, into / name, ignore=IGNORED)
-        elif source.exists():
-            shutil.copy2(source, into / name)
-    shutil.rmtree(into / "tests" / "unit" / "recipes")  # the copy is the harness as it ships, without them
-
-
 def _changed_files(before: Path, after: Path) -> list[str]:
     """Every file added to, removed from or changed in `after` compared to `before` (relative paths)."""
     changed: list[str] = []
@@ -67,7 +51,7 @@ def _failures(output: str) -> str:
 
 def test_a_new_fault_action_probe_or_checker_is_one_module_and_one_test(tmp_path: Path) -> None:
     shipped, tree = tmp_path / "shipped", tmp_path / "tree"
-    _copy_tree(shipped)
+    copy_tree(shipped)
     shutil.copytree(shipped, tree)
     for piece, package in PIECES.items():
         shutil.copy2(RECIPES / f"{piece}.py", tree / package / f"{piece}.py")
@@ -80,20 +64,8 @@ def test_a_new_fault_action_probe_or_checker_is_one_module_and_one_test(tmp_path
     assert _changed_files(shipped, tree) == expected  # two files per piece, nothing else touched
 
     tests = [f"tests/unit/test_{piece}.py" for piece in PIECES] + PINNING
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    where = subprocess.run(
-        [sys.executable, "-c", "import harness; print(harness.__file__)"], cwd=tree, env=env, capture_output=True, text=True
-    )
-    assert where.stdout.strip() == str(tree / "harness" / "__init__.py"), where  # the copy's harness, not ours
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "-rA", *tests],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    assert imports_its_own_harness(tree)  # the copy's harness, not ours
+    done = pytest_in(tree, "-n", "2", "-rA", *tests)
     assert done.returncode == 0, _failures(done.stdout) + done.stderr[-2000:]
     assert " passed" in done.stdout and "failed" not in done.stdout, done.stdout[-2000:]
     ran = {line.split("::")[0].removeprefix("PASSED ") for line in done.stdout.splitlines() if line.startswith("PASSED ")}

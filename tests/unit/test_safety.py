@@ -156,17 +156,17 @@ def test_the_stack_goes_down_before_the_report_whatever_evidence_does(
         return real_report(*args)
 
     monkeypatch.setattr(runner, "make_stack", make_stack)
-    monkeypatch.setattr(runner, "_next_seq", lambda stack: 1)
     monkeypatch.setattr(runner, "_drive", lambda *args: None)
     monkeypatch.setattr(runner, "_gather_evidence", evidence)
     monkeypatch.setattr(runner, "write_report", report)
     plan = Scenario("t", "s", "tier-1", 1.0, 0.0, ("business-write",))
     tier = load_tiers()["tier-1"]
+    drill = runner.Drill(next_seq=lambda stack: 1, probe_uid=lambda endpoints: None)
     if isinstance(failure, KeyboardInterrupt):
         with pytest.raises(KeyboardInterrupt):
-            runner.run_scenario(plan, tier, tmp_path)
+            runner.run_scenario(plan, tier, tmp_path, drill=drill)
     else:
-        runner.run_scenario(plan, tier, tmp_path)
+        runner.run_scenario(plan, tier, tmp_path, drill=drill)
     assert stacks[0].downs == 1 and order == ["report after 1 down"]
     (run_dir,) = (path for path in tmp_path.iterdir() if path.is_dir())  # beside it: the run index
     assert (run_dir / "report.json").is_file()
