@@ -64,20 +64,41 @@ def test_sigint_during_up_tears_everything_down() -> None:
     assert labelled(run_id) == {"containers": [], "networks": [], "volumes": []}
 
 
+def _hung(process: subprocess.Popen[str], run_id: str, lines: list[str]) -> str:
+    """What a command that did not end was doing: its threads' stacks (SIGUSR1), then it is killed and its
+    run removed by label, so a failure here leaves nothing behind and says where it waited."""
+    process.send_signal(signal.SIGUSR1)
+    try:
+        _, rest = process.communicate(timeout=5)
+    except subprocess.TimeoutExpired as exc:
+        rest = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+    process.kill()
+    tree = subprocess.run(["ps", "-ef", "--forest"], capture_output=True, text=True, check=False).stdout
+    if run_id:
+        cleanup.remove_run(run_id)
+    return "".join(lines) + (rest or "") + "\n--- processes ---\n" + tree[-4000:]
+
+
 def test_sigterm_during_up_tears_everything_down() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "up"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
     )
     assert process.stderr is not None
     run_id = ""
+    lines = []
     for line in process.stderr:
+        lines.append(line)
         if "creating networks" in line:
             run_id = _run_id(line)
         if "starting pg-standby" in line:
             break
     process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=120)
-    assert process.returncode == 130
+    try:
+        _, rest = process.communicate(timeout=60)  # the watchdog ends it within 15 s whatever it was doing
+    except subprocess.TimeoutExpired:
+        pytest.fail("`up` still running 60 s after SIGTERM:\n" + _hung(process, run_id, lines))
+    assert process.returncode == 130, "".join(lines) + rest
+    assert "interrupted" in rest
     assert labelled(run_id) == {"containers": [], "networks": [], "volumes": []}
 
 
