@@ -7,6 +7,7 @@ one line and exit 2 (or the error's own code), an interrupt into exit 130 (the t
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import signal
 import sys
@@ -104,7 +105,8 @@ def main() -> None:
     `kill -USR1 PID` prints every thread's stack on stderr and goes on: what a command that seems hung
     is waiting for."""
     if hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
+        with contextlib.suppress(ValueError, OSError, AttributeError):  # stderr without a file descriptor
+            faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
     show_on(err)
     try:
         result = app(args=sys.argv[1:], prog_name="odoo-chaos", standalone_mode=False)

@@ -49,7 +49,7 @@ from harness.load.runner import LoadRun
 from harness.probes import PROBES, ProbeContext, journeys_of
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
-from harness.report import RunSummary, write_run_dir
+from harness.report import write_run_dir
 from harness.scenario.load import typed
 from harness.scenario.model import Scenario
 from harness.stack.endpoints import Endpoints, StackConfig
@@ -57,7 +57,7 @@ from harness.stack.factory import make_stack
 from harness.stack.handle import HaControl, StackHandle, capable
 from harness.stack.kinds import STACK_KINDS, Shape, why_not
 from harness.stack.patroni import parse_settings
-from harness.verdict.judgement import judge_run, run_mode, step_text, targets_of, tested_text, with_checks
+from harness.verdict.judgement import summarise_run, with_checks
 
 SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
 
@@ -411,24 +411,15 @@ def write_report(
     from harness.programme.index import record_finished
     from harness.verdict import signing
 
-    judged = judge_run(scenario, tier, events)
     key = signing.load_private_key(sign_key) if sign_key is not None else None
-    summary = RunSummary(
+    summary = summarise_run(
+        scenario,
+        tier,
+        events,
         run_id=run_id,
-        scenario=scenario.name,
-        scenario_file=scenario.source,
-        tier=tier.name,
-        targets=targets_of(tier),
         started_at=started_at,
         ended_at=h.iso(datetime.now(UTC)),
         stack=stack_info,
-        verdicts=judged.verdicts,
-        verdict=judged.verdict,
-        aborted_reason=judged.aborted_reason,
-        probe_period=judged.probe_period,
-        scenario_summary=scenario.summary,
-        scenario_steps=tuple(step_text(step, run_mode(events)) for step in scenario.steps),
-        tested=tested_text(events, stack_info),
         signed_by=signing.fingerprint(key.public_key()) if key is not None else None,
     )
     write_run_dir(run_dir, summary, events, evidence=evidence)
@@ -436,7 +427,7 @@ def write_report(
         signing.sign_run_dir(run_dir, key)
     record_finished(run_dir)  # the run index beside the reports (harness.programme.index); never raises
     report = json.loads((run_dir / "report.json").read_text())
-    return RunOutcome(run_dir, judged.verdict, EXIT_CODES[judged.verdict], report)
+    return RunOutcome(run_dir, summary.verdict, EXIT_CODES[summary.verdict], report)
 
 
 __all__ = ["EXIT_CODES", "REAL", "Drill", "RunOutcome", "SideEffect", "run_scenario"]

@@ -28,6 +28,7 @@ from harness.core import history as h
 from harness.core.journeys import phase_value
 from harness.files.params import record
 from harness.files.tiers import Status, Target, Tier
+from harness.report.model import RunSummary
 
 if TYPE_CHECKING:
     from harness.scenario.model import Scenario, Step
@@ -149,3 +150,37 @@ def targets_of(tier: Tier) -> dict[str, Any]:
     """The tier's targets as report.json stores them."""
     targets: dict[str, Any] = json.loads(json.dumps(asdict(tier), default=str))
     return targets
+
+
+def summarise_run(
+    scenario: Scenario,
+    tier: Tier,
+    events: Sequence[h.Event],
+    *,
+    run_id: str,
+    started_at: str,
+    ended_at: str,
+    stack: dict[str, Any],
+    signed_by: str | None = None,
+) -> RunSummary:
+    """A run judged and summed up: what every report is written from. The runner calls it at the end of a
+    run and `odoo-chaos check` on a run directory, so the two cannot build the summary differently."""
+    judged = judge_run(scenario, tier, events)
+    return RunSummary(
+        run_id=run_id,
+        scenario=scenario.name,
+        scenario_file=scenario.source,
+        tier=tier.name,
+        targets=targets_of(tier),
+        started_at=started_at,
+        ended_at=ended_at,
+        stack=stack,
+        verdicts=judged.verdicts,
+        verdict=judged.verdict,
+        aborted_reason=judged.aborted_reason,
+        probe_period=judged.probe_period,
+        scenario_summary=scenario.summary,
+        scenario_steps=tuple(step_text(step, run_mode(events)) for step in scenario.steps),
+        tested=tested_text(events, stack),
+        signed_by=signed_by,
+    )

@@ -39,7 +39,7 @@ from harness.report.markdown import report_md
 from harness.report.model import SCHEMA_VERSION, RunSummary, report_json
 from harness.scenario.model import scenario_from_record
 from harness.verdict import signing
-from harness.verdict.judgement import judge_run, run_mode, step_text, tested_text
+from harness.verdict.judgement import summarise_run
 
 TIER_JUDGED = ("rto", "rpo", "availability")  # the checkers whose status depends on the tier
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -161,24 +161,15 @@ def recheck(run_dir: Path, pubkey: Path | None = None) -> list[str]:
     if not isinstance(versions, dict):
         return [*problems, "evidence/versions.json: not a JSON object"]
 
-    judged = judge_run(scenario, tier, events)
     state, signer = signing.signature_state(run_dir)
-    summary = RunSummary(
+    summary = summarise_run(
+        scenario,
+        tier,
+        events,
         run_id=str(report.get("run_id", "")),
-        scenario=scenario.name,
-        scenario_file=scenario.source,
-        tier=tier.name,
-        targets=json.loads(json.dumps(_tier_targets(tier))),
         started_at=str(report.get("started_at", "")),
         ended_at=str(report.get("ended_at", "")),
         stack=versions,
-        verdicts=judged.verdicts,
-        verdict=judged.verdict,
-        aborted_reason=judged.aborted_reason,
-        probe_period=judged.probe_period,
-        scenario_summary=scenario.summary,
-        scenario_steps=tuple(step_text(step, run_mode(events)) for step in scenario.steps),
-        tested=tested_text(events, versions),
         signed_by=signer if state == "signed" else None,
     )
     problems += _compare_report(report, report_json(summary))
@@ -186,12 +177,6 @@ def recheck(run_dir: Path, pubkey: Path | None = None) -> list[str]:
     problems += _compare_text(run_dir, "report.md", report_md(summary))
     problems += _compare_html(run_dir, summary)
     return problems
-
-
-def _tier_targets(tier: Tier) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(tier)
 
 
 def _signature_problems(run_dir: Path, pubkey: Path | None) -> list[str]:
