@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
 from harness.checkers.base import CHECKERS, CheckContext, Checker, ScenarioFacts, Status, Verdict, register
+from harness.core.analysis import Analysis
 from harness.core.errors import HarnessError
 from harness.core.history import Event
 from harness.core.plugins import discover
@@ -73,8 +74,11 @@ def run_checkers(
     *,
     registry: Mapping[str, Checker] | None = None,
 ) -> list[Verdict]:
-    """One verdict per checker (all registered by default), in order, each with its headline figure; never raises."""
+    """One verdict per checker (all registered by default), in order, each with its headline figure; never raises.
+
+    The checkers share one `Analysis` of the history: it is paired, and its recoveries found, once."""
     known = CHECKERS if registry is None else registry
+    events = Analysis.of(events)
     verdicts: list[Verdict] = []
     for name in checker_names(known) if names is None else list(names):
         checker = known.get(name)

@@ -20,8 +20,9 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
 from harness.checkers.outages import outage_windows
+from harness.core.analysis import ops_of
 from harness.core.figures import downtime_text
-from harness.core.history import INJECT, Event, Op, pair
+from harness.core.history import INJECT, Event, Op
 from harness.core.journeys import JOURNEY_OF_F, journey_map, journey_rank, observation
 from harness.files.tiers import Target, describe, judge
 
@@ -58,7 +59,7 @@ def journey_downtime(
 @register("availability", order=70, headline=downtime_text)
 def check_availability(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target_text = describe("availability", ctx.tier.availability, higher_is_better=True)
-    ops = pair(events)
+    ops = ops_of(events)
     start, end = observation(events, end_of_run(events, ctx))
     by_journey = journey_downtime(ops, start, end, journey_map(events))
     if not by_journey or end <= start:

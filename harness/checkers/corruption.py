@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
-from harness.core.history import ACTION, INJECT, Event, pair
+from harness.core.analysis import ops_of
+from harness.core.history import ACTION, INJECT, Event
 
 SIGNS = ("invalid page", "checksum", "could not read block")
 RECOVERIES = {"promote-standby": "failover", "pitr-restore": "restore", "restore-region": "restore"}
@@ -36,7 +37,7 @@ def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
 @register("corruption", order=50, applies=applies, headline=headline)
 def check_corruption(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target = "the damage is detected (data checksums) and recovered from by failover or restore"
-    ops = pair(events)
+    ops = ops_of(events)
     injects = [op for op in ops if op.f == INJECT and op.invoke.value.get("fault") == "corrupt-relation"]
     if not injects or injects[0].kind != "ok" or injects[0].end is None:
         return Verdict("corruption", "unknown", {}, target, reason="no corrupt-relation injection succeeded")

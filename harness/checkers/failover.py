@@ -37,9 +37,10 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, end_of_run, ms, register
 from harness.checkers.roles import Sample, by_node, held, role_samples, sampling_period
+from harness.core.analysis import ops_of, recoveries_of
 from harness.core.figures import number
-from harness.core.history import LAG, ROLE, Event, Op, pair
-from harness.core.journeys import INTEGRATIONS, Injection, Recoveries, find_recoveries, interventions
+from harness.core.history import LAG, ROLE, Event, Op
+from harness.core.journeys import INTEGRATIONS, Injection, Recoveries, interventions
 
 PROBE = "node-roles"
 SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "unknown": 2, "fail": 3}
@@ -277,8 +278,8 @@ def check_failover(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     samples = role_samples(events)
     if not samples:
         return Verdict("failover", "unknown", {}, target, reason="the node-roles probe took no sample")
-    ops = pair(events)
-    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
+    ops = ops_of(events)
+    found = recoveries_of(events, ctx.stable_for, end_of_run(events, ctx))
     observed_end = found.observed[1]
     nodes = by_node(samples)
     lag = sorted((op for op in ops if op.f == LAG), key=lambda op: op.end or op.start)

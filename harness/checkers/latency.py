@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
+from harness.core.analysis import ops_of, recoveries_of
 from harness.core.figures import millis
-from harness.core.history import WRITE, Event, Op, pair
-from harness.core.journeys import INTEGRATIONS, find_recoveries
+from harness.core.history import WRITE, Event, Op
+from harness.core.journeys import INTEGRATIONS
 from harness.core.stats import nearest_rank
 
 PERCENTILES = (50, 95, 99)
@@ -47,9 +48,9 @@ def headline(metrics: Mapping[str, Any]) -> str:
 
 @register("latency", order=80, headline=headline)
 def check_latency(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = pair(events)
+    ops = ops_of(events)
     done = [(end, end - op.start) for op in ops if op.f == WRITE and (end := _ok_end(op)) is not None]
-    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
+    found = recoveries_of(events, ctx.stable_for, end_of_run(events, ctx))
     start = found.injections[0].start if found.injections else math.inf
     recovered = math.inf
     if found.injections:

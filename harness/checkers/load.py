@@ -26,8 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, end_of_run, ms, register
+from harness.core.analysis import recoveries_of
 from harness.core.history import LOAD, PHASE, Event
-from harness.core.journeys import DEFAULT_ERROR_RATE, LOGGED_OUT, find_recoveries
+from harness.core.journeys import DEFAULT_ERROR_RATE, LOGGED_OUT
 from harness.core.stats import histogram_rank
 
 SPAN = 10.0  # seconds of throughput that count as "back"
@@ -133,7 +134,7 @@ def check_load(events: Sequence[Event], ctx: CheckContext) -> Verdict:
         return Verdict("load", "unknown", {}, target, reason="Locust recorded no request")
     end = max(end_of_run(events, ctx), max(r["at"] for r in rows) + 1)
     start = min(r["at"] for r in rows) + float(phase.get("ramp_seconds", 0))
-    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
+    found = recoveries_of(events, ctx.stable_for, end_of_run(events, ctx))
     metrics: dict[str, Any] = {"timeline": _timeline(rows)}
     problems: list[tuple[Status, str]] = []
     if not found.injections:

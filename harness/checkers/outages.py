@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, WallClock, end_of_run, ms, register
+from harness.core.analysis import ops_of, recoveries_of
 from harness.core.figures import count, number
-from harness.core.history import READ, SESSION, WRITE, Event, Op, pair
-from harness.core.journeys import find_recoveries, interventions, journey_map
+from harness.core.history import READ, SESSION, WRITE, Event, Op
+from harness.core.journeys import interventions, journey_map
 
 RECOVERY_FS = frozenset({WRITE, READ})
 
@@ -140,12 +141,12 @@ def window_metrics(window: Window, clock: WallClock, probe_period: float) -> dic
 
 def explained_spans(events: Sequence[Event], ctx: CheckContext) -> list[tuple[float, float, str]]:
     """(start, end, what) of every stretch a deliberate act explains: faults with their recovery, runbook, heals."""
-    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
+    found = recoveries_of(events, ctx.stable_for, end_of_run(events, ctx))
     spans: list[tuple[float, float, str]] = []
     for injection in found.injections:
         back = found.all_back(injection)
         spans.append((injection.start, injection.scope_end if back is None else back, f"fault {injection.label}"))
-    for step in interventions(pair(events)):
+    for step in interventions(ops_of(events)):
         end = (step.end if step.end is not None else found.observed[1]) + ctx.stable_for
         spans.append((step.start, end, step.label))
     return spans
@@ -166,7 +167,7 @@ def headline(metrics: Mapping[str, Any]) -> str:
 @register("outages", order=60, headline=headline)
 def check_outages(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     journeys = journey_map(events)  # the operations that stand for a user journey
-    ops = [op for op in pair(events) if op.f in journeys]
+    ops = [op for op in ops_of(events) if op.f in journeys]
     # a session check proves only sessions back; every other journey's success proves the service back
     windows = outage_windows(ops, end_of_run(events, ctx), set(journeys) - {SESSION})
     clock = WallClock.of(events)

@@ -26,7 +26,8 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
 from harness.checkers.rpo import capped
-from harness.core.history import ACTION, FINAL_READ, HEARTBEAT, INJECT, WRITE, Event, Op, pair
+from harness.core.analysis import ops_of
+from harness.core.history import ACTION, FINAL_READ, HEARTBEAT, INJECT, WRITE, Event, Op
 
 TOLERANCE = 1.0  # seconds: the landing must be this close to the requested target
 AMBIGUOUS = 0.1  # seconds either side of the target where a row's fate is not judged
@@ -62,7 +63,7 @@ def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
 
 @register("pitr", order=30, applies=applies, headline=headline)
 def check_pitr(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = pair(events)
+    ops = ops_of(events)
     target_text = (
         f"restore lands within ±{TOLERANCE:g} s of its target; nothing before it missing, nothing after it kept"
     )

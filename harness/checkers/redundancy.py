@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
-from harness.core.history import INJECT, LAG, Event, pair
+from harness.core.analysis import ops_of
+from harness.core.history import INJECT, LAG, Event
 
 
 def headline(metrics: Mapping[str, Any]) -> str:
@@ -33,7 +34,7 @@ def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
 
 @register("redundancy", order=100, applies=applies, headline=headline)
 def check_redundancy(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = pair(events)
+    ops = ops_of(events)
     target = "a streaming standby again after the fault"
     samples = [
         (op.end, op.kind == "ok" and int(op.completion.value.get("standbys") or 0) > 0)

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, ms, register
-from harness.core.history import ACTION, Event, pair
+from harness.core.analysis import ops_of
+from harness.core.history import ACTION, Event
 
 RESTORE_ACTIONS: tuple[str, ...] = ("pitr-restore", "restore-region", "verify-backup")
 _KEPT = ("copy_seconds", "replay_seconds", "primary_writable_seconds", "recovery_stopped", "neutralised", "backup")
@@ -42,7 +43,7 @@ def check_restore(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target = "every restore succeeds and is neutralised (no cron, no outgoing mail) before clients connect"
     restores: list[dict[str, Any]] = []
     problems: list[str] = []
-    for op in pair(events):
+    for op in ops_of(events):
         if op.f != ACTION or op.invoke.value.get("action") not in RESTORE_ACTIONS:
             continue
         name = str(op.invoke.value["action"])

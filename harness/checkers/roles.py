@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from harness.core.history import ROLE, Event, Op, pair
+from harness.core.analysis import ops_of
+from harness.core.history import ROLE, Event, Op
 from harness.core.journeys import phase_time, phase_value
 
 ROLE_LANE_PREFIX = "roles-"  # the node-roles probe's lanes: roles-pg-primary, roles-pg-standby
@@ -92,7 +93,7 @@ def sample_of(op: Op) -> Sample | None:
 
 def role_samples(events: Sequence[Event]) -> list[Sample]:
     """Every sample of the run, by time (then node)."""
-    found = [s for op in pair(events) if (s := sample_of(op)) is not None]
+    found = [s for op in ops_of(events) if (s := sample_of(op)) is not None]
     return sorted(found, key=lambda s: (s.time, s.node))
 
 

@@ -28,8 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, ms, register
+from harness.core.analysis import ops_of
 from harness.core.figures import count, integer, seconds
-from harness.core.history import FINAL_READ, INJECT, WRITE, Event, Op, pair
+from harness.core.history import FINAL_READ, INJECT, WRITE, Event, Op
 from harness.core.journeys import may_lose_data
 from harness.files.tiers import describe, judge
 
@@ -82,7 +83,7 @@ def headline(metrics: Mapping[str, Any]) -> str:
 
 @register("rpo", order=20, headline=headline)
 def check_rpo(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = pair(events)
+    ops = ops_of(events)
     target = (
         describe("RPO", ctx.tier.rpo, higher_is_better=False) + "; any lost acknowledged write is at least a warning"
     )

@@ -26,12 +26,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, WallClock, end_of_run, ms, register
+from harness.core.analysis import ops_of, recoveries_of
 from harness.core.figures import rto_text
-from harness.core.history import HEARTBEAT, Event, Op, pair
+from harness.core.history import HEARTBEAT, Event, Op
 from harness.core.journeys import (
     Injection,
     Recovery,
-    find_recoveries,
     journey_rank,
 )
 from harness.files.tiers import describe, judge
@@ -154,7 +154,7 @@ def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target += f"; a journey counts as back once it stays up for {ctx.stable_for:g} s"
     if ctx.expect == "self-healing":
         target += "; recovery must come from the system itself"
-    found = find_recoveries(events, ctx.stable_for, end_of_run(events, ctx))
+    found = recoveries_of(events, ctx.stable_for, end_of_run(events, ctx))
     metrics: dict[str, Any] = {
         "rto_seconds": None,
         "rto_seconds_at_least": None,
@@ -177,7 +177,7 @@ def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     if not found.injections:
         return Verdict("rto", "pass", metrics, target, reason="no fault was injected: nothing to recover from")
     clock = WallClock.of(events)
-    ops = pair(events)
+    ops = ops_of(events)
     first = found.injections[0]
     oracle, changed = oracle_rto(ops, first)
     metrics.update(

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Status, Verdict, ms, register
-from harness.core.history import ACTION, HALT, STEADY, WAIT, Event, pair
+from harness.core.analysis import ops_of
+from harness.core.history import ACTION, HALT, STEADY, WAIT, Event
 
 
 def runbook_headline(metrics: Mapping[str, Any]) -> str:
@@ -36,7 +37,7 @@ def has_steps(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
 
 @register("runbook", order=110, applies=has_steps, headline=runbook_headline)
 def check_runbook(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = [op for op in pair(events) if op.f in (ACTION, WAIT)]
+    ops = [op for op in ops_of(events) if op.f in (ACTION, WAIT)]
     target = "every runbook action succeeds and every wait holds in time"
     steps: list[dict[str, Any]] = []
     problems = []
@@ -76,7 +77,7 @@ def has_steady_state(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
 
 @register("steady-state", order=120, applies=has_steady_state, headline=steady_headline)
 def check_steady_state(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = [op for op in pair(events) if op.f == STEADY]
+    ops = [op for op in ops_of(events) if op.f == STEADY]
     target = "steady-state conditions hold before the first fault and after recovery"
     results = [
         {"condition": op.value.get("condition"), "when": op.value.get("when"), "held": op.kind == "ok"} for op in ops

@@ -14,7 +14,8 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
 from harness.checkers.rto import ok_end
-from harness.core.history import SESSION, Event, pair
+from harness.core.analysis import ops_of
+from harness.core.history import SESSION, Event
 
 
 def _order(session: Hashable) -> tuple[int, float, str]:
@@ -34,7 +35,7 @@ def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
 
 @register("sessions", order=90, applies=applies, headline=headline)
 def check_sessions(events: Sequence[Event], ctx: CheckContext) -> Verdict:
-    ops = [op for op in pair(events) if op.f == SESSION]
+    ops = [op for op in ops_of(events) if op.f == SESSION]
     target = "no logged-in user is logged out"
     if not ops:
         return Verdict("sessions", "unknown", {}, target, reason="no session probe ran in this run")

@@ -33,8 +33,9 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, WallClock, ms, register
 from harness.checkers.roles import Interval, role_samples, sampling_end, sampling_period, writable_intervals
+from harness.core.analysis import ops_of
 from harness.core.figures import count, number
-from harness.core.history import FINAL_READ, ROLE, WRITE, Event, Op, pair
+from harness.core.history import FINAL_READ, ROLE, WRITE, Event, Op
 
 SEQ_LIST_CAP = 1000
 PROBE = "node-roles"
@@ -157,7 +158,7 @@ def check_split_brain(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     period = sampling_period(events, samples)
     intervals = writable_intervals(samples, sampling_end(events, samples))
     overlaps = overlaps_of(intervals)
-    ops = pair(events)
+    ops = ops_of(events)
     writes = [(op, s) for op in ops if op.f == WRITE and (s := _seq(op.invoke.value.get("seq"))) is not None]
     held, unread = final_reads(ops)
     clock = WallClock.of(events)

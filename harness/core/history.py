@@ -45,6 +45,10 @@ PROBE_ERROR = "probe-error"  # process "monitor", kind info; value {"lane", "err
 # still waits on the system (alive but blocked: the calls in flight are the evidence, not silence)
 LANE_BLOCKED = "lane-blocked"
 ABORT = "abort"  # process "runner", kind info; value {"reason"}: the run aborted (no verdicts are judged)
+HEADER = "history"  # process "runner", kind info, the first event; value {"version", "harness"}
+
+# 1: no header (every history written before versions); 2: the header event first, events as above.
+HISTORY_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +217,16 @@ class MalformedHistory(ValueError):
 MAX_LINE_BYTES = 4 * 1024 * 1024  # one event is a few hundred bytes; a final read of 100k ids a few MB
 
 
+def version_of(events: Iterable[Event]) -> int:
+    """The history's format version: its header's, or 1 for a history written before headers."""
+    for event in events:
+        if event.f == HEADER and event.process == "runner":
+            version = event.value.get("version")
+            return version if isinstance(version, int) and not isinstance(version, bool) else 0
+        return 1  # the header, when there is one, is the first event
+    return 1
+
+
 def load(path: Path) -> list[Event]:
     """Read a `history.jsonl` strictly: any line that is not an event raises `MalformedHistory` with its number.
 
@@ -232,6 +246,12 @@ def load(path: Path) -> list[Event]:
                 events.append(Event.from_dict(json.loads(raw.decode("utf-8"))))
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise MalformedHistory(f"{path}: line {number}: not an event ({exc})") from None
+    version = version_of(events)
+    if not 1 <= version <= HISTORY_VERSION:
+        raise MalformedHistory(
+            f"{path}: line 1: history version {events[0].value.get('version')!r}; this odoo-chaos reads versions "
+            f"1 to {HISTORY_VERSION} (a newer history needs a newer odoo-chaos)"
+        )
     return events
 
 

@@ -516,9 +516,17 @@ class Recoveries:
         return max((r.recovered_at or 0.0 for r in found), default=injection.end)
 
 
-def find_recoveries(events: Sequence[Event], stable_for: float = 5.0, run_end: float | None = None) -> Recoveries:
-    """Every journey's recovery after every injection (pure: the history and the stability window)."""
-    ops = pair(events)
+def find_recoveries(
+    events: Sequence[Event],
+    stable_for: float = 5.0,
+    run_end: float | None = None,
+    *,
+    ops: Sequence[Op] | None = None,
+) -> Recoveries:
+    """Every journey's recovery after every injection (pure: the history and the stability window).
+
+    `ops`: the history already paired (`harness.core.analysis` pairs it once per judgement)."""
+    ops = pair(events) if ops is None else ops
     observed = observation(events, run_end if run_end is not None else max((e.time for e in events), default=0.0))
     injected = injections(ops, observed[1], stable_for)
     steps = interventions(ops)

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness import __version__
 from harness.actions import ACTIONS
 from harness.core import history as h
 from harness.core.errors import HarnessError
@@ -156,6 +157,7 @@ def run_scenario(
     interrupted: BaseException | None = None
     with (run_dir / "history.jsonl").open("w") as stream:
         history = History(stream, clock=drill.clock)
+        history.record("runner", "info", h.HEADER, {"version": h.HISTORY_VERSION, "harness": __version__})
         ctx: ProbeContext | None = None
         try:
             if stack.endpoints is None:

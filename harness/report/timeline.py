@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from harness.core.analysis import ops_of
 from harness.core.figures import number
-from harness.core.history import ACTION, HEAL, INJECT, LAG, PHASE, WRITE, Event, Op, pair
+from harness.core.history import ACTION, HEAL, INJECT, LAG, PHASE, WRITE, Event, Op
 from harness.report.model import RTO, RunSummary, outages_of
 
 FAULT_PROCESS = "fault"
@@ -67,7 +68,7 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    ops = pair(events)
+    ops = ops_of(events)
     writes = [op for op in ops if op.f == WRITE and op.process != FAULT_PROCESS]
     faults = [op for op in ops if (op.process == FAULT_PROCESS and op.f in (INJECT, HEAL)) or op.f == ACTION]
     lag = [op for op in ops if op.f == LAG and op.kind == "ok" and op.end is not None]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from harness.checkers import CheckContext, Verdict, overall, run_checkers
 from harness.checkers import applicable as applicable_checkers
 from harness.core import history as h
+from harness.core.analysis import Analysis
 from harness.core.journeys import phase_value
 from harness.files.params import record
 from harness.files.tiers import Status, Target, Tier
@@ -87,6 +88,7 @@ def as_run(scenario: Scenario, events: Sequence[h.Event]) -> Scenario:
 
 def judge_run(scenario: Scenario, tier: Tier, events: Sequence[h.Event]) -> Judgement:
     """Every applicable verdict and the overall one (`unknown` with the reason for an aborted run)."""
+    events = Analysis.of(events)  # decoded once, for every checker and for the applicability tests
     scenario = as_run(scenario, events)
     aborted = aborted_reason(events)
     period = probe_period(events)

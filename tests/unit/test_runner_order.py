@@ -243,3 +243,14 @@ def test_a_steady_state_that_does_not_hold_aborts_before_any_fault_and_still_hea
         "SteadyStateNotMet: steady state did not hold before the first step: writes-ok"
     )
     assert not any(what == "pause" for what, _, _ in stack.calls)
+
+
+def test_the_history_opens_with_its_version_and_check_agrees_with_the_run_directory(tmp_path: Path) -> None:
+    from harness import __version__
+    from harness.verdict.recheck import recheck
+
+    outcome = run(tmp_path, FakeStack(), {"steps": [{"at": "0.2s", "fault": "pause", "target": "odoo-1", "for": "0.2s"}]})
+    first = events(outcome)[0]
+    assert (first["index"], first["process"], first["kind"], first["f"]) == (0, "runner", "info", h.HEADER)
+    assert first["value"] == {"version": h.HISTORY_VERSION, "harness": __version__}
+    assert recheck(outcome.run_dir) == []  # one summarise_run: the runner's reports are what check recomputes
