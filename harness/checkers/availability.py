@@ -21,7 +21,7 @@ from typing import Any
 from harness.checkers.base import CheckContext, Verdict, end_of_run, ms, register
 from harness.checkers.outages import outage_windows
 from harness.core.analysis import ops_of
-from harness.core.figures import downtime_text
+from harness.core.figures import card, downtime_text
 from harness.core.history import INJECT, Event, Op
 from harness.core.journeys import JOURNEY_OF_F, journey_map, journey_rank, observation
 from harness.files.tiers import Target, describe, judge
@@ -56,7 +56,18 @@ def journey_downtime(
     return dict(sorted(out.items(), key=lambda item: journey_rank(item[0])))
 
 
-@register("availability", order=70, headline=downtime_text)
+@register(
+    "availability",
+    order=70,
+    headline=downtime_text,
+    card=card(
+        "availability",
+        "availability_journey:json",
+        "downtime_seconds",
+        "monthly_budget_seconds",
+        "error_budget_used",
+    ),
+)
 def check_availability(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target_text = describe("availability", ctx.tier.availability, higher_is_better=True)
     ops = ops_of(events)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from harness.core.figures import CardFigure
 from harness.core.history import Event, Op, iso
 from harness.core.registry import Registry
 from harness.files.tiers import Status, Tier
@@ -124,6 +125,7 @@ class Checker:
     order: int = 1000
     applies: Applies = always
     headline: Headline = no_headline
+    card: tuple[CardFigure, ...] = ()  # its top-level figures in report.json (null when it did not report)
 
     def __call__(self, events: Sequence[Event], ctx: CheckContext) -> Verdict:
         return self.fn(events, ctx)
@@ -133,12 +135,23 @@ CHECKERS: Registry[Checker] = Registry("checker")
 
 
 def register(
-    name: str, *, order: int = 1000, applies: Applies = always, headline: Headline = no_headline
+    name: str,
+    *,
+    order: int = 1000,
+    applies: Applies = always,
+    headline: Headline = no_headline,
+    card: tuple[CardFigure, ...] = (),
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register a checker function under `name` with its metadata; the function itself is returned unchanged."""
+    """Register a checker function under `name` with its metadata; the function itself is returned unchanged.
+
+    `card`: the top-level report.json figures it owns; a key another checker already owns is refused."""
 
     def add(fn: CheckFn) -> CheckFn:
-        CHECKERS.add(name, Checker(name, fn, order, applies, headline))
+        taken = {f.key: c.name for c in CHECKERS.values() if c.name != name for f in c.card}
+        clash = next((f.key for f in card if f.key in taken), None)
+        if clash is not None:
+            raise ValueError(f"checker {name}: report.json figure {clash!r} belongs to checker {taken[clash]}")
+        CHECKERS.add(name, Checker(name, fn, order, applies, headline, card))
         return fn
 
     return add

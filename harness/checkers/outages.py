@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, Verdict, WallClock, end_of_run, ms, register
 from harness.core.analysis import ops_of, recoveries_of
-from harness.core.figures import count, number
+from harness.core.figures import card, count, number
 from harness.core.history import READ, SESSION, WRITE, Event, Op
 from harness.core.journeys import interventions, journey_map
 
@@ -164,7 +164,7 @@ def headline(metrics: Mapping[str, Any]) -> str:
     return f"{len(windows)} outage(s), {total:.2f} s in total, {unexplained} unexplained"
 
 
-@register("outages", order=60, headline=headline)
+@register("outages", order=60, headline=headline, card=card("outages:records"))
 def check_outages(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     journeys = journey_map(events)  # the operations that stand for a user journey
     ops = [op for op in ops_of(events) if op.f in journeys]

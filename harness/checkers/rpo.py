@@ -29,7 +29,7 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, ms, register
 from harness.core.analysis import ops_of
-from harness.core.figures import count, integer, seconds
+from harness.core.figures import card, count, integer, seconds
 from harness.core.history import FINAL_READ, INJECT, WRITE, Event, Op
 from harness.core.journeys import may_lose_data
 from harness.files.tiers import describe, judge
@@ -81,7 +81,24 @@ def headline(metrics: Mapping[str, Any]) -> str:
     return text + (f", {diverged} diverged" if diverged else "")
 
 
-@register("rpo", order=20, headline=headline)
+@register(
+    "rpo",
+    order=20,
+    headline=headline,
+    card=card(
+        "rpo_seconds",
+        "rpo_censored:json",
+        "acknowledged_writes:count",
+        "lost_writes:count",
+        "lost_seqs:json",
+        "invisible_writes:count",
+        "diverged_writes:count",
+        "indeterminate_writes:count",
+        "recovered_writes:count",
+        "unexpected_writes:count",
+        "duplicate_writes:count",
+    ),
+)
 def check_rpo(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = ops_of(events)
     target = (

@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.checkers.base import CheckContext, Status, Verdict, WallClock, end_of_run, ms, register
 from harness.core.analysis import ops_of, recoveries_of
-from harness.core.figures import rto_text
+from harness.core.figures import card, rto_text
 from harness.core.history import HEARTBEAT, Event, Op
 from harness.core.journeys import (
     Injection,
@@ -148,7 +148,23 @@ def headline(metrics: Mapping[str, Any]) -> str:
     return text + (f" (brought back by {by})" if isinstance(by, str) and by else "")
 
 
-@register("rto", order=10, headline=headline)
+@register(
+    "rto",
+    order=10,
+    headline=headline,
+    card=card(
+        "rto_seconds",
+        "rto_seconds_at_least",
+        "rto_journey:json",
+        "rto_by_journey:json",
+        "recovered_by:json",
+        "rto_first_success_seconds",
+        "rto_resolution_seconds",
+        "oracle_rto_seconds",
+        "fault_injected_at:json",
+        "recovered_at:json",
+    ),
+)
 def check_rto(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     target = describe("RTO", ctx.tier.rto, higher_is_better=False)
     target += f"; a journey counts as back once it stays up for {ctx.stable_for:g} s"

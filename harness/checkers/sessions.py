@@ -15,6 +15,7 @@ from typing import Any
 from harness.checkers.base import CheckContext, ScenarioFacts, Verdict, register
 from harness.checkers.rto import ok_end
 from harness.core.analysis import ops_of
+from harness.core.figures import card
 from harness.core.history import SESSION, Event
 
 
@@ -33,7 +34,7 @@ def applies(scenario: ScenarioFacts, events: Sequence[Event]) -> bool:
     return "user-sessions" in scenario.probes
 
 
-@register("sessions", order=90, applies=applies, headline=headline)
+@register("sessions", order=90, applies=applies, headline=headline, card=card("sessions:count", "sessions_lost:count"))
 def check_sessions(events: Sequence[Event], ctx: CheckContext) -> Verdict:
     ops = [op for op in ops_of(events) if op.f == SESSION]
     target = "no logged-in user is logged out"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 DASH = "\u2014"
 
@@ -153,3 +154,39 @@ def downtime_text(metrics: Mapping[str, Any]) -> str:
     measured = number(metrics.get("measured_seconds"))
     share = percent(metrics.get("availability"))
     return f"{share}: {down:.1f} s down of {measured:.0f} s{who}" if measured is not None else f"{share}{who}"
+
+
+Shape = Literal["number", "count", "json", "records"]
+
+
+@dataclass(frozen=True, slots=True)
+class CardFigure:
+    """One top-level figure of report.json that a checker owns: copied from one of its metrics, in one shape
+    (`number` a float or null, `count` an int or null, `json` as it is, `records` a list of objects)."""
+
+    key: str  # the report.json key
+    metric: str = ""  # the checker's metric it is copied from (default: the same name)
+    shape: Shape = "number"
+
+    def read(self, value: Any) -> Any:
+        if self.shape == "number":
+            return number(value)
+        if self.shape == "count":
+            return count(value)
+        if self.shape == "records":
+            listed = value if isinstance(value, list | tuple) else []
+            return jsonable([dict(v) for v in listed if isinstance(v, Mapping)])
+        return jsonable(value)
+
+    @property
+    def source(self) -> str:
+        return self.metric or self.key
+
+
+def card(*figures: str) -> tuple[CardFigure, ...]:
+    """A report card from `key:shape` words (`rto_seconds`, `lost_writes:count`, `outages:records`)."""
+    made = []
+    for word in figures:
+        key, _, shape = word.partition(":")
+        made.append(CardFigure(key, shape=shape or "number"))  # type: ignore[arg-type]
+    return tuple(made)

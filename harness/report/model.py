@@ -5,8 +5,9 @@ it ran, the checkers' verdicts, the overall verdict). `report_json` flattens it 
 versioned document: the headline figures at the top level (RTO, RPO, lost writes, availability...),
 every verdict under `checks`. Any verdict may be missing or `unknown` with empty metrics (an aborted
 run, a checker that could not decide): the figure is then `null`, never an exception, so a report is
-always written. Verdicts are typed structurally (`VerdictLike`), so this package does not depend on
-`harness.checkers`.
+always written. Verdicts are typed structurally (`VerdictLike`); the top-level figures come from the
+checkers' report cards (`harness.checkers` registry, one floor down), so a checker's figures are named
+where the checker is.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from harness.core.figures import count, jsonable, number
+from harness.checkers import CHECKERS, Checker, checker_names
+from harness.core.figures import jsonable, number
 
 Status = Literal["pass", "warn", "fail", "unknown"]
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "unknown")
@@ -117,10 +119,10 @@ def check_entry(verdict: VerdictLike) -> dict[str, Any]:
 def report_json(summary: RunSummary) -> dict[str, Any]:
     """The content of `report.json` (schema_version 2): headline figures, then every check.
 
-    Every top-level figure is copied from the check it belongs to (never computed apart), so the
-    headline cannot contradict a check; `odoo-chaos check` recomputes both from the history.
+    Every top-level figure is copied from the check that owns it (each checker's report card, declared
+    where it is registered; never computed apart), so the headline cannot contradict a check, and this
+    module names no checker's metric; `odoo-chaos check` recomputes both from the history.
     """
-    m = summary.metric
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run_id": summary.run_id,
@@ -136,37 +138,15 @@ def report_json(summary: RunSummary) -> dict[str, Any]:
         "ended_at": summary.ended_at,
         "probe_period": number(summary.probe_period),
         "signed_by": summary.signed_by,
-        "rto_seconds": number(m(RTO, "rto_seconds")),
-        "rto_seconds_at_least": number(m(RTO, "rto_seconds_at_least")),
-        "rto_journey": jsonable(m(RTO, "rto_journey")),
-        "rto_by_journey": jsonable(m(RTO, "rto_by_journey")),
-        "recovered_by": jsonable(m(RTO, "recovered_by")),
-        "rto_first_success_seconds": number(m(RTO, "rto_first_success_seconds")),
-        "rto_resolution_seconds": number(m(RTO, "rto_resolution_seconds")),
-        "oracle_rto_seconds": number(m(RTO, "oracle_rto_seconds")),
-        "fault_injected_at": jsonable(m(RTO, "fault_injected_at")),
-        "recovered_at": jsonable(m(RTO, "recovered_at")),
-        "rpo_seconds": number(m(RPO, "rpo_seconds")),
-        "rpo_censored": jsonable(m(RPO, "rpo_censored")),
-        "acknowledged_writes": count(m(RPO, "acknowledged_writes")),
-        "lost_writes": count(m(RPO, "lost_writes")),
-        "lost_seqs": jsonable(m(RPO, "lost_seqs")),
-        "invisible_writes": count(m(RPO, "invisible_writes")),
-        "diverged_writes": count(m(RPO, "diverged_writes")),
-        "indeterminate_writes": count(m(RPO, "indeterminate_writes")),
-        "recovered_writes": count(m(RPO, "recovered_writes")),
-        "unexpected_writes": count(m(RPO, "unexpected_writes")),
-        "duplicate_writes": count(m(RPO, "duplicate_writes")),
-        "availability": number(m(AVAILABILITY, "availability")),
-        "availability_journey": jsonable(m(AVAILABILITY, "availability_journey")),
-        "downtime_seconds": number(m(AVAILABILITY, "downtime_seconds")),
-        "monthly_budget_seconds": number(m(AVAILABILITY, "monthly_budget_seconds")),
-        "error_budget_used": number(m(AVAILABILITY, "error_budget_used")),
-        "sessions": count(m(SESSIONS, "sessions")),
-        "sessions_lost": count(m(SESSIONS, "sessions_lost")),
-        "outages": jsonable(outages_of(summary)),
         "targets": jsonable(summary.targets),
         "stack": jsonable(summary.stack),
         "checks": [check_entry(v) for v in summary.verdicts],
     }
-    return document
+    figures = {f.key: f.read(summary.metric(c.name, f.source)) for c in report_cards() for f in c.card}
+    head = list(document)[: list(document).index("signed_by") + 1]
+    return {key: document[key] for key in head} | figures | {k: v for k, v in document.items() if k not in head}
+
+
+def report_cards() -> list[Checker]:
+    """Every registered checker that owns report.json figures, in report order (the figures' order too)."""
+    return [CHECKERS[name] for name in checker_names(CHECKERS) if CHECKERS[name].card]
