@@ -11,43 +11,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from harness.core.analysis import ops_of
+from harness.core.analysis import ops_of, recoveries_of
 from harness.core.figures import number
 from harness.core.history import ACTION, HEAL, INJECT, LAG, PHASE, WRITE, Event, Op
+from harness.core.journeys import phase_value
 from harness.report.model import RTO, RunSummary, outages_of
 
 FAULT_PROCESS = "fault"
-
-
-def _parse_wall(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _run_time_of(wall: Any, events: Sequence[Event]) -> float | None:
-    """An ISO wall time as seconds since the run started, anchored on the event nearest in wall time
-    (an exact match gives that event's own time; a wall-clock step elsewhere in the run does not matter)."""
-    moment = _parse_wall(wall)
-    if moment is None:
-        return None
-    best: tuple[float, float] | None = None  # (distance, run time)
-    for event in events:
-        anchor = _parse_wall(event.wall)
-        if anchor is None or (moment.tzinfo is None) != (anchor.tzinfo is None):
-            continue
-        delta = (moment - anchor).total_seconds()
-        if best is None or abs(delta) < best[0]:
-            best = (abs(delta), event.time + delta)
-            if delta == 0:
-                break
-    return None if best is None else best[1]
 
 
 def _fault_time(op: Op) -> float:
@@ -56,9 +28,15 @@ def _fault_time(op: Op) -> float:
 
 
 def _injection_time(summary: RunSummary, events: Sequence[Event], faults: Sequence[Op]) -> float | None:
-    from_checker = _run_time_of(summary.metric(RTO, "fault_injected_at"), events)
-    if from_checker is not None:
-        return from_checker
+    """Where the RTO clock starts: the first injection the RTO checker judged, in run time, read from the
+    same shared analysis of the history (not its wall time converted back); else the first fault's effect."""
+    rto = summary.find(RTO)
+    if rto is not None and rto.metrics:
+        stable_for = phase_value(events, "probes").get("stable_for")
+        window = float(stable_for) if isinstance(stable_for, int | float) and not isinstance(stable_for, bool) else 5.0
+        found = recoveries_of(events, window, None)
+        if found.injections:
+            return found.injections[0].op.invoke.time
     injects = [op for op in faults if op.f == INJECT]
     return _fault_time(injects[0]) if injects else None
 

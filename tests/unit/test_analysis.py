@@ -99,3 +99,17 @@ def test_an_analysis_is_the_sequence_of_its_events() -> None:
     assert analysis.Analysis.of(shared) is shared
     assert shared.ops is shared.ops and len(shared.ops) == 1 and shared.ops[0].kind == "ok"
     assert analysis.ops_of(events) == list(shared.ops)  # a plain list is paired afresh, the same way
+
+
+def test_the_timeline_starts_the_rto_clock_at_the_injection_s_own_run_time(tmp_path: Path) -> None:
+    """Not the RTO checker's wall time converted back (two events may share a millisecond of wall time)."""
+    from harness.report.timeline import _injection_time
+    from harness.verdict.judgement import summarise_run
+
+    run_dir = _unpack("db-primary-kill", tmp_path)
+    events = analysis.Analysis(load(run_dir / "history.jsonl"))
+    scenario = scenario_from_record(read_json(run_dir / "evidence" / "scenario.json"))
+    tier = tier_from_json(read_json(run_dir / "evidence" / "tier.json"))
+    summary = summarise_run(scenario, tier, events, run_id="r", started_at="", ended_at="", stack={})
+    first_inject = next(e for e in events if e.process == "fault" and e.f == h.INJECT and e.kind == "invoke")
+    assert _injection_time(summary, events, []) == first_inject.time
