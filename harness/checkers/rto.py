@@ -145,6 +145,8 @@ def headline(metrics: Mapping[str, Any]) -> str:
     journey = metrics.get("rto_journey")
     by = metrics.get("recovered_by_detail")
     text = f"RTO {rto_text(metrics)}" + (f", set by {journey}" if isinstance(journey, str) else "")
+    if metrics.get("recovered_by") == "unaffected":
+        return text + " (never interrupted)"
     return text + (f" (brought back by {by})" if isinstance(by, str) and by else "")
 
 

@@ -67,7 +67,13 @@ def headline(summary: RunSummary) -> list[str]:
             lines.append(
                 f"RTO {rto_text(metrics)}"
                 + (f", set by {journey}" if isinstance(journey, str) else "")
-                + (f", brought back by {by}" if isinstance(by, str) and by else "")
+                + (
+                    ", never interrupted"
+                    if metrics.get("recovered_by") == "unaffected"
+                    else f", brought back by {by}"
+                    if isinstance(by, str) and by
+                    else ""
+                )
                 + (f". Per journey: {others}." if others else ".")
             )
     lost, acked = count(m(RPO, "lost_writes")), count(m(RPO, "acknowledged_writes"))

@@ -254,3 +254,12 @@ def test_the_history_opens_with_its_version_and_check_agrees_with_the_run_direct
     assert (first["index"], first["process"], first["kind"], first["f"]) == (0, "runner", "info", h.HEADER)
     assert first["value"] == {"version": h.HISTORY_VERSION, "harness": __version__}
     assert recheck(outcome.run_dir) == []  # one summarise_run: the runner's reports are what check recomputes
+
+
+def test_a_journey_the_fault_never_interrupted_is_said_so_not_brought_back_by(tmp_path: Path) -> None:
+    outcome = run(tmp_path, FakeStack(), {"steps": [{"at": "0.2s", "fault": "pause", "target": "odoo-1", "for": "0.2s"}]})
+    page = (outcome.run_dir / "report.md").read_text()
+    assert "set by integrations, never interrupted. Per journey: integrations 0.00 s." in page
+    assert "brought back by never interrupted" not in page
+    rto = next(c for c in outcome.report["checks"] if c["checker"] == "rto")
+    assert rto["figure"].endswith("set by integrations (never interrupted)")
