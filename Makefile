@@ -6,22 +6,23 @@ BIN := $(VENV)/bin
 .PHONY: bootstrap demo test lint images bench
 
 bootstrap:
-	@bash .ci/bootstrap
+	@t0=$$(date +%s); bash .ci/bootstrap && echo "make bootstrap: $$(( $$(date +%s) - t0 )) s (apt, Docker engine, venv)"
 
 demo: bootstrap
 	$(BIN)/odoo-chaos run scenarios/baseline.yaml
 
 images: bootstrap
-	$(BIN)/odoo-chaos images build
+	@t0=$$(date +%s); $(BIN)/odoo-chaos images build && echo "make images: $$(( $$(date +%s) - t0 )) s (image checks and builds)"
 
 lint: bootstrap
-	$(BIN)/ruff check harness tests bench
-	$(BIN)/mypy
+	@t0=$$(date +%s); $(BIN)/ruff check harness tests bench && $(BIN)/mypy && echo "make lint: $$(( $$(date +%s) - t0 )) s (ruff, mypy)"
 
 test: lint images
 	@# pure tests on two workers; the Docker tests one at a time (drills measure timings); both always run
-	$(BIN)/python -m pytest -n 2 tests/unit tests/hostile; pure=$$?; \
-	$(BIN)/python -m pytest --durations=40 tests/integration tests/package; docker=$$?; \
+	@# each part's time, then pytest's own "where the time went" table per part (phases, slowest files)
+	t0=$$(date +%s); $(BIN)/python -m pytest -n 2 tests/unit tests/hostile; pure=$$?; \
+	t1=$$(date +%s); $(BIN)/python -m pytest --durations=40 tests/integration tests/package; docker=$$?; \
+	t2=$$(date +%s); echo "make test: pure tests $$(( t1 - t0 )) s (exit $$pure), Docker tests $$(( t2 - t1 )) s (exit $$docker)"; \
 	exit $$(( pure || docker ))
 
 bench: bootstrap
