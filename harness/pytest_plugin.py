@@ -33,6 +33,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,6 +96,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="the Patroni stack's settings, KEY=VALUE,... (e.g. ttl=10,loop_wait=1,retry_timeout=3)",
     )
+    group.addoption("--odoo-chaos-odoo-image", default=None, help="your Odoo image (local; default: the bundled 11.0)")
+    group.addoption(
+        "--odoo-chaos-odoo-addons",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of your own Odoo modules, repeatable (appended to the addons path)",
+    )
+    group.addoption("--odoo-chaos-odoo-config", default=None, metavar="FILE", help="your odoo.conf")
+    group.addoption("--odoo-chaos-install", default=None, metavar="MODULES", help="your modules to install, a,b,c")
+
+
+def _team_odoo(config: pytest.Config) -> dict[str, Any]:
+    """The stacks' Odoo as the command line of pytest asked for (the bundled one by default)."""
+    from harness.cli.options import team_odoo
+
+    image = config.getoption("--odoo-chaos-odoo-image")
+    given_config = config.getoption("--odoo-chaos-odoo-config")
+    try:
+        fields = team_odoo(
+            [Path(p) for p in config.getoption("--odoo-chaos-odoo-addons")],
+            Path(given_config) if given_config else None,
+            config.getoption("--odoo-chaos-install"),
+        )
+    except HarnessError as exc:
+        named = str(exc).replace("--odoo-", "--odoo-chaos-odoo-").replace("--install", "--odoo-chaos-install")
+        raise pytest.UsageError(named) from None
+    return {**fields, **({"odoo_image": str(image)} if image else {})}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -199,7 +228,7 @@ def odoo_stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
     """The reference stack, until the last test that needs it; torn down whatever happened."""
     stacks = _session_stacks(pytestconfig)
     try:
-        yield stacks.start("manual", Stack(StackConfig(), progress=_progress))
+        yield stacks.start("manual", Stack(StackConfig(**_team_odoo(pytestconfig)), progress=_progress))
     finally:
         stacks.stop("manual")
 
@@ -216,7 +245,7 @@ def odoo_patroni_stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
     endpoint = str(pytestconfig.getoption("--odoo-chaos-db-endpoint"))
     stacks = _session_stacks(pytestconfig)
     try:
-        config = StackConfig(ha="patroni", patroni=settings, db_endpoint=endpoint)
+        config = StackConfig(ha="patroni", patroni=settings, db_endpoint=endpoint, **_team_odoo(pytestconfig))
         yield stacks.start("patroni", make_stack(config, progress=_progress))
     finally:
         stacks.stop("patroni")

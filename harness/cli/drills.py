@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from harness.cli.app import app, command_progress, err, interruptible, out
+from harness.cli.options import InstallOption, OdooAddonsOption, OdooConfigOption, OdooImageOption, team_odoo
 from harness.core import exit_codes
 from harness.core.durations import duration_field
 from harness.core.errors import HarnessError, one_line
@@ -63,7 +64,10 @@ def run(
     load: Annotated[
         Path | None, typer.Option(help="Load profile YAML: Locust users on Odoo during every drill.")
     ] = None,
-    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    odoo_image: OdooImageOption = images.DEFAULT_ODOO_IMAGE,
+    odoo_addons: OdooAddonsOption = None,
+    odoo_config: OdooConfigOption = None,
+    install: InstallOption = None,
     ha: Annotated[
         str | None,
         typer.Option(
@@ -140,6 +144,7 @@ def run(
     key_path = signing.key_from_environment(sign_key)
     if key_path is not None:
         signing.load_private_key(key_path)  # a bad key stops here, before any container starts
+    odoo = {"odoo_image": odoo_image, **team_odoo(odoo_addons, odoo_config, install)}
     progress = command_progress()
     tiers_bytes = read_bytes(tiers_file or resources.default(resources.TIERS_FILE), "tiers file", HarnessError)
     run_kwargs: dict[str, Any] = {
@@ -156,7 +161,7 @@ def run(
                 scenario,
                 chosen,
                 out_dir,
-                stack_config=replace(config, odoo_image=odoo_image),
+                stack_config=replace(config, **odoo),
                 progress=progress,
                 **run_kwargs,
             )
@@ -169,7 +174,7 @@ def run(
     for config, part in groups:
         if len(groups) > 1:
             progress(f"{len(part)} scenario(s) on a {config.ha}-mode stack")
-        stack = make_stack(replace(config, odoo_image=odoo_image), progress=progress)
+        stack = make_stack(replace(config, **odoo), progress=progress)
         try:
             with interruptible():
                 campaign = run_campaign(part, out_dir, stack, repeat=repeat, progress=progress, run_kwargs=run_kwargs)
@@ -248,7 +253,10 @@ def load_command(
         Path | None, typer.Option(help="Your own tiers YAML (default: tiers/tiers.yaml here, else the shipped one).")
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the run directory is written.")] = Path("reports"),
-    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    odoo_image: OdooImageOption = images.DEFAULT_ODOO_IMAGE,
+    odoo_addons: OdooAddonsOption = None,
+    odoo_config: OdooConfigOption = None,
+    install: InstallOption = None,
 ) -> None:
     """Load alone: Locust users on Odoo through Traefik; throughput, errors and latency per endpoint in a run directory.
 
@@ -285,7 +293,7 @@ def load_command(
             scenario,
             chosen_tier,
             out_dir,
-            stack_config=StackConfig(odoo_image=odoo_image),
+            stack_config=StackConfig(odoo_image=odoo_image, **team_odoo(odoo_addons, odoo_config, install)),
             progress=command_progress(),
             load=chosen,
         )

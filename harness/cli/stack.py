@@ -13,7 +13,17 @@ import typer
 from rich.table import Table
 
 from harness.cli.app import app, command_progress, interruptible, out
-from harness.cli.options import DbEndpointOption, HaOption, PatroniOption, ha_settings
+from harness.cli.options import (
+    DbEndpointOption,
+    HaOption,
+    InstallOption,
+    OdooAddonsOption,
+    OdooConfigOption,
+    OdooImageOption,
+    PatroniOption,
+    ha_settings,
+    team_odoo,
+)
 from harness.core.errors import HarnessError
 from harness.edge import cleanup, images, labels, state, watchdog
 from harness.stack import topology
@@ -42,9 +52,26 @@ def images_build(
         out.print(f"{tag}  {image_id[7:19]}")
 
 
+def odoo_found(stack: object) -> dict[str, object]:
+    """What the Odoo image's pre-flight found: its version, where it was read, the command, the notes."""
+    checked = getattr(stack, "odoo_preflight", None)
+    if checked is None:
+        return {}
+    return {
+        "image": checked.image,
+        "version": checked.version.series,
+        "version_read_from": checked.version_source,
+        "command": checked.command,
+        "notes": list(checked.notes),
+    }
+
+
 @app.command(rich_help_panel="Stack")
 def up(
-    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    odoo_image: OdooImageOption = images.DEFAULT_ODOO_IMAGE,
+    odoo_addons: OdooAddonsOption = None,
+    odoo_config: OdooConfigOption = None,
+    install: InstallOption = None,
     odoo_health_path: Annotated[
         str | None,
         typer.Option(
@@ -82,6 +109,7 @@ def up(
         )
     config = StackConfig(
         odoo_image=odoo_image,
+        **team_odoo(odoo_addons, odoo_config, install),
         odoo_health_path=odoo_health_path,
         https_port=https_port,
         http_port=http_port,
@@ -232,7 +260,10 @@ def down(
 
 @app.command(rich_help_panel="Stack")
 def smoke(
-    odoo_image: Annotated[str, typer.Option(help="Odoo image to run (local).")] = images.DEFAULT_ODOO_IMAGE,
+    odoo_image: OdooImageOption = images.DEFAULT_ODOO_IMAGE,
+    odoo_addons: OdooAddonsOption = None,
+    odoo_config: OdooConfigOption = None,
+    install: InstallOption = None,
     ha: HaOption = "manual",
     patroni_settings: PatroniOption = None,
     db_endpoint: DbEndpointOption = "libpq",
@@ -245,7 +276,11 @@ def smoke(
 
     progress = command_progress()
     config = StackConfig(
-        odoo_image=odoo_image, ha=ha, patroni=ha_settings(ha, patroni_settings), db_endpoint=db_endpoint
+        odoo_image=odoo_image,
+        **team_odoo(odoo_addons, odoo_config, install),
+        ha=ha,
+        patroni=ha_settings(ha, patroni_settings),
+        db_endpoint=db_endpoint,
     )
     with interruptible(), make_stack(config, progress=progress) as stack:
         assert stack.endpoints is not None
@@ -254,6 +289,7 @@ def smoke(
         json.dumps(
             {
                 **asdict(result),
+                "odoo": odoo_found(stack),
                 "up_seconds": round(stack.timings.get("up", 0), 1),
                 "down_seconds": round(stack.timings.get("down", 0), 1),
             }

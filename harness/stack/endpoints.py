@@ -30,10 +30,9 @@ class StackConfig:
     ha: str = "manual"  # how the database fails over: manual (by runbook) or patroni (automatic)
     patroni: HaSettings = field(default_factory=HaSettings)  # Patroni's timings and modes (ha=patroni)
     db_endpoint: str = "libpq"  # how Odoo finds the writable node: libpq multi-host, or haproxy (ha=patroni)
-
-    @property
-    def odoo(self) -> topology.OdooProfile:
-        return topology.OdooProfile.for_image(self.odoo_image, self.odoo_health_path)
+    odoo_addons: tuple[str, ...] = ()  # the team's addons folders (absolute host paths), after the harness's
+    odoo_config: str | None = None  # the team's odoo.conf (host path); the harness's own keys are dropped
+    install: tuple[str, ...] = ()  # the team's modules, installed into the database snapshot
 
 
 @dataclass(frozen=True, slots=True)

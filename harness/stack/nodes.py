@@ -22,6 +22,7 @@ from harness.stack.containers import free_port
 if TYPE_CHECKING:
     from harness.edge.credentials import Credentials
     from harness.stack.endpoints import StackConfig
+    from harness.stack.seed import TeamPieces
 
 DATA_DIR = "/var/lib/postgresql/data"
 DATA_VOLUMES: tuple[str, ...] = ("pg-primary-data", "pg-standby-data", "redis-data")  # lost with their region
@@ -43,6 +44,12 @@ class Stack(Protocol):
 
     @property
     def layout(self) -> topology.Layout: ...
+
+    @property
+    def odoo(self) -> topology.OdooProfile: ...
+
+    @property
+    def team(self) -> TeamPieces: ...
 
     def service(self, name: str) -> docker.Container: ...
 
@@ -80,17 +87,21 @@ def _database_address(stack: Stack) -> tuple[str | None, int]:
 
 
 def odoo_spec(stack: Stack, node: str, release: str | None = None) -> docker.ContainerSpec:
-    profile = stack.config.odoo
-    volumes = {str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro")}
+    profile = stack.odoo
+    team = stack.team
+    volumes = {str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro"), **topology.team_volumes(team.addons)}
     if release:
         volumes[str(releases.directory(release))] = (topology.RELEASE_MOUNT, "ro")
+    files = {topology.PG_SERVICE_FILE: (topology.PG_SERVICE.encode(), 0o644)}
+    if team.config_text is not None:
+        files[topology.TEAM_CONFIG] = (team.config_text.encode(), 0o644)
     return _with(
         _base(stack, node, profile.image),
         environment=topology.odoo_env(node, stack.credentials.odoo_db_password),
         command=tuple(topology.odoo_server_args(profile, release, *_database_address(stack))),
-        entrypoint=("odoo",),
+        entrypoint=(profile.command,),
         volumes=volumes,
-        files={topology.PG_SERVICE_FILE: (topology.PG_SERVICE.encode(), 0o644)},
+        files=files,
     )
 
 
@@ -122,7 +133,7 @@ def traefik_spec(
     stack.host_ports[(topology.TRAEFIK, topology.TRAEFIK_HTTP_PORT)] = http_port
     files = {
         "/etc/traefik/traefik.yml": (topology.traefik_static_config(https_port).encode(), 0o644),
-        "/etc/traefik/dynamic/odoo.yml": (topology.traefik_dynamic_config(stack.config.odoo).encode(), 0o644),
+        "/etc/traefik/dynamic/odoo.yml": (topology.traefik_dynamic_config(stack.odoo).encode(), 0o644),
         **tls_files,
     }
     return _with(_base(stack, topology.TRAEFIK, TRAEFIK.tag), files=files)

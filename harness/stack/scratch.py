@@ -17,6 +17,7 @@ from harness.core.progress import Progress, quiet
 from harness.edge import engine, labels
 from harness.edge.images import COMPOSE, POSTGRES
 from harness.stack import db, topology
+from harness.stack import odoo_image as look_inside
 from harness.stack.backup import attachments, info, ledger
 from harness.stack.handle import OdooFleet, StackHandle, capable
 from harness.stack.restore import SCRATCH_SETTINGS, Restore, mounts, restore_into, wait_writable
@@ -100,7 +101,9 @@ def scratch_restore(stack: StackHandle, progress: Progress = quiet, odoo_image: 
         files = attachments(pg)
         copy, replay = restored.copy_seconds, restored.replay_seconds
         progress(f"scratch copy up (copy {copy:.1f}s, replay {replay:.1f}s): {rows} ledger rows; reading via Odoo")
-        profile = topology.OdooProfile.for_image(odoo_image or capable(stack, OdooFleet).odoo_image)
+        image = odoo_image or capable(stack, OdooFleet).odoo_image
+        checked = look_inside.check(image, stack.run_id)
+        profile = topology.OdooProfile.for_version(image, checked.version, checked.command)
         dropped = ("--db_host", "--workers", "--load", "--max-cron")
         args = [a for a in topology.odoo_server_args(profile) if not a.startswith(dropped)]
         odoo = engine.create_container(
@@ -109,7 +112,7 @@ def scratch_restore(stack: StackHandle, progress: Progress = quiet, odoo_image: 
                 name=labels.object_name(stack.run_id, f"scratch-odoo-{suffix}"),
                 labels=labels.service_labels(stack.run_id, "scratch-odoo"),
                 networks=((network, (), None),),
-                entrypoint=("odoo",),
+                entrypoint=(profile.command,),
                 command=(*args, "--db_host=scratch-pg", "--workers=0", "--max-cron-threads=0", "--load=base,web"),
                 environment={"PGPASSWORD": stack.credentials.odoo_db_password, "PGCONNECT_TIMEOUT": "2"},
                 volumes={str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro")},

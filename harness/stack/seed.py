@@ -14,6 +14,7 @@ import io
 import tarfile
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.core.clock import poll_until
@@ -22,6 +23,7 @@ from harness.core.progress import Progress
 from harness.edge import cleanup, engine, labels, watchdog
 from harness.edge.credentials import Credentials
 from harness.edge.images import COMPOSE, image_id
+from harness.files import odoo_files
 from harness.stack import topology
 
 SEED_RECIPE = "2"  # bump when the way seeds are made changes
@@ -38,8 +40,25 @@ def addons_hash() -> str:
     return digest.hexdigest()
 
 
-def seed_key(odoo_image_id: str, postgres_image_id: str) -> str:
+@dataclass(frozen=True, slots=True)
+class TeamPieces:
+    """A team's own pieces the database is initialised with: addons folders, modules, odoo.conf."""
+
+    addons: tuple[str, ...] = ()  # host folders, mounted read-only
+    install: tuple[str, ...] = ()  # installed after the harness's modules
+    config_text: str | None = None  # the team's odoo.conf without the harness's keys
+
+    def fingerprint(self) -> str:
+        if not (self.addons or self.install or self.config_text):
+            return ""
+        return odoo_files.fingerprint(self.addons, self.install, self.config_text)
+
+
+def seed_key(odoo_image_id: str, postgres_image_id: str, team: TeamPieces | None = None) -> str:
     parts = f"{SEED_RECIPE}|{odoo_image_id}|{postgres_image_id}|{addons_hash()}"
+    extra = team.fingerprint() if team else ""
+    if extra:  # the reference stack's key stays what it was: its snapshots are reused
+        parts += f"|{extra}"
     return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
@@ -47,9 +66,21 @@ def seed_tag(key: str) -> str:
     return f"{SEED_REPOSITORY}:{key}"
 
 
-def ensure_seed(odoo_image: str, postgres_image: str, progress: Progress) -> str:
-    """Return the tag of the snapshot image for this Odoo image, building it the first time."""
-    key = seed_key(image_id(odoo_image), image_id(postgres_image))
+def ensure_seed(
+    odoo_image: str,
+    postgres_image: str,
+    progress: Progress,
+    profile: topology.OdooProfile | None = None,
+    team: TeamPieces | None = None,
+) -> str:
+    """Return the tag of the snapshot image for this Odoo image, building it the first time.
+
+    `profile`: how the image runs (its executable, from its pre-flight); `team`: the team's addons,
+    modules and odoo.conf the database is initialised with (each combination has its own snapshot).
+    """
+    team = team or TeamPieces()
+    profile = profile or topology.OdooProfile(odoo_image)
+    key = seed_key(image_id(odoo_image), image_id(postgres_image), team)
     tag = seed_tag(key)
     if engine.image(tag) is not None:
         return tag
@@ -58,7 +89,7 @@ def ensure_seed(odoo_image: str, postgres_image: str, progress: Progress) -> str
     run_id = f"seed-{key[:8]}-{labels.new_run_id()[-6:]}"
     watchdog.claim(run_id)
     try:
-        data = _initialise(run_id, odoo_image, postgres_image, progress)
+        data = _initialise(run_id, odoo_image, postgres_image, progress, profile, team)
         _bake(tag, key, postgres_image, odoo_image, data)
     finally:
         cleanup.remove_run(run_id)
@@ -67,7 +98,14 @@ def ensure_seed(odoo_image: str, postgres_image: str, progress: Progress) -> str
     return tag
 
 
-def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Progress) -> bytes:
+def _initialise(
+    run_id: str,
+    odoo_image: str,
+    postgres_image: str,
+    progress: Progress,
+    profile: topology.OdooProfile,
+    team: TeamPieces,
+) -> bytes:
     run_labels = labels.run_labels(run_id)
     network = engine.create_network(labels.object_name(run_id, "seed"), internal=True, labels=run_labels)
     creds = Credentials()
@@ -86,8 +124,10 @@ def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Pro
         what="seed PostgreSQL",
         on_timeout=StackNotReady,
     )
-    for step, modules in enumerate(topology.SEED_MODULES, start=1):
-        progress(f"odoo -i {modules} ({step}/{len(topology.SEED_MODULES)})")
+    steps = (*topology.SEED_MODULES, *([",".join(team.install)] if team.install else []))
+    files = {topology.TEAM_CONFIG: (team.config_text.encode(), 0o644)} if team.config_text else {}
+    for step, modules in enumerate(steps, start=1):
+        progress(f"odoo -i {modules} ({step}/{len(steps)})")
         odoo = engine.create_container(
             engine.ContainerSpec(
                 image=odoo_image,
@@ -95,9 +135,10 @@ def _initialise(run_id: str, odoo_image: str, postgres_image: str, progress: Pro
                 labels=labels.service_labels(run_id, "odoo-seed"),
                 networks=((network, (), None),),
                 environment={"PGPASSWORD": creds.odoo_db_password},
-                command=tuple(topology.odoo_seed_args(modules, "pg-seed")),
-                entrypoint=("odoo",),
-                volumes={str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro")},
+                command=tuple(topology.odoo_seed_args(modules, "pg-seed", profile)),
+                entrypoint=(profile.command,),
+                volumes={str(COMPOSE / "addons"): (topology.ADDONS_MOUNT, "ro"), **topology.team_volumes(team.addons)},
+                files=files,
             )
         )
         code = odoo.wait(timeout=600)

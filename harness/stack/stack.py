@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -28,12 +29,14 @@ from harness.edge.credentials import Credentials
 from harness.edge.images import ODOO11 as ODOO11_IMAGE
 from harness.edge.images import POSTGRES, REDIS, TRAEFIK, ensure_image
 from harness.edge.tls import issue_run_tls
-from harness.stack import backup, db, health, nodes, readiness, topology
+from harness.files import odoo_files
+from harness.stack import backup, db, health, nodes, odoo_image, readiness, topology
 from harness.stack.containers import ensure_port_free, free_port, run_task
 from harness.stack.endpoints import LOOPBACK, READINESS_SEQ, Endpoints, StackConfig
 from harness.stack.handle import Task
 from harness.stack.nodes import BACKUP_VOLUME, DATA_VOLUMES
-from harness.stack.seed import ensure_seed
+from harness.stack.odoo_preflight import Preflight
+from harness.stack.seed import TeamPieces, ensure_seed
 
 __all__ = ["BACKUP_VOLUME", "DATA_VOLUMES", "READINESS_SEQ", "Endpoints", "Stack", "StackConfig", "require_run"]
 
@@ -61,6 +64,10 @@ class Stack:
         # The release each Odoo node runs (harness.stack.releases); None: the shipped addons.
         self.releases: dict[str, str | None] = dict.fromkeys(topology.ODOO_NODES)
         self.seed_image = POSTGRES.tag
+        self._odoo: topology.OdooProfile | None = None
+        self.odoo_preflight: Preflight | None = None  # what the Odoo image's pre-flight found
+        self._team: TeamPieces | None = None
+        self.team_config_note: str | None = None
 
     def __enter__(self) -> Stack:
         self.start()
@@ -123,8 +130,9 @@ class Stack:
             if swept:
                 self.progress(f"removed leftovers of dead runs: {', '.join(swept)}")
             self._prepare_images()
+            self._check_odoo_image()
             self.timings["images"] = time.monotonic() - started
-            self.seed_image = ensure_seed(self.config.odoo_image, POSTGRES.tag, self.progress)
+            self.seed_image = ensure_seed(self.config.odoo_image, POSTGRES.tag, self.progress, self.odoo, self.team)
             self.timings["seed"] = time.monotonic() - started
             mark = time.monotonic()
             endpoints = self._start_services()
@@ -178,6 +186,40 @@ class Stack:
     @property
     def odoo_image(self) -> str:
         return self.config.odoo_image
+
+    @property
+    def odoo(self) -> topology.OdooProfile:
+        """How this stack runs its Odoo image: from what the image reports (looked at once per image)."""
+        if self._odoo is None:
+            self._odoo = self._check_odoo_image(quiet_notes=True)
+        return self._odoo
+
+    @property
+    def team(self) -> TeamPieces:
+        """The team's addons, modules and odoo.conf this stack runs with (none: the harness's own only)."""
+        if self._team is None:
+            config = odoo_files.team_config(Path(self.config.odoo_config)) if self.config.odoo_config else None
+            self.team_config_note = config.note if config else None
+            self._team = TeamPieces(
+                addons=tuple(str(odoo_files.addons_dir(Path(p))) for p in self.config.odoo_addons),
+                install=self.config.install,
+                config_text=config.text if config else None,
+            )
+        return self._team
+
+    def _check_odoo_image(self, quiet_notes: bool = False) -> topology.OdooProfile:
+        checked = odoo_image.check(self.config.odoo_image, self.run_id)
+        team = self.team
+        if not quiet_notes:
+            self.progress(checked.summary)
+            for note in (*checked.notes, *([self.team_config_note] if self.team_config_note else [])):
+                self.progress(note)
+        self.odoo_preflight = checked
+        profile = topology.OdooProfile.for_version(
+            checked.image, checked.version, checked.command, self.config.odoo_health_path
+        )
+        self._odoo = replace(profile, team_addons=len(team.addons), team_config=team.config_text is not None)
+        return self._odoo
 
     def switch_back(self) -> str | None:
         switched = db.switch_back(self)

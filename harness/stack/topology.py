@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import yaml
 
 from harness.core.errors import HarnessError
+from harness.stack import odoo_versions
 
 ZONE_A = "zone-a"
 ZONE_B = "zone-b"
@@ -37,6 +38,8 @@ TRAEFIK_HTTP_PORT = 8080
 TRAEFIK_HTTPS_PORT = 8443
 ADDONS_MOUNT = "/mnt/odoo-chaos-addons"
 RELEASE_MOUNT = "/mnt/odoo-chaos-release"  # a release directory (compose/releases/<name>), shadows ADDONS_MOUNT
+TEAM_ADDONS_MOUNT = "/mnt/odoo-chaos-team"  # the team's --odoo-addons folders: /mnt/odoo-chaos-team/0, /1, ...
+TEAM_CONFIG = "/etc/odoo-chaos/odoo.conf"  # the team's --odoo-config, without the keys the harness owns
 SERVER_WIDE_MODULES = "base,web,chaos_redis_session,chaos_node_header"
 SEED_MODULES = ("base,web", "chaos_ledger")  # installed in this order; see chaos_ledger's hook
 
@@ -135,27 +138,36 @@ def aliases_on(spec: ServiceSpec, network: str) -> list[str]:
     return [] if network == EDGE else [spec.name]
 
 
-STATIC_HEALTH_PATH = "/web/static/src/img/favicon.ico"  # served without DB or Redis (liveness)
-MODERN_HEALTH_PATH = "/web/health"  # Odoo 15+: answers without touching the database
+STATIC_HEALTH_PATH = odoo_versions.STATIC_HEALTH_PATH  # served without DB or Redis (liveness)
+MODERN_HEALTH_PATH = odoo_versions.MODERN_HEALTH_PATH  # Odoo 15+: answers without touching the database
 
 
 @dataclass(frozen=True, slots=True)
 class OdooProfile:
-    """How to run one Odoo image: the stack never depends on 11-only behaviour beyond this."""
+    """How to run one Odoo image: what its version changes (`odoo_versions.TRAITS`) and its executable.
+
+    Built from what the image itself reports (`harness.stack.odoo_image`), never from its tag.
+    """
 
     image: str
+    version: str = "11.0"
     health_path: str = STATIC_HEALTH_PATH
     longpolling_flag: str = "--longpolling-port"
+    command: str = "odoo"
+    bus_path: str = "/longpolling/poll"
     workers: int = 2
+    team_addons: int = 0  # how many --odoo-addons folders are mounted (after the harness's own)
+    team_config: bool = False  # whether the team's odoo.conf is read (--config=TEAM_CONFIG)
 
     @staticmethod
-    def for_image(image: str, health_path: str | None = None) -> OdooProfile:
-        """Odoo 16+ calls the longpolling port the gevent port and has /web/health."""
-        tag = image.rsplit(":", 1)[-1] if ":" in image else ""
-        major = int(tag.split(".")[0]) if tag.split(".")[0].isdigit() else 11
-        if major >= 16:
-            return OdooProfile(image, health_path or MODERN_HEALTH_PATH, "--gevent-port")
-        return OdooProfile(image, health_path or STATIC_HEALTH_PATH)
+    def for_version(
+        image: str, version: odoo_versions.OdooVersion, command: str = "odoo", health_path: str | None = None
+    ) -> OdooProfile:
+        """The profile of an image holding `version`; `health_path` overrides the version's own."""
+        row = odoo_versions.traits(version)
+        return OdooProfile(
+            image, version.series, health_path or row.health_path, row.gevent_flag, command, row.bus_path
+        )
 
 
 def odoo_db_hosts() -> str:
@@ -188,9 +200,24 @@ def odoo_env(node: str, db_password: str) -> dict[str, str]:
     }
 
 
-def addons_path(release: str | None = None) -> str:
-    """Odoo's addons path: a release's directory first (Odoo takes a module from the first path holding it)."""
-    return f"{RELEASE_MOUNT},{ADDONS_MOUNT}" if release else ADDONS_MOUNT
+def team_mounts(count: int) -> tuple[str, ...]:
+    return tuple(f"{TEAM_ADDONS_MOUNT}/{i}" for i in range(count))
+
+
+def addons_path(release: str | None = None, team_addons: int = 0) -> str:
+    """Odoo's addons path: a release's directory first (Odoo takes a module from the first path holding
+    it), the harness's addons, then the team's folders in the order given."""
+    first = [RELEASE_MOUNT] if release else []
+    return ",".join([*first, ADDONS_MOUNT, *team_mounts(team_addons)])
+
+
+def team_volumes(folders: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """The team's addons folders (host paths) mounted read-only where `addons_path` expects them."""
+    return {folder: (mount, "ro") for folder, mount in zip(folders, team_mounts(len(folders)), strict=True)}
+
+
+def _config_args(profile: OdooProfile) -> list[str]:
+    return [f"--config={TEAM_CONFIG}"] if profile.team_config else []
 
 
 def odoo_server_args(
@@ -198,6 +225,7 @@ def odoo_server_args(
 ) -> list[str]:
     """Odoo's command line; `db_host`/`db_port`: where it finds the database (libpq multi-host by default)."""
     return [
+        *_config_args(profile),
         f"--http-port={ODOO_HTTP_PORT}",
         f"{profile.longpolling_flag}={ODOO_LONGPOLLING_PORT}",
         f"--workers={profile.workers}",
@@ -208,7 +236,7 @@ def odoo_server_args(
         f"--database={DB_NAME}",
         f"--db-filter=^{DB_NAME}$",
         "--no-database-list",
-        f"--addons-path={addons_path(release)}",
+        f"--addons-path={addons_path(release, profile.team_addons)}",
         f"--load={SERVER_WIDE_MODULES}",
         "--proxy-mode",
         "--limit-time-real=120",
@@ -216,8 +244,10 @@ def odoo_server_args(
     ]
 
 
-def odoo_seed_args(modules: str, db_host: str) -> list[str]:
+def odoo_seed_args(modules: str, db_host: str, profile: OdooProfile | None = None) -> list[str]:
+    team_addons = profile.team_addons if profile else 0
     return [
+        *(_config_args(profile) if profile else []),
         f"--db_host={db_host}",
         f"--db_port={PG_PORT}",
         "--db_user=odoo",
@@ -226,7 +256,7 @@ def odoo_seed_args(modules: str, db_host: str) -> list[str]:
         "--without-demo=all",
         "--stop-after-init",
         "--max-cron-threads=0",
-        f"--addons-path={ADDONS_MOUNT}",
+        f"--addons-path={addons_path(None, team_addons)}",
         "--log-level=warn",
     ]
 

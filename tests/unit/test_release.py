@@ -30,7 +30,7 @@ from tests.unit.fakes import FakeService, FakeStack
 
 
 def test_a_release_directory_comes_first_on_the_addons_path() -> None:
-    profile = topology.OdooProfile.for_image("odoo-chaos/odoo:11.0")
+    profile = topology.OdooProfile("odoo-chaos/odoo:11.0")
     assert topology.addons_path() == topology.ADDONS_MOUNT
     assert topology.addons_path("broken-write") == f"{topology.RELEASE_MOUNT},{topology.ADDONS_MOUNT}"
     assert f"--addons-path={topology.ADDONS_MOUNT}" in topology.odoo_server_args(profile)

@@ -1,14 +1,24 @@
 """Add ``X-Odoo-Node: $ODOO_CHAOS_NODE`` to every response of this Odoo process (server-wide).
 
-Wraps ``odoo.service.wsgi_server.application``, the WSGI entry that also carries XML-RPC, before
-the server starts (server-wide modules load first), so the harness can see which node answered.
-Checked on Odoo 11; Odoo versions whose server serves ``odoo.http.root`` directly get no header.
+Loaded before the server starts (server-wide modules load first), so the harness can see which
+node answered. Two shapes, by what the Odoo version has (not by its number):
+- 11-15: the servers serve ``odoo.service.wsgi_server.application`` (which also carries XML-RPC):
+  that function is wrapped;
+- 16+: ``wsgi_server`` is gone and the servers call ``odoo.http.root`` (an ``Application``) directly,
+  an object they hold before any addon loads: its class's ``__call__`` is wrapped instead.
+Exercised here on Odoo 11; the 16+ shape is tested against a stub of that layout (tests/unit).
 """
 import os
 
-from odoo.service import wsgi_server
-
 _NODE = os.environ.get("ODOO_CHAOS_NODE", "")
+
+
+def _start_with_header(start_response):
+    def start(status, headers, exc_info=None):
+        headers = [h for h in headers if h[0].lower() != "x-odoo-node"] + [("X-Odoo-Node", _NODE)]
+        return start_response(status, headers, exc_info)
+
+    return start
 
 
 def _with_header(app):
@@ -16,16 +26,33 @@ def _with_header(app):
         return app
 
     def application(environ, start_response):
-        def start(status, headers, exc_info=None):
-            headers = [h for h in headers if h[0].lower() != "x-odoo-node"] + [("X-Odoo-Node", _NODE)]
-            return start_response(status, headers, exc_info)
-
-        return app(environ, start)
+        return app(environ, _start_with_header(start_response))
 
     application._chaos_node_header = True
     return application
 
 
-if _NODE:
-    if hasattr(wsgi_server, "application"):
+def _install():
+    try:
+        from odoo.service import wsgi_server
+    except ImportError:  # Odoo 16+
+        wsgi_server = None
+    if wsgi_server is not None and hasattr(wsgi_server, "application"):
         wsgi_server.application = _with_header(wsgi_server.application)
+        return "odoo.service.wsgi_server.application"
+    from odoo import http
+
+    app_class = type(http.root)
+    original = app_class.__call__
+    if not getattr(original, "_chaos_node_header", False):
+
+        def __call__(self, environ, start_response):
+            return original(self, environ, _start_with_header(start_response))
+
+        __call__._chaos_node_header = True
+        app_class.__call__ = __call__
+    return "%s.__call__" % app_class.__name__
+
+
+if _NODE:
+    _install()

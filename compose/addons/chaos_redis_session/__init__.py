@@ -50,10 +50,12 @@ def _redis_store_class(base):
                 if self.renew_missing:
                     return self.new()
                 return self.session_class({}, sid, False)
+            if isinstance(raw, bytes):  # json.loads takes bytes only from Python 3.6
+                raw = raw.decode("utf-8")
             return self.session_class(json.loads(raw), sid, False)
 
         def list(self):
-            return [k.decode()[len(_PREFIX):] for k in self.client.scan_iter(_PREFIX + "*")]
+            return [k.decode()[len(_PREFIX):] for k in self.client.scan_iter(match=_PREFIX + "*")]
 
         def vacuum(self, *args, **kwargs):  # Redis expires sessions by TTL
             return None
@@ -76,10 +78,15 @@ def _install():
     if not url:
         _logger.warning("chaos_redis_session loaded without ODOO_SESSION_REDIS_URL: sessions stay on disk")
         return
-    import redis
+    try:
+        from redis import Redis as client_class
+        which = "redis-py"
+    except ImportError:  # official Odoo images ship no redis package: use the addon's own client
+        from .resp import Client as client_class
+        which = "the addon's built-in client"
 
     timeout = float(os.environ.get("ODOO_SESSION_REDIS_TIMEOUT", "0.5"))
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    client = client_class.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     ttl = int(os.environ.get("ODOO_SESSION_TTL", str(7 * 24 * 3600)))
     current = http.root.session_store
     store_class = _redis_store_class(type(current))
@@ -87,7 +94,7 @@ def _install():
     http.root.__dict__["session_store"] = store  # lazy_property caches in the instance dict
     if hasattr(http, "session_gc"):  # Odoo <= 15 garbage-collects session files by listing a dir
         http.session_gc = lambda session_store: None
-    _logger.info("HTTP sessions are stored in Redis at %s", url.split("@")[-1])
+    _logger.info("HTTP sessions are stored in Redis at %s (%s)", url.split("@")[-1], which)
 
 
 _install()
