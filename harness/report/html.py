@@ -192,7 +192,8 @@ def _context(summary: RunSummary, plot: str | None, plot_error: str) -> dict[str
             "image": _text(info.get("image")),
             "image_id": _short_id(info.get("image_id")),
             "image_id_full": _text(info.get("image_id")),
-            "version": _text(info.get("version")),
+            "version": _text(info.get("version"))
+            + (f"; the image's release: {_text(info['version_in_image'])}" if info.get("version_in_image") else ""),
         }
         for name, info in sorted(summary.stack.items())
         if isinstance(info, Mapping)

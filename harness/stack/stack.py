@@ -238,6 +238,10 @@ class Stack:
                     "image_id": image.id,
                     "version": self._version(service, container),
                 }
+                if service in topology.ODOO_NODES and self.odoo_preflight is not None:
+                    checked = self.odoo_preflight  # what the image itself said before it ran
+                    info[service]["version_in_image"] = f"{checked.version} ({checked.version_source})"
+                    info[service]["started_as"] = checked.command
         return info
 
     def _version(self, service: str, container: docker.Container) -> str:

@@ -607,3 +607,17 @@ def test_reports_open_with_what_was_tested_and_the_two_answers() -> None:
     page = report_html(summary, _history())
     assert "What was tested" in page and "Zone a goes dark" in page and "How to read it" not in page
     assert "<dt>indeterminate</dt>" in page
+
+
+def test_the_stack_table_shows_the_odoo_version_the_image_itself_stated() -> None:
+    node = {
+        "image": "acme/odoo-prod:latest",
+        "image_id": "sha256:" + "ab" * 32,
+        "version": "11.0",
+        "version_in_image": "11.0 (/usr/lib/python3/dist-packages/odoo/release.py)",
+        "started_as": "/usr/bin/odoo",
+    }
+    page = report_html(_summary(stack={"odoo-1": node}), _history())
+    assert (
+        "<td>11.0; the image&#39;s release: 11.0 (/usr/lib/python3/dist-packages/odoo/release.py)</td>" in page
+    )
