@@ -33,6 +33,25 @@ if TYPE_CHECKING:
 MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
 
+def _on_target(scenarios: list[Scenario], target: Path | None, dry_run: bool, confirm: str | None) -> None:
+    """`run --target`: every drill checked against the target file; `--dry-run` prints the plan."""
+    from harness.drill import target_plan
+    from harness.files.target import load_target
+
+    if target is None:
+        raise HarnessError("--dry-run and --confirm go with --target FILE (a deployment the harness did not create)")
+    chosen = load_target(target)
+    for scenario in scenarios:
+        target_plan.check(scenario, chosen, confirm)
+    if not dry_run:
+        raise HarnessError(
+            f"--target {target}: the file and the drills are valid, but driving a deployment the harness did "
+            "not create is not built yet (issue 18, part 2); --dry-run prints what a run would touch"
+        )
+    for line in target_plan.plan(scenarios, chosen):
+        out.print(line, markup=False, soft_wrap=True)
+
+
 @app.command(rich_help_panel="Drills and evidence")
 def run(
     scenario_files: Annotated[
@@ -103,6 +122,30 @@ def run(
             "every scenario in --out's run index (RTO, RPO, lost writes, verdict).",
         ),
     ] = None,
+    target: Annotated[
+        Path | None,
+        typer.Option(
+            "--target",
+            metavar="FILE",
+            help="A deployment the harness did not create (a target file: the engine, which container is "
+            "which service, Odoo's URL and the names of the variables holding secrets); see docs/targets.md.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="With --target: print what the run would touch and each step, touch nothing, exit 0."
+        ),
+    ] = False,
+    confirm: Annotated[
+        str | None,
+        typer.Option(
+            "--confirm",
+            metavar="NAME",
+            help="With --target: repeat the target's name to allow its data-destroying faults (the file must "
+            "say allow_destructive: true too).",
+        ),
+    ] = None,
 ) -> None:
     """Run drills: stack up, probes, steps (faults, runbook actions, waits), heal, final read, checkers, report.
 
@@ -129,6 +172,9 @@ def run(
     if duration is not None:
         duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)  # in its own words first
     scenarios = [load_scenario(resources.scenario_file(path), duration=duration) for path in scenario_files]
+    if target is not None or dry_run or confirm is not None:
+        _on_target(scenarios, target, dry_run, confirm)
+        return
     tiers = load_tiers(tiers_file)
     plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
     from harness.load.profile import load_profile

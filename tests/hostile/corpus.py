@@ -65,6 +65,10 @@ def _generate(name: str, where: Path) -> Path:
         os.mkfifo(path)
     elif name == "policy-directory.yaml":
         path.mkdir()
+    elif name == "target-fifo.yaml":
+        os.mkfifo(path)
+    elif name == "target-directory.yaml":
+        path.mkdir()
     else:
         raise KeyError(name)
     return path

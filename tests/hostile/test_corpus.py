@@ -23,7 +23,7 @@ from tests.hostile.corpus import HERE, NO_DOCKER, PREFIX, ROOT
 
 MANIFEST: dict[str, Any] = yaml.safe_load((HERE / "expected.yaml").read_text(encoding="utf-8"))
 NAMES = [*MANIFEST["files"], *MANIFEST["generated"], *MANIFEST["arguments"]]
-KINDS = ("scenarios", "tiers", "profiles", "policies")
+KINDS = ("scenarios", "tiers", "profiles", "policies", "targets")
 
 
 def _env() -> dict[str, str]:

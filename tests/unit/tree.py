@@ -15,6 +15,7 @@ COPIED = [
     "README.md",
     "docs",
     "scenarios",
+    "examples",
     "tiers",
     "load-profiles",
     "compose",

@@ -1,0 +1,89 @@
+"""A target file (a deployment the harness did not create): what it maps, what a dry run prints, and
+which drills it refuses before anything is touched (the hostile corpus pins the bad files)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from harness.core.errors import HarnessError
+from harness.drill import target_plan
+from harness.files.target import InvalidTarget, load_target
+from harness.scenario.load import load_scenario
+from harness.scenario.model import Step
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGING = ROOT / "examples" / "targets" / "staging.yaml"
+
+
+def test_the_example_target_maps_its_services_zones_and_region() -> None:
+    target = load_target(STAGING)
+    assert target.service_names == ("traefik", "odoo-1", "pg-primary", "odoo-2", "pg-standby", "redis")
+    assert target.zones == ("zone-a", "zone-b")
+    assert target.members("zone-b") == ("odoo-2", "pg-standby")
+    assert target.members("region") == ("odoo-1", "pg-primary", "odoo-2", "pg-standby")
+    assert target.final_read == ("psql_in", "pg-primary")
+    with pytest.raises(InvalidTarget) as caught:
+        target.members("odoo-3")
+    assert str(caught.value) == (
+        "target staging has no 'odoo-3'; its targets are traefik, odoo-1, pg-primary, odoo-2, pg-standby, redis, "
+        "zone-a, zone-b, region"
+    )
+
+
+def test_a_dry_run_prints_the_allow_list_and_each_step() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "app-node-kill.yaml")
+    lines = target_plan.plan([scenario], load_target(STAGING))
+    assert lines == [
+        f"target staging ({STAGING}): ACME staging, one host, two Odoo nodes behind Traefik, primary + hot standby",
+        "Docker engine: unix:///var/run/docker.sock",
+        "acts only on these containers (anything else is refused by name):",
+        "  traefik: container acme-proxy",
+        "  odoo-1: container acme-odoo-1, zone zone-a",
+        "  pg-primary: container acme-db-1, zone zone-a",
+        "  odoo-2: container acme-odoo-2, zone zone-b",
+        "  pg-standby: container acme-db-2, zone zone-b",
+        "  redis: the one container labelled com.acme.role=sessions",
+        "Odoo: https://127.0.0.1:8443, database staging, login admin, password from $STAGING_ODOO_PASSWORD",
+        "final read: psql inside pg-primary's container",
+        "data-destroying faults: refused (the file does not say allow_destructive: true)",
+        f"drill app-node-kill ({scenario.duration:g}s): {scenario.summary}",
+        "  at 10s: kill odoo-1, healed after 15s",
+        "dry run: nothing was touched",
+    ]
+
+
+def test_a_step_on_a_service_the_file_does_not_map_is_refused(tmp_path: Path) -> None:
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        STAGING.read_text()
+        .replace("  odoo-2: {container: acme-odoo-2, zone: zone-b}\n", "")
+        .replace("  pg-standby: {container: acme-db-2, zone: zone-b}\n", "")
+    )
+    scenario = load_scenario(ROOT / "scenarios" / "app-node-kill.yaml")
+    target = load_target(small)
+    target_plan.check(scenario, target, None)  # odoo-1 is mapped
+    on_standby = replace(scenario, steps=(Step(at=5.0, fault="kill", target="pg-standby", duration=5.0),))
+    with pytest.raises(HarnessError) as caught:
+        target_plan.check(on_standby, target, None)
+    assert str(caught.value) == (
+        "scenario app-node-kill: steps.0: a target stack has no pg-standby (its targets are traefik, odoo-1, "
+        "pg-primary, redis, zone-a, region) (target staging)"
+    )
+
+
+def test_tls_files_are_found_beside_the_target_file(tmp_path: Path) -> None:
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        (tmp_path / name).write_text("-----BEGIN CERTIFICATE-----\n")
+    remote = tmp_path / "remote.yaml"
+    remote.write_text(
+        STAGING.read_text().replace(
+            "  host: unix:///var/run/docker.sock      # or tcp://HOST:2376 with tls:, or ssh://USER@HOST\n",
+            "  host: tcp://127.0.0.1:2376\n  tls: {ca: ca.pem, cert: cert.pem, key: key.pem}\n",
+        )
+    )
+    target = load_target(remote)
+    assert target.tls == (str(tmp_path / "ca.pem"), str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
+    assert target_plan.plan([], target)[1] == "Docker engine: tcp://127.0.0.1:2376 (TLS client certificate)"
