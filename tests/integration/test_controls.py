@@ -91,7 +91,7 @@ def test_the_reference_stack_passes_the_security_controls_and_fails_three_by_fin
 @pytest.fixture
 def traefik_dynamic(stack: Stack) -> Iterator[str]:
     """The reference Traefik dynamic configuration; put back (and Traefik restarted) whatever the test did."""
-    reference = topology.traefik_dynamic_config(stack.config.odoo)
+    reference = topology.traefik_dynamic_config(stack.odoo)
     yield reference
     stack.service(topology.TRAEFIK).put_files({TRAEFIK_DYNAMIC: (reference.encode(), 0o644)})
     stack.service(topology.TRAEFIK).restart(timeout=5)
