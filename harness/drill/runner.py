@@ -55,7 +55,7 @@ from harness.scenario.load import typed
 from harness.scenario.model import Scenario
 from harness.stack.endpoints import Endpoints, StackConfig
 from harness.stack.factory import make_stack
-from harness.stack.handle import HaControl, StackHandle, capable
+from harness.stack.handle import HaControl, StackHandle
 from harness.stack.kinds import STACK_KINDS, Shape, why_not
 from harness.stack.patroni import parse_settings
 from harness.verdict.judgement import summarise_run, with_checks
@@ -296,10 +296,14 @@ def _drive(
         threading.Thread(target=body, name=f"probe-{i}", daemon=True)
         for i, body in enumerate(drill.probes(ctx, scenario.probes))
     ]
-    if scenario.patroni:  # this run's Patroni settings, on the running cluster (the warm reset puts them back)
-        applied = capable(stack, HaControl).configure_ha(scenario.patroni)
+    # this run's Patroni settings, on the running cluster (the warm reset puts them back); a scenario that
+    # also runs on a stack without an HA manager (zone-outage) states them for its Patroni runs only
+    if scenario.patroni and isinstance(stack, HaControl):
+        applied = stack.configure_ha(scenario.patroni)
         history.record("runner", "ok", h.PHASE, {"phase": "ha-settings", "settings": dict(scenario.patroni)})
         progress(f"Patroni settings for this run: {applied}")
+    elif scenario.patroni:
+        progress(f"the scenario's Patroni settings do not apply: a {stack.mode} stack has no HA manager")
     try:
         if loader is not None:  # the users ramp up and settle before the drill's clock starts
             warmup = loader.warmup_seconds()

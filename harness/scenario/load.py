@@ -377,8 +377,11 @@ def _modes(model: _ScenarioModel, source: str) -> tuple[str, ...]:
 def _patroni(model: _ScenarioModel, source: str, modes: tuple[str, ...]) -> dict[str, Any]:
     if not model.patroni:
         return {}
-    if modes != ("patroni",):
-        raise InvalidScenario(f"{source}: field patroni: Patroni settings need `requires: {{ha: patroni}}`")
+    if "patroni" not in modes:
+        raise InvalidScenario(
+            f"{source}: field patroni: Patroni settings on a scenario that runs in {', '.join(modes)} mode only; "
+            "drop them, or let it run in patroni mode (`requires: {ha: patroni}`, or no `requires`)"
+        )
     try:
         parse_settings(model.patroni)
     except ValueError as exc:

@@ -452,3 +452,21 @@ def test_a_step_built_in_code_gets_typed_params() -> None:
         typed(built({"percent": 500}))
     assert str(error.value) == "x: field steps.0.params.percent: must be <= 100, not 500"
 
+
+
+def test_a_scenario_of_both_modes_states_its_patroni_timings_for_its_patroni_runs() -> None:
+    zone = load_scenario(ROOT / "scenarios" / "zone-outage.yaml")
+    assert zone.modes == ("manual", "patroni")
+    assert zone.patroni == {"ttl": 10, "loop_wait": 1, "retry_timeout": 3}
+    both = parse_scenario({"name": "x", "summary": "s", "patroni": {"ttl": 40}}, "f")
+    assert both.patroni == {"ttl": 40} and "patroni" in both.modes
+
+
+def test_patroni_timings_on_a_scenario_that_never_runs_in_patroni_mode_are_refused_by_field() -> None:
+    manual_only = {"name": "x", "summary": "s", "requires": {"ha": "manual"}, "patroni": {"ttl": 20}}
+    with pytest.raises(InvalidScenario) as caught:
+        parse_scenario(manual_only, "f")
+    assert str(caught.value) == (
+        "f: field patroni: Patroni settings on a scenario that runs in manual mode only; drop them, or let it run "
+        "in patroni mode (`requires: {ha: patroni}`, or no `requires`)"
+    )
