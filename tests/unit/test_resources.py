@@ -34,6 +34,14 @@ def test_the_wheel_takes_the_data_and_mypy_skips_it() -> None:
     assert config["tool"]["mypy"]["exclude"] == ["^harness/_data/"]
 
 
+def test_the_license_is_an_spdx_string_so_pip_install_prints_no_deprecation() -> None:
+    """setuptools >= 77 warns on every build for a `{ text = ... }` table or a License classifier (PEP 639)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert config["project"]["license"] == "MIT"
+    assert not any(c.startswith("License ::") for c in config["project"].get("classifiers", []))
+    assert config["build-system"]["requires"] == ["setuptools>=77"]
+
+
 def test_the_images_build_from_the_shipped_compose() -> None:
     assert (ROOT / "compose").resolve() == images.COMPOSE
     assert (images.COMPOSE / "postgres" / "Dockerfile").is_file()
