@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -186,7 +187,7 @@ def run(
     if junit is not None:
         _check_junit_path(junit)
     if metrics_file is not None:
-        writable_directory(metrics_file.parent, "--metrics-file")
+        _check_output_path(metrics_file, "--metrics-file")
     key_path = signing.key_from_environment(sign_key)
     if key_path is not None:
         signing.load_private_key(key_path)  # a bad key stops here, before any container starts
@@ -372,7 +373,15 @@ def _check_junit_path(path: Path) -> None:
     """--junit must name a file this process can write (its folder is made if missing), checked before any run."""
     if path.is_dir():
         raise HarnessError(f"--junit: {path} is a directory; give a file name such as {path / 'odoo-chaos.xml'}")
-    writable_directory(path.parent, "--junit")
+    _check_output_path(path, "--junit")
+
+
+def _check_output_path(path: Path, option: str) -> None:
+    """A file output, checked before any run: a device or FIFO is written into; a file's folder must be writable."""
+    from harness.files.outputs import check_output
+
+    if check_output(path, option) in ("new", "replace"):
+        writable_directory(Path(os.path.realpath(path)).parent, option)
 
 
 def _write_junit(path: Path | None, outcomes: Sequence[RunOutcome], fail_on: str) -> None:

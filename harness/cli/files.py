@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import filecmp
-import shutil
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -27,8 +27,13 @@ def init(
     shipped ones). A file that exists and differs is left alone unless --force. The stack's images
     and addons (compose/) stay the harness's own.
     """
+    from harness.files.outputs import write_atomic
+
     pairs = [(source, directory / inside) for shipped in resources.EDITABLE for source, inside in _files(shipped)]
-    conflicts = [target for source, target in pairs if target.exists() and not _same(source, target)]
+    root = Path(os.path.realpath(directory))
+    for _, target in pairs:
+        _inside(target, directory, root)
+    conflicts = [target for source, target in pairs if _exists(target) and not _same(source, target)]
     if conflicts and not force:
         which = f"{conflicts[0]} and {len(conflicts) - 1} more files exist and differ"
         if len(conflicts) == 1:
@@ -36,20 +41,38 @@ def init(
         raise HarnessError(f"{which} from the shipped copies; --force overwrites them")
     written = 0
     for source, target in pairs:
-        if target.exists() and _same(source, target):
+        if _exists(target) and _same(source, target):
+            out.print(f"kept {target} (same as the shipped copy)", markup=False)
             continue
+        note = ""
+        if target.is_symlink():
+            note = f" (was a symlink to {os.readlink(target)}; replaced by the file, its target left alone)"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            write_atomic(target, source.read_bytes())  # a rename: replaces a symlink itself, never writes through it
         except OSError as exc:
             raise HarnessError(f"cannot write {target} ({exc.strerror or exc})") from None
-        out.print(f"wrote {target}", markup=False)
+        out.print(f"wrote {target}{note}", markup=False)
         written += 1
     out.print(
         f"{written} files written, {len(pairs) - written} already up to date in {directory}; "
         f"check your edits with `odoo-chaos validate` from there",
         markup=False,
     )
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _inside(target: Path, directory: Path, root: Path) -> None:
+    """`init` writes only inside DIRECTORY: a folder on the way that is a symlink leaving it is refused."""
+    parent = Path(os.path.realpath(target.parent))
+    if parent != root and root not in parent.parents:
+        raise HarnessError(
+            f"{target.parent} leads outside {directory} (to {parent}); init writes only inside {directory}: "
+            "remove that symlink or choose another directory"
+        )
 
 
 def _files(relative: str) -> list[tuple[Path, Path]]:
@@ -66,7 +89,7 @@ def _files(relative: str) -> list[tuple[Path, Path]]:
 
 def _same(source: Path, target: Path) -> bool:
     try:
-        return target.is_file() and filecmp.cmp(source, target, shallow=False)
+        return target.is_file() and not target.is_symlink() and filecmp.cmp(source, target, shallow=False)
     except OSError:
         return False
 

@@ -18,6 +18,7 @@ import typer
 
 from harness.cli.app import app, command_progress, err, out
 from harness.core.errors import HarnessError
+from harness.files.outputs import check_output
 from harness.programme import index as run_index
 from harness.programme.controls import RESTORE_TEST, Control
 from harness.programme.records import RunRecord, iso, parse_time
@@ -188,10 +189,11 @@ def trend_command(
     by more than --regression-ratio. Self-contained (no external URL), like report.html."""
     from datetime import timedelta
 
+    from harness.files.outputs import write_output
     from harness.files.tiers import get_tier, load_tiers
     from harness.programme.trend import BASELINE_DAYS, scenario_trends, trend_html
-    from harness.report.writer import write_atomic
 
+    check_output(out_file, "--out")
     tiers = load_tiers(tiers_file)
     if tier is not None:
         get_tier(tier, tiers)
@@ -200,7 +202,7 @@ def trend_command(
     baseline_from = None if cutoff is None else cutoff - timedelta(days=BASELINE_DAYS)
     _, records = _records(reports, index, tiers_file, sync, since=baseline_from, until=now, scenarios=scenario or None)
     trends = scenario_trends(records, tiers, since=cutoff, now=now, tier=tier, ratio=regression_ratio)
-    write_atomic(out_file, trend_html(trends, since=cutoff, now=now, ratio=regression_ratio).encode("utf-8"))
+    write_output(out_file, trend_html(trends, since=cutoff, now=now, ratio=regression_ratio).encode("utf-8"), "--out")
     for t in trends:
         marks = ", ".join(w.label for w in t.regressions)
         out.print(
@@ -246,6 +248,8 @@ def freshness_command(
     from harness.programme.metrics import write_metrics
     from harness.programme.programme import DEFAULT_SCENARIOS_DIR, load_programme, scenario_names
 
+    if metrics_file is not None:
+        check_output(metrics_file, "--metrics-file")
     programme = load_programme(programme_file, tier=tier, scenarios_dir=scenarios_dir, tiers_file=tiers_file)
     tiers = load_tiers(tiers_file)
     now = _now(as_of)
@@ -421,6 +425,8 @@ def controls_command(
             f"--target {str(target)[:80]}: not supported yet: controls run on a stack `odoo-chaos up` left running; "
             "give its RUN_ID"
         )
+    if metrics_file is not None:
+        check_output(metrics_file, "--metrics-file")
     started = time.monotonic()
     checked_run, found = run_controls(
         run_id,

@@ -340,8 +340,9 @@ def _write_pack(
     pdf: bool,
 ) -> tuple[Path, list[Skipped]]:
     from harness.core.durations import parse_duration
+    from harness.files.outputs import write_atomic
     from harness.programme.audit_page import audit_html
-    from harness.report.writer import MANIFEST, manifest, write_atomic
+    from harness.report.writer import MANIFEST, manifest
     from harness.verdict import signing
 
     window_start = now - timedelta(seconds=parse_duration(since))

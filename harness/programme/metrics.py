@@ -148,11 +148,12 @@ def metrics_text(
 def write_metrics(
     path: Path, runs: Sequence[RunRecord] = (), proofs: Sequence[RowStatus] = (), controls: Sequence[Control] = ()
 ) -> str:
-    """Write the exposition to `path` atomically (textfile collector safe) and return it."""
-    from harness.report.writer import write_atomic
+    """Write the exposition to `path` and return it: a file atomically (textfile collector safe), a device or
+    FIFO (`/dev/stdout`) written into, never replaced (`harness.files.outputs`)."""
+    from harness.files.outputs import write_output
 
     text = metrics_text(runs, proofs, controls)
-    write_atomic(path, text.encode("utf-8"))
+    write_output(path, text.encode("utf-8"), "--metrics-file")
     return text
 
 

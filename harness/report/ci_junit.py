@@ -111,8 +111,8 @@ def _case(suite: ET.Element, classname: str, check: dict[str, Any], fail_on: str
 
 
 def write_campaign_junit(path: Path, runs: Sequence[tuple[Path, dict[str, Any]]], fail_on: str = "fail") -> Path:
-    """Write the document next to nothing else: `path` is replaced atomically (written aside, then renamed)."""
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(campaign_junit(runs, fail_on))
-    partial.replace(path)
+    """Write the document (`harness.files.outputs`: a file replaced atomically, a device or FIFO written into)."""
+    from harness.files.outputs import write_output
+
+    write_output(path, campaign_junit(runs, fail_on).encode("utf-8"), "--junit")
     return path

@@ -11,16 +11,14 @@ runner, is never rewritten here, only hashed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from harness.core.figures import jsonable
 from harness.core.history import Event
+from harness.files.outputs import write_atomic
 from harness.report.html import fallback_html, report_html
 from harness.report.junit import junit_xml
 from harness.report.markdown import report_md
@@ -34,37 +32,6 @@ REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
 EVIDENCE_DIR = "evidence"
 REPORT_FILES: tuple[str, ...] = (REPORT_JSON, JUNIT_XML, REPORT_HTML, REPORT_MD)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` all at once: temp file in the same directory, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # platforms where a directory cannot be opened
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _render(render: Callable[[], str], fallback: Callable[[str], str]) -> bytes:

@@ -83,7 +83,7 @@ def generate(directory: Path, name: str = "odoo-chaos-signing") -> tuple[Path, P
     private = directory / f"{name}.key"
     public = directory / f"{name}.pub"
     for path in (private, public):
-        if path.exists():
+        if os.path.lexists(path):  # a dangling symlink too: the key would be written wherever it points
             raise HarnessError(f"{path}: exists already; remove it or choose another --out directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -94,9 +94,13 @@ def generate(directory: Path, name: str = "odoo-chaos-signing") -> tuple[Path, P
         fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
-        public.write_bytes(
-            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        )
+        fd = os.open(public, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # O_EXCL: never through a symlink
+        with os.fdopen(fd, "wb") as out:
+            out.write(
+                key.public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
     except OSError as exc:
         raise HarnessError(f"{directory}: cannot write the key pair ({exc.strerror or exc})") from None
     return private, public

@@ -78,6 +78,41 @@ def test_init_leaves_an_edited_file_alone_unless_forced(tmp_path: Path) -> None:
     assert tiers.read_bytes() == (ROOT / "tiers" / "tiers.yaml").read_bytes()
 
 
+def test_init_force_replaces_a_symlink_leaving_the_directory_never_its_target(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    assert run("init", str(mine)).returncode == 0
+    elsewhere = tmp_path / "precious.yaml"
+    elsewhere.write_text("not yours\n")
+    policy = mine / "backup-policy.yaml"
+    policy.unlink()
+    policy.symlink_to(elsewhere)
+    refused = run("init", str(mine))
+    assert refused.returncode == 2 and "backup-policy.yaml exists and differs" in refused.stderr
+    forced = run("init", str(mine), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert elsewhere.read_text() == "not yours\n"  # the file elsewhere is untouched
+    assert not policy.is_symlink() and policy.read_bytes() == (ROOT / "backup-policy.yaml").read_bytes()
+    assert (
+        f"wrote {policy} (was a symlink to {elsewhere}; replaced by the file, its target left alone)" in forced.stdout
+    )
+    assert f"kept {mine / 'tiers' / 'tiers.yaml'} (same as the shipped copy)" in forced.stdout
+
+
+def test_init_refuses_a_folder_that_is_a_symlink_out_of_the_directory(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (mine / "tiers").symlink_to(outside)
+    refused = run("init", str(mine), "--force")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"odoo-chaos: error: {mine / 'tiers'} leads outside {mine} (to {outside}); init writes only inside "
+        f"{mine}: remove that symlink or choose another directory"
+    ]
+    assert list(outside.iterdir()) == [] and not (mine / "scenarios").exists()
+
+
 def test_validate_with_no_files_checks_every_default_file_one_line_each() -> None:
     done = run("validate")
     assert done.returncode == 0, done.stdout + done.stderr
