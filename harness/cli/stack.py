@@ -7,6 +7,7 @@ import re
 import signal
 import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -148,12 +149,46 @@ def _print_endpoints(endpoints: Endpoints, show_credentials: bool) -> None:
         out.print(f"{key:<15} {value}", markup=False, highlight=False)
 
 
+def _target_status(path: Path, as_json: bool) -> None:
+    from harness.files.target import load_target
+    from harness.stack.target import reach
+
+    deployment = reach(load_target(path))
+    try:
+        look = deployment.look()
+    finally:
+        deployment.close()
+    if as_json:
+        out.print_json(json.dumps(look.as_json()))
+    else:
+        for line in look.lines():
+            out.print(line, markup=False, highlight=False)
+    if not look.healthy:
+        raise typer.Exit(1)
+
+
 @app.command(rich_help_panel="Stack")
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    target: Annotated[
+        Path | None,
+        typer.Option(
+            "--target",
+            help="A deployment of your own, described in a target file (docs/targets.md): reach its engine, find "
+            "each container it names, ask Odoo and PostgreSQL; change nothing.",
+        ),
+    ] = None,
 ) -> None:
-    """What is running for which run id, and whether each service is healthy."""
+    """What is running for which run id, and whether each service is healthy.
+
+    With --target FILE: the target's containers (state, image, zone), whether Odoo takes the login and
+    which PostgreSQL node is the primary. Exit 1 when a container is not running or Odoo refuses.
+    """
     from harness.stack.health import service_health
+
+    if target is not None:
+        _target_status(target, as_json)
+        return
 
     runs = cleanup.list_runs()
     report: list[dict[str, Any]] = []

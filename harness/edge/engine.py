@@ -41,12 +41,14 @@ __all__ = [
     "LOOPBACK",
     "Container",
     "ContainerSpec",
+    "Engine",
     "Gone",
     "Image",
     "Network",
     "Volume",
     "build_image",
     "client",
+    "connect",
     "container",
     "containers",
     "create_container",
@@ -84,6 +86,61 @@ def client() -> Any:
     return client
 
 
+class Engine:
+    """Another Docker engine than this process's default: a target's, reached as its file says."""
+
+    def __init__(self, raw: Any, host: str) -> None:
+        self._raw = raw
+        self.host = host
+
+    def listed(self) -> list[tuple[str, str, dict[str, str], str, str]]:
+        """Every container on it: (name, id, labels, status, image tag or id)."""
+        rows = []
+        for raw in self._raw.containers.list(all=True):
+            tags = raw.attrs.get("Config", {}).get("Image") or raw.attrs.get("Image", "")
+            rows.append((str(raw.name), str(raw.id), {str(k): str(v) for k, v in (raw.labels or {}).items()},
+                         str(raw.status), str(tags)))  # fmt: skip
+        return rows
+
+    def container(self, name: str) -> Container:
+        try:
+            return Container(self._raw.containers.get(name))
+        except NotFound:
+            raise Gone(f"container {name} is not on the engine at {self.host}") from None
+
+    def version(self) -> str:
+        return str(self._raw.version().get("Version", "?"))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._raw.close()
+
+
+def connect(host: str, tls: tuple[str, str, str] | None = None, what: str = "the target's engine") -> Engine:
+    """A pinged client of the engine at `host` (unix://, tcp:// with TLS client certificates (ca, cert, key),
+    or ssh:// through the system's ssh), or DockerUnavailable naming the address and the cause."""
+    from docker.tls import TLSConfig
+
+    try:
+        config = TLSConfig(client_cert=(tls[1], tls[2]), ca_cert=tls[0], verify=True) if tls else None
+        # the API version is asked after the session is set up (the SDK's "auto" asks inside its constructor)
+        raw = docker.DockerClient(
+            base_url=host, tls=config, timeout=60, version="1.24", use_ssh_client=host.startswith("ssh://")
+        )
+        if config is not None:
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override the session's CA (psf/requests#3829):
+            # with either set (Debian images often do), the target's own CA would be ignored and its engine
+            # refused as "self-signed certificate in certificate chain"
+            raw.api.trust_env = False
+        raw.api._version = raw.api._retrieve_server_version()
+        raw.ping()
+    except DockerException as exc:
+        raise DockerUnavailable(f"no Docker engine answers at {host}, {what} ({_short(exc)})") from None
+    except Exception as exc:  # TLS and socket errors surface raw from requests/urllib3
+        raise DockerUnavailable(f"no Docker engine answers at {host}, {what} ({_short(exc)})") from None
+    return Engine(raw, host)
+
+
 def _short(exc: Exception) -> str:
     """The cause in a few words, not the SDK's nested repr."""
     text = str(exc)
@@ -92,6 +149,8 @@ def _short(exc: Exception) -> str:
         ("Connection refused", "connection refused"),
         ("Permission denied", "permission denied"),
         ("timed out", "timed out"),
+        ("CERTIFICATE_VERIFY_FAILED", "its TLS certificate is not signed by the given ca"),
+        ("SSLError", "TLS handshake failed"),
     ):
         if needle in text:
             return reason

@@ -25,15 +25,16 @@ from urllib.parse import urlsplit
 LEDGER_MODEL = "chaos.ledger.entry"
 
 
-def tls_context(ca_file: Path) -> ssl.SSLContext:
-    """A client context trusting the run's CA. Cached on the CA's contents, not its path: a stack
-    started again under the same run id (after `down`) has a new CA at the same path."""
-    return _tls_context(Path(ca_file).read_text(encoding="ascii"))
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A client context trusting the run's CA (None: the system's trust store, a target's public
+    certificate). Cached on the CA's contents, not its path: a stack started again under the same run
+    id (after `down`) has a new CA at the same path."""
+    return _tls_context(Path(ca_file).read_text(encoding="ascii") if ca_file is not None else None)
 
 
 @functools.lru_cache(maxsize=16)
-def _tls_context(ca_pem: str) -> ssl.SSLContext:
-    context = ssl.create_default_context(cadata=ca_pem)
+def _tls_context(ca_pem: str | None) -> ssl.SSLContext:
+    context = ssl.create_default_context(cadata=ca_pem) if ca_pem is not None else ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
@@ -64,13 +65,22 @@ class _Transport(xmlrpc.client.SafeTransport):
             raise
 
 
+class _PlainTransport(_Transport):
+    """The same over plain HTTP: a target whose Odoo URL is http:// (a staging host on a private network)."""
+
+    def make_connection(self, host: Any) -> http.client.HTTPConnection:  # type: ignore[override]
+        connection = xmlrpc.client.Transport.make_connection(self, host)
+        connection.timeout = self._timeout
+        return connection
+
+
 @dataclass(slots=True)
 class OdooClient:
     base_url: str
     db: str
     login: str
     password: str = field(repr=False)
-    ca_file: Path
+    ca_file: Path | None  # None: the system's trust store (or plain http://)
     timeout: float = 5.0
     uid: int | None = None
     last_node: str = ""
@@ -78,7 +88,8 @@ class OdooClient:
 
     def _proxy(self, endpoint: str) -> tuple[xmlrpc.client.ServerProxy, _Transport]:
         if endpoint not in self._proxies:
-            transport = _Transport(tls_context(self.ca_file), self.timeout)
+            plain = self.base_url.startswith("http://")
+            transport = (_PlainTransport if plain else _Transport)(tls_context(self.ca_file), self.timeout)
             proxy = xmlrpc.client.ServerProxy(f"{self.base_url}/xmlrpc/2/{endpoint}", transport=transport)
             self._proxies[endpoint] = (proxy, transport)
         return self._proxies[endpoint]

@@ -35,8 +35,9 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def issue_run_tls(run_id: str, *, days: int = 7) -> RunTLS:
-    """Generate a CA for `run_id` and a server certificate for localhost/127.0.0.1 signed by it."""
+def issue_run_tls(run_id: str, *, days: int = 7, client_auth: bool = False) -> RunTLS:
+    """Generate a CA for `run_id` and a server certificate for localhost/127.0.0.1 signed by it
+    (`client_auth`: good as a TLS client certificate too, e.g. for a Docker engine's TLS port)."""
     now = datetime.now(UTC) - timedelta(minutes=5)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     ca_name = _name(f"odoo-chaos run {run_id} CA")
@@ -79,7 +80,12 @@ def issue_run_tls(run_id: str, *, days: int = 7) -> RunTLS:
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, *([ExtendedKeyUsageOID.CLIENT_AUTH] if client_auth else [])]
+            ),
+            critical=False,
+        )
         .sign(ca_key, hashes.SHA256())
     )
     return RunTLS(

@@ -87,3 +87,45 @@ def test_tls_files_are_found_beside_the_target_file(tmp_path: Path) -> None:
     target = load_target(remote)
     assert target.tls == (str(tmp_path / "ca.pem"), str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
     assert target_plan.plan([], target)[1] == "Docker engine: tcp://127.0.0.1:2376 (TLS client certificate)"
+
+
+def _listed(name: str, **labels: str) -> object:
+    from harness.stack.target_shape import Listed
+
+    return Listed(name, f"{name}-id", labels, "running", "acme/odoo-prod:latest")
+
+
+def test_the_allow_list_resolves_each_service_to_the_one_container_it_names() -> None:
+    from harness.stack.target_shape import match
+
+    target = load_target(ROOT / "examples" / "targets" / "staging.yaml")
+    engine = [
+        _listed(n) for n in ("acme-proxy", "acme-odoo-1", "acme-odoo-2", "acme-db-1", "acme-db-2", "someone-else")
+    ] + [_listed("acme-redis-7", **{"com.acme.role": "sessions"})]
+    found = match(target, engine)  # type: ignore[arg-type]
+    assert {s: c.name for s, c in found.items()} == {
+        "traefik": "acme-proxy",
+        "odoo-1": "acme-odoo-1",
+        "pg-primary": "acme-db-1",
+        "odoo-2": "acme-odoo-2",
+        "pg-standby": "acme-db-2",
+        "redis": "acme-redis-7",
+    }
+    assert "someone-else" not in {c.name for c in found.values()}
+
+
+def test_a_missing_container_or_an_ambiguous_label_is_said_for_every_service_at_once() -> None:
+    from harness.stack.target_shape import match
+
+    target = load_target(ROOT / "examples" / "targets" / "staging.yaml")
+    engine = [_listed(n) for n in ("acme-proxy", "acme-odoo-1", "acme-db-1", "acme-db-2")] + [
+        _listed("acme-redis-a", **{"com.acme.role": "sessions"}),
+        _listed("acme-redis-b", **{"com.acme.role": "sessions"}),
+    ]
+    with pytest.raises(HarnessError) as caught:
+        match(target, engine)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "target staging (" + str(ROOT / "examples" / "targets" / "staging.yaml") + "): odoo-2: no container named "
+        "acme-odoo-2; redis: 2 containers labelled com.acme.role=sessions (acme-redis-a, acme-redis-b); the label "
+        "must pick one"
+    )
