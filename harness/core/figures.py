@@ -141,6 +141,15 @@ def by_journey_text(metrics: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def downtime_label(metrics: Mapping[str, Any] | None, pages: int = 2) -> str:
+    """The figures table's name for `downtime_text`: what the figure leads with. In an incident it is the
+    downtime against the monthly budget; a quiet run's figure is the availability share (page layout 1
+    called both "Downtime")."""
+    if pages >= 2 and metrics is not None and not metrics.get("incident"):
+        return "Availability"
+    return "Downtime"
+
+
 def downtime_text(metrics: Mapping[str, Any]) -> str:
     """Availability as users and budgets read it: `7.3 s of 259 s (web users)`."""
     down = number(metrics.get("downtime_seconds"))

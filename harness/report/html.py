@@ -22,6 +22,7 @@ from harness import __version__
 from harness.core.figures import (
     DASH,
     by_journey_text,
+    downtime_label,
     downtime_text,
     integer,
     margin,
@@ -78,7 +79,10 @@ def _context(summary: RunSummary, plot: str | None, plot_error: str) -> dict[str
         ("RPO" + (" (at least)" if m(RPO, "rpo_censored") else ""), seconds(m(RPO, "rpo_seconds"))),
         ("Writes lost / acknowledged", f"{integer(m(RPO, 'lost_writes'))} / {integer(m(RPO, 'acknowledged_writes'))}"),
         ("Indeterminate writes", integer(m(RPO, "indeterminate_writes"))),
-        ("Downtime", downtime_text(availability.metrics) if availability is not None else DASH),
+        (
+            downtime_label(availability.metrics if availability is not None else None, summary.pages),
+            downtime_text(availability.metrics) if availability is not None else DASH,
+        ),
         ("Outages", str(len(outages))),
     ]
     per_journey = by_journey_text(rto.metrics) if rto is not None else ""

@@ -14,6 +14,7 @@ from typing import Any
 from harness.core.figures import (
     DASH,
     by_journey_text,
+    downtime_label,
     downtime_text,
     integer,
     margin,
@@ -83,7 +84,8 @@ def report_md(summary: RunSummary) -> str:
         + (f" (first lost: {_cell(lost_seqs)})" if lost_seqs else "")
         + " |",
         f"| Writes indeterminate | {integer(m(RPO, 'indeterminate_writes'))} |",
-        f"| Downtime | {_cell(downtime_text(availability.metrics) if availability is not None else DASH)} |",
+        f"| {downtime_label(availability.metrics if availability is not None else None, summary.pages)} | "
+        f"{_cell(downtime_text(availability.metrics) if availability is not None else DASH)} |",
         f"| Outages | {len(outages_of(summary))} |",
         "",
     ]

@@ -22,6 +22,7 @@ from harness.core.figures import jsonable, number
 Status = Literal["pass", "warn", "fail", "unknown"]
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "unknown")
 
+PAGES = 2  # 2: the figures table says Availability (not Downtime) for a run without an incident
 SCHEMA_VERSION = 2  # 2: RTO per journey (stable), lower bounds, censored RPO, invisible/diverged writes, signing
 
 # Checker names (`Verdict.checker`) the reports know how to present.
@@ -79,6 +80,7 @@ class RunSummary:
     scenario_steps: tuple[str, ...] = ()
     tested: str = ""  # what was tested, in words (the reference stack and its images, or a named target)
     signed_by: str | None = None  # the signing key's fingerprint; None: unsigned
+    pages: int = 2  # how report.md / report.html lay the figures out (PAGES); 1: as before `pages` existed
 
     def find(self, checker: str) -> VerdictLike | None:
         """The first verdict of `checker`, or None when that checker did not report."""
@@ -142,6 +144,8 @@ def report_json(summary: RunSummary) -> dict[str, Any]:
         "stack": jsonable(summary.stack),
         "checks": [check_entry(v) for v in summary.verdicts],
     }
+    if summary.pages != 1:  # a run directory written before `pages` existed is rechecked as it was laid out
+        document["pages"] = summary.pages
     figures = {f.key: f.read(summary.metric(c.name, f.source)) for c in report_cards() for f in c.card}
     head = list(document)[: list(document).index("signed_by") + 1]
     return {key: document[key] for key in head} | figures | {k: v for k, v in document.items() if k not in head}

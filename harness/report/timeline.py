@@ -5,11 +5,17 @@ registry: each figure is garbage once rendered, so repeated reports do not leak)
 business writes at their completion time (ok at their latency, fail/info in a band above), fault
 inject/heal lines and runbook actions, the RTO bracket from the injection to recovery, outage
 windows. Bottom panel: replication lag, or the Locust load when the run had one.
+
+The x axis counts seconds since the probes started (`axis_origin`), not since the run's clock
+started before the images and the stack (a first drill's probes start ~250 s in); each fault, heal
+and runbook step is marked with its own second on that axis (`mark_label`), and the probes' start
+is given in wall-clock UTC under the axis.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,10 +47,36 @@ def _injection_time(summary: RunSummary, events: Sequence[Event], faults: Sequen
     return _fault_time(injects[0]) if injects else None
 
 
+def axis_origin(events: Sequence[Event]) -> tuple[float, str]:
+    """(run time the probes started, its wall clock `HH:MM:SS`): zero on the timeline's x axis."""
+    probes = next((e for e in events if e.f == PHASE and e.value.get("phase") == "probes"), None)
+    if probes is None:
+        first = events[0] if events else None
+        return (0.0, first.wall[11:19] if first else "")
+    return probes.time, probes.wall[11:19]
+
+
+def ticks(origin: float, low: float, high: float, most: int = 12) -> list[float]:
+    """Run times of the x axis's ticks: whole seconds since `origin`, a round step, at most `most` of them."""
+    span = max(high - low, 1.0)
+    step = next((s for s in (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600) if span / s <= most), 1200)
+    first = math.ceil((low - origin) / step)
+    last = math.floor((high - origin) / step)
+    return [origin + k * step for k in range(first, last + 1)]
+
+
+def mark_label(op: Op, origin: float) -> str:
+    """A fault, heal or runbook step as marked on the timeline: `inject partition → zone-a at 10.0 s`."""
+    value = op.value
+    what = f"{op.f} {value.get('fault') or value.get('action', '?')} \u2192 {value.get('target', '?')}"
+    return f"{what} at {_fault_time(op) - origin:.1f} s"
+
+
 def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
     """The timeline plot as PNG bytes (raises if matplotlib cannot render it)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     ops = ops_of(events)
     writes = [op for op in ops if op.f == WRITE and op.process != FAULT_PROCESS]
@@ -65,8 +97,8 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
             bad[op.kind].append(op.end if op.end is not None else op.start)
 
     x_max = max((e.time for e in events), default=1.0) or 1.0
-    probes_at = next((e.time for e in events if e.f == PHASE and e.value.get("phase") == "probes"), None)
-    x_min = 0.0 if probes_at is None else max(0.0, probes_at - 1.0)  # not the image build or stack start
+    origin, origin_wall = axis_origin(events)
+    x_min = max(0.0, origin - 1.0)  # not the image build or stack start
 
     fig = Figure(figsize=(12, 6.5), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
@@ -104,8 +136,7 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
     for op in faults:
         t = _fault_time(op)
         colour = {INJECT: "#82071e", HEAL: "#0550ae"}.get(op.f, "#8250df")  # runbook actions in purple
-        value = op.value
-        label = f"{op.f} {value.get('fault') or value.get('action', '?')} \u2192 {value.get('target', '?')}"
+        label = mark_label(op, origin)
         for ax in (top, bottom):
             ax.axvline(t, color=colour, ls="--", lw=1)
         top.text(
@@ -164,7 +195,10 @@ def timeline_png(summary: RunSummary, events: Sequence[Event]) -> bytes:
     if load_ax is not None:
         _plot_load(load_ax, load_points, faults)
         axes.append(load_ax)
-    axes[-1].set_xlabel("seconds since run start")
+    axes[-1].xaxis.set_major_locator(FixedLocator(ticks(origin, x_min, max(x_max, x_min + 1.0))))
+    axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value - origin:.0f}"))
+    since = f" ({origin_wall} UTC)" if origin_wall else ""
+    axes[-1].set_xlabel(f"seconds since the probes started{since}")
 
     buffer = io.BytesIO()
     try:

@@ -29,7 +29,7 @@ from harness.core.analysis import Analysis
 from harness.core.journeys import phase_value
 from harness.files.params import record
 from harness.files.tiers import Status, Target, Tier
-from harness.report.model import RunSummary
+from harness.report.model import PAGES, RunSummary
 
 if TYPE_CHECKING:
     from harness.scenario.model import Scenario, Step
@@ -164,6 +164,7 @@ def summarise_run(
     ended_at: str,
     stack: dict[str, Any],
     signed_by: str | None = None,
+    pages: int = PAGES,
 ) -> RunSummary:
     """A run judged and summed up: what every report is written from. The runner calls it at the end of a
     run and `odoo-chaos check` on a run directory, so the two cannot build the summary differently."""
@@ -185,4 +186,5 @@ def summarise_run(
         scenario_steps=tuple(step_text(step, run_mode(events)) for step in scenario.steps),
         tested=tested_text(events, stack),
         signed_by=signed_by,
+        pages=pages,
     )

@@ -36,7 +36,7 @@ from harness.report import verify_run_dir
 from harness.report.html import render_page
 from harness.report.junit import junit_xml
 from harness.report.markdown import report_md
-from harness.report.model import SCHEMA_VERSION, RunSummary, report_json
+from harness.report.model import PAGES, SCHEMA_VERSION, RunSummary, report_json
 from harness.scenario.model import scenario_from_record
 from harness.verdict import signing
 from harness.verdict.judgement import summarise_run
@@ -171,6 +171,7 @@ def recheck(run_dir: Path, pubkey: Path | None = None) -> list[str]:
         ended_at=str(report.get("ended_at", "")),
         stack=versions,
         signed_by=signer if state == "signed" else None,
+        pages=_pages(report),
     )
     problems += _compare_report(report, report_json(summary))
     problems += _compare_text(run_dir, "junit.xml", junit_xml(summary))
@@ -229,6 +230,12 @@ def _compare_report(stored: dict[str, Any], recomputed: dict[str, Any]) -> list[
                 problems.append(f"report.json checks.{name}.{key}: {shown}")
     problems += [f"report.json checks: {name} is listed but does not apply to this run" for name in by_name]
     return problems
+
+
+def _pages(report: dict[str, Any]) -> int:
+    """The page layout the run directory was written with: 1 before report.json said (`pages`)."""
+    pages = report.get("pages", 1)
+    return pages if isinstance(pages, int) and not isinstance(pages, bool) and 1 <= pages <= PAGES else PAGES
 
 
 def _read_text(run_dir: Path, name: str) -> str | None:

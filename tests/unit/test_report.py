@@ -621,3 +621,51 @@ def test_the_stack_table_shows_the_odoo_version_the_image_itself_stated() -> Non
     assert (
         "<td>11.0; the image&#39;s release: 11.0 (/usr/lib/python3/dist-packages/odoo/release.py)</td>" in page
     )
+
+
+def test_the_timeline_counts_from_the_probes_start_and_marks_each_step_at_its_own_second() -> None:
+    """A first drill's probes start ~257 s into the run (images, stack): the axis must not read 257."""
+    from harness.core.analysis import ops_of
+    from harness.report.timeline import axis_origin, mark_label
+
+    events = make(
+        [
+            ("runner", "ok", PHASE, 257.4, {"phase": "probes"}),
+            ("fault", "invoke", INJECT, 267.4, {"fault": "partition", "target": "zone-a"}),
+            ("fault", "ok", INJECT, 267.9, {"fault": "partition", "target": "zone-a"}),
+            ("fault", "invoke", HEAL, 307.4, {"fault": "partition", "target": "zone-a"}),
+            ("fault", "ok", HEAL, 308.0, {"fault": "partition", "target": "zone-a"}),
+        ]
+    )
+    origin, wall = axis_origin(events)
+    assert origin == 257.4 and wall == events[0].wall[11:19]
+    marks = [mark_label(op, origin) for op in ops_of(events)]
+    assert marks == ["inject partition \u2192 zone-a at 10.5 s", "heal partition \u2192 zone-a at 50.6 s"]
+    assert axis_origin([]) == (0.0, "")
+    assert timeline_png(_summary(), events).startswith(b"\x89PNG")
+
+
+def test_a_quiet_runs_figure_is_called_availability_and_an_incidents_downtime() -> None:
+    """Issue 20: "Downtime | 100.000 %: 0.0 s down of 62 s" read as downtime; the figure leads with the share."""
+    quiet = {"downtime_seconds": 0.0, "measured_seconds": 62.0, "availability": 1.0, "availability_journey": "web users"}
+    incident = {**quiet, "incident": True, "monthly_budget_seconds": 259.2, "downtime_seconds": 7.3}
+    verdicts = [*(v for v in _verdicts() if v.checker != "availability")]
+    page = report_md(_summary(verdicts=[*verdicts, Verdict("availability", "pass", quiet)]))
+    assert "| Availability | 100.000 %: 0.0 s down of 62 s (web users) |" in page
+    assert "| Downtime |" not in page
+    page = report_md(_summary(verdicts=[*verdicts, Verdict("availability", "pass", incident)]))
+    assert "| Downtime | 7.3 s of 259 s monthly budget (web users) |" in page
+    html_page = report_html(_summary(verdicts=[*verdicts, Verdict("availability", "pass", quiet)]), [])
+    assert ">Availability<" in html_page and ">Downtime<" not in html_page
+    # a run directory written before the layout had a name is re-rendered exactly as it was
+    old = report_md(_summary(verdicts=[*verdicts, Verdict("availability", "pass", quiet)], pages=1))
+    assert "| Downtime | 100.000 %: 0.0 s down of 62 s (web users) |" in old
+    assert report_json(_summary(pages=1)).get("pages") is None and report_json(_summary())["pages"] == 2
+
+
+def test_the_timeline_ticks_are_round_seconds_since_the_probes_started() -> None:
+    from harness.report.timeline import ticks
+
+    assert ticks(257.4, 256.4, 331.0) == [257.4 + 10 * k for k in range(8)]  # 0, 10, ... 70 s
+    assert ticks(0.0, 0.0, 5.0) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert len(ticks(3.3, 2.3, 3600.0)) <= 12
