@@ -328,11 +328,23 @@ def ensure_image(spec: ServiceImage, progress: Progress, *, force: bool = False)
 def build_all(progress: Progress, *, force: bool = False, sets: str | None = None) -> dict[str, str]:
     """Build (or confirm) every image of the chosen sets (`images_in`); returns tag -> image id.
 
-    The Debian bases are debootstrapped side by side (network-bound), then services build in turn.
+    One chain per Debian base, the chains side by side: each debootstraps its base (network-bound),
+    then builds the images on it in turn (an image built FROM another of its chain comes after it).
+    So Odoo's image (bullseye) builds while PostgreSQL, Redis and Traefik (bookworm) do, instead of
+    after them. A failure in one chain is raised once the other has finished (nothing is left half-built
+    by an abandoned thread).
     """
     wanted = images_in(sets)
-    bases = {spec.root for spec in wanted}
-    with ThreadPoolExecutor(max_workers=len(bases)) as pool:
-        for future in [pool.submit(ensure_base, base, progress) for base in bases]:
-            future.result()
-    return {spec.tag: ensure_image(spec, progress, force=force) for spec in wanted}
+    chains: dict[BaseImage, list[ServiceImage]] = {}
+    for spec in wanted:
+        chains.setdefault(spec.root, []).append(spec)
+
+    def chain(base: BaseImage, specs: list[ServiceImage]) -> dict[str, str]:
+        ensure_base(base, progress)
+        return {spec.tag: ensure_image(spec, progress, force=force) for spec in specs}
+
+    with ThreadPoolExecutor(max_workers=max(1, len(chains))) as pool:
+        futures = [pool.submit(chain, base, specs) for base, specs in chains.items()]
+        results = [future.result() for future in futures]
+    built = {tag: found for result in results for tag, found in result.items()}
+    return {spec.tag: built[spec.tag] for spec in wanted}

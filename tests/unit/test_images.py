@@ -96,3 +96,35 @@ def test_patroni_is_built_from_the_postgres_image_on_the_bookworm_base() -> None
     assert images.PATRONI.base is images.POSTGRES
     assert images.PATRONI.root is images.BOOKWORM
     assert {spec.root for spec in images.HA_IMAGES} == {images.BOOKWORM}
+
+
+def test_the_bases_chains_build_side_by_side_each_in_its_own_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Odoo's image (bullseye) must not wait for PostgreSQL, Redis and Traefik (bookworm): issue 20's demo time."""
+    import threading
+    import time as clock
+
+    from harness.edge import images as images_module
+
+    built: list[tuple[str, float, float]] = []
+    lock = threading.Lock()
+
+    def base(spec: object, progress: object) -> str:
+        return "base"
+
+    def image(spec: images_module.ServiceImage, progress: object, force: bool = False) -> str:
+        began = clock.monotonic()
+        clock.sleep(0.2)
+        with lock:
+            built.append((spec.tag, began, clock.monotonic()))
+        return f"id-{spec.tag}"
+
+    monkeypatch.setattr(images_module, "ensure_base", base)
+    monkeypatch.setattr(images_module, "ensure_image", image)
+    wanted = images_module.images_in("default,ha")
+    result = images_module.build_all(lambda _: None, sets="default,ha")
+    assert list(result) == [spec.tag for spec in wanted] and result[images_module.ODOO11.tag] == f"id-{images_module.ODOO11.tag}"
+    when = {tag: (began, ended) for tag, began, ended in built}
+    postgres, odoo = when[images_module.POSTGRES.tag], when[images_module.ODOO11.tag]
+    assert odoo[0] < postgres[1] and postgres[0] < odoo[1]  # the two chains overlapped
+    chain = [tag for tag, _, _ in sorted(built, key=lambda b: b[1]) if tag != images_module.ODOO11.tag]
+    assert chain.index(images_module.POSTGRES.tag) < chain.index(images_module.PATRONI.tag)  # FROM postgres
