@@ -26,6 +26,7 @@ from harness.cli.options import (
     team_odoo,
 )
 from harness.core.errors import HarnessError
+from harness.core.progress import Progress
 from harness.edge import cleanup, images, labels, state, watchdog
 from harness.stack import topology
 from harness.stack.factory import make_stack
@@ -147,6 +148,24 @@ def _print_endpoints(endpoints: Endpoints, show_credentials: bool) -> None:
     }
     for key, value in rows.items():
         out.print(f"{key:<15} {value}", markup=False, highlight=False)
+
+
+def _target_smoke(path: Path, progress: Progress) -> None:
+    from harness.drill.target_smoke import PARTNER, run_target_smoke
+    from harness.files.target import load_target
+    from harness.stack.target import reach
+
+    deployment = reach(load_target(path))
+    run_id = labels.new_run_id()
+    try:
+        result = run_target_smoke(deployment, run_id, progress)
+    finally:
+        deployment.close()
+    out.print_json(json.dumps({"target": deployment.target.name, "run_id": run_id, **asdict(result)}))
+    replicated = result.on_standby is None or result.on_standby == result.writes
+    ok = result.on_primary == result.read_through_odoo == result.writes and replicated
+    if not ok or (result.model == PARTNER and result.left_on_primary != 0):
+        raise typer.Exit(1)
 
 
 def _target_status(path: Path, as_json: bool) -> None:
@@ -302,14 +321,27 @@ def smoke(
     ha: HaOption = "manual",
     patroni_settings: PatroniOption = None,
     db_endpoint: DbEndpointOption = "libpq",
+    target: Annotated[
+        Path | None,
+        typer.Option(
+            "--target",
+            help="A deployment of your own (a target file): write a few business rows through its Odoo, read "
+            "them back through Odoo and on each PostgreSQL node, remove the partner rows again.",
+        ),
+    ] = None,
 ) -> None:
     """Bring a stack up, run a business transaction through each Odoo node, tear it down.
 
-    The first drill of a fresh machine (`make demo`): proves the whole path works end to end.
+    The first drill of a fresh machine (`make demo`): proves the whole path works end to end. With
+    --target FILE no stack is brought up: the transaction runs on your deployment (to chaos_ledger
+    if its addon is installed, else to res.partner rows tagged with the run id, removed afterwards).
     """
     from harness.drill.smoke import run_smoke
 
     progress = command_progress()
+    if target is not None:
+        _target_smoke(target, progress)
+        return
     config = StackConfig(
         odoo_image=odoo_image,
         **team_odoo(odoo_addons, odoo_config, install),

@@ -153,12 +153,33 @@ class TargetDeployment:
 
     def pg_role(self, service: str) -> str:
         """`primary` or `standby`, asked with psql inside the node's container (read only)."""
-        done = self.service(service).exec(["psql", "-U", "postgres", "-XtAc", ROLE_SQL], user="postgres")
+        text = self.psql(service, ROLE_SQL, database="postgres")
+        if text not in ("primary", "standby"):
+            raise HarnessError(f"psql in {self._found[service].name}: {text[:200] or 'no answer'}")
+        return text
+
+    def psql(self, service: str, sql: str, database: str | None = None) -> str:
+        """One statement with psql inside the node's container, as postgres; its unaligned output."""
+        dbname = database or self.target.odoo_database
+        done = self.service(service).exec(["psql", "-U", "postgres", "-d", dbname, "-XtAc", sql], user="postgres")
         text = done.output.strip()
-        if done.exit_code != 0 or text not in ("primary", "standby"):
+        if done.exit_code != 0:
             last = text.splitlines()[-1] if text else f"exit {done.exit_code}"
             raise HarnessError(f"psql in {self._found[service].name}: {last[:200]}")
         return text
+
+    def count(self, sql: str, service: str = "pg-primary") -> int:
+        """A `SELECT count(*)` on a PostgreSQL node, the way the target file says: psql in the node's
+        container, or (for the primary) the DSN in the variable it names."""
+        how, value = self.target.final_read
+        if how == "dsn_env" and service == "pg-primary":
+            import psycopg
+
+            dsn = secret(self.target, value, "a PostgreSQL DSN of the primary")
+            with psycopg.connect(dsn, connect_timeout=5) as conn:
+                row = conn.execute(sql).fetchone()
+            return int(row[0]) if row else 0
+        return int(self.psql(service, sql) or 0)
 
     def look(self) -> Look:
         roles: dict[str, str] = {}

@@ -41,7 +41,6 @@ testcontainers_config.ryuk_disabled = True  # the reaper's image cannot be pulle
 
 TEAM_IMAGE = "acme/odoo-prod:latest"
 TEAM_CONTEXT = Path(__file__).resolve().parents[1] / "images" / "team-odoo"
-ADDONS = Path(__file__).resolve().parents[2] / "compose" / "addons"
 LABEL = "com.acme.test"
 PASSWORD_ENV = "ACME_ODOO_PASSWORD"
 
@@ -185,14 +184,16 @@ def foreign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Foreign]:
         hashed = pbkdf2_sha512_hash(admin_password)
         _psql(names["pg-primary"], f"UPDATE res_users SET password = '', password_crypt = '{hashed}' WHERE login = 'admin'")
         start("pg-standby", POSTGRES.tag, {"PG_ROLE": "standby", "PRIMARY_HOST": "pg-primary", **secrets})
-        args = [a for a in topology.odoo_server_args(profile, db_host="pg-primary") if not a.startswith("--load")]
+        # the team's Odoo: its own config (addons path /mnt/extra-addons), none of the harness's addons loaded,
+        # so `chaos.ledger.entry` is not in its registry and business writes go to tagged res.partner rows
+        own = ("--load", "--addons-path")
+        args = [a for a in topology.odoo_server_args(profile, db_host="pg-primary") if not a.startswith(own)]
         for node in ("odoo-1", "odoo-2"):
             start(
                 node,
                 TEAM_IMAGE,
                 {"PGPASSWORD": secrets["ODOO_DB_PASSWORD"], "PGCONNECT_TIMEOUT": "2"},
                 [*args, "--load=base,web"],
-                {str(ADDONS): topology.ADDONS_MOUNT},
                 entrypoint=[profile.command],
             )
         start(
@@ -302,3 +303,26 @@ def test_an_engine_endpoint_without_the_client_certificate_is_refused_in_one_lin
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"odoo-chaos: error: no Docker engine answers at tcp://127.0.0.1:{foreign.proxy.port}, target acme-staging's engine")
     assert foreign.proxy.refused > refused_before
+
+
+def test_smoke_writes_tagged_partner_rows_reads_them_on_both_nodes_and_removes_them(foreign: Foreign) -> None:
+    """No chaos_ledger in the team's Odoo: the rows go to res.partner, tagged with the run id, and are gone after."""
+    before = int(_psql(foreign.names["pg-primary"], "SELECT count(*) FROM res_partner"))
+    done = cli("smoke", "--target", str(foreign.target_file), timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    print(done.stderr, done.stdout)
+    result = json.loads(done.stdout)
+    keys = ("model", "writes", "read_through_odoo", "on_primary", "on_standby", "removed", "left_on_primary")
+    assert {k: result[k] for k in keys} == {
+        "model": "res.partner",
+        "writes": 5,
+        "read_through_odoo": 5,
+        "on_primary": 5,
+        "on_standby": 5,
+        "removed": 5,
+        "left_on_primary": 0,
+    }
+    assert f"rows tagged ref=odoo-chaos/{result['run_id']}/<seq>" in done.stderr
+    assert int(_psql(foreign.names["pg-primary"], "SELECT count(*) FROM res_partner")) == before
+    tagged = _psql(foreign.names["pg-primary"], "SELECT count(*) FROM res_partner WHERE ref LIKE 'odoo-chaos/%'")
+    assert tagged == "0"

@@ -129,3 +129,18 @@ def test_a_missing_container_or_an_ambiguous_label_is_said_for_every_service_at_
         "acme-odoo-2; redis: 2 containers labelled com.acme.role=sessions (acme-redis-a, acme-redis-b); the label "
         "must pick one"
     )
+
+
+def test_target_rows_are_tagged_with_the_run_id_and_counted_by_that_tag_only() -> None:
+    from harness.drill.target_smoke import count_sql, tag_of
+
+    assert tag_of("20261208-0045-b3bd1a") == "odoo-chaos/20261208-0045-b3bd1a/"
+    assert count_sql("res.partner", "20261208-0045-b3bd1a") == (
+        "SELECT count(*) FROM res_partner WHERE left(ref, 32) = 'odoo-chaos/20261208-0045-b3bd1a/'"
+    )
+    assert count_sql("chaos.ledger.entry", "r1") == (
+        "SELECT count(*) FROM chaos_ledger_entry WHERE left(writer, 14) = 'odoo-chaos/r1/'"
+    )
+    for hostile in ("", "x'; DROP TABLE res_partner; --", "a/b", "50%"):
+        with pytest.raises(HarnessError, match="letters, digits and - only"):
+            tag_of(hostile)
