@@ -27,15 +27,20 @@ from harness.stack.kinds import buildable
 from harness.stack.stack import StackConfig
 
 if TYPE_CHECKING:
+    from harness.core.progress import Progress
     from harness.drill.runner import RunOutcome
+    from harness.files.target import Target
     from harness.files.tiers import Tier
     from harness.scenario.model import Scenario
 
 MAX_REPEAT = 1000  # runs per scenario in one campaign: a thousand drills is already days
 
 
-def _on_target(scenarios: list[Scenario], target: Path | None, dry_run: bool, confirm: str | None) -> None:
-    """`run --target`: every drill checked against the target file; `--dry-run` prints the plan."""
+def _on_target(
+    scenarios: list[Scenario], target: Path | None, dry_run: bool, confirm: str | None
+) -> tuple[Target, list[Scenario]] | None:
+    """`run --target`: every drill checked against the target file; `--dry-run` prints the plan (None: done);
+    else the target and the drills as they run there."""
     from harness.drill import target_plan
     from harness.files.target import load_target
 
@@ -44,13 +49,47 @@ def _on_target(scenarios: list[Scenario], target: Path | None, dry_run: bool, co
     chosen = load_target(target)
     for scenario in scenarios:
         target_plan.check(scenario, chosen, confirm)
-    if not dry_run:
-        raise HarnessError(
-            f"--target {target}: the file and the drills are valid, but driving a deployment the harness did "
-            "not create is not built yet (issue 18, part 2); --dry-run prints what a run would touch"
-        )
-    for line in target_plan.plan(scenarios, chosen):
-        out.print(line, markup=False, soft_wrap=True)
+    if dry_run:
+        for line in target_plan.plan(scenarios, chosen):
+            out.print(line, markup=False, soft_wrap=True)
+        return None
+    from harness.stack.target import secret
+
+    secret(chosen, chosen.odoo_password_env, f"the Odoo password of {chosen.odoo_login}")  # before anything is reached
+    if chosen.final_read[0] == "dsn_env":
+        secret(chosen, chosen.final_read[1], "a PostgreSQL DSN of the primary")
+    adapted = []
+    for scenario in scenarios:
+        on_target, notes = target_plan.for_target(scenario)
+        for note in notes:
+            err.print(f"[odoo-chaos] {note}", markup=False, highlight=False)
+        adapted.append(on_target)
+    return chosen, adapted
+
+
+def _run_on_target(
+    target: Target,
+    plan: list[tuple[Scenario, Tier]],
+    repeat: int,
+    out_dir: Path,
+    progress: Progress,
+    run_kwargs: dict[str, Any],
+) -> list[tuple[Scenario, Tier, RunOutcome]]:
+    """Each drill in turn on the target: reached afresh for each run, never brought up nor torn down."""
+    from harness.drill.runner import run_scenario
+    from harness.edge import labels
+    from harness.stack.target import TargetStack, reach
+
+    done = []
+    for scenario, chosen in plan * repeat:
+        stack = TargetStack(reach(target), labels.new_run_id(), progress)
+        try:
+            with interruptible():
+                outcome = run_scenario(scenario, chosen, out_dir, stack=stack, progress=progress, **run_kwargs)
+        finally:
+            stack.down()
+        done.append((scenario, chosen, outcome))
+    return done
 
 
 @app.command(rich_help_panel="Drills and evidence")
@@ -173,9 +212,12 @@ def run(
     if duration is not None:
         duration_field(duration, "--duration", "", HarnessError, high=MAX_DURATION)  # in its own words first
     scenarios = [load_scenario(resources.scenario_file(path), duration=duration) for path in scenario_files]
+    on_target = None
     if target is not None or dry_run or confirm is not None:
-        _on_target(scenarios, target, dry_run, confirm)
-        return
+        on_target = _on_target(scenarios, target, dry_run, confirm)
+        if on_target is None:
+            return
+        scenarios = on_target[1]
     tiers = load_tiers(tiers_file)
     plan = [(scenario, get_tier(tier or scenario.tier, tiers)) for scenario in scenarios]
     from harness.load.profile import load_profile
@@ -200,6 +242,14 @@ def run(
         "load": profile,
         "sign_key": key_path,
     }
+    if on_target is not None:
+        ran = _run_on_target(on_target[0], plan, repeat, out_dir, progress, run_kwargs)
+        for scenario, chosen, outcome in ran:
+            _print_outcome(scenario.name, chosen.name, outcome.verdict, outcome.report, outcome.run_dir)
+        _write_junit(junit, [o for _, _, o in ran], fail_on)
+        _write_metrics(metrics_file, out_dir)
+        worst = max((o.verdict for _, _, o in ran), key=lambda v: SEVERITY[v])
+        raise typer.Exit(exit_codes.for_verdict(worst, fail_on))
     groups = _mode_groups(plan, ha)
     if len(groups) == 1 and len(plan) == 1 and repeat == 1:
         config, [(scenario, chosen)] = groups[0]

@@ -151,7 +151,8 @@ def _print_endpoints(endpoints: Endpoints, show_credentials: bool) -> None:
 
 
 def _target_smoke(path: Path, progress: Progress) -> None:
-    from harness.drill.target_smoke import PARTNER, run_target_smoke
+    from harness.drill.target_smoke import run_target_smoke
+    from harness.edge.business_rows import PARTNER_MODEL
     from harness.files.target import load_target
     from harness.stack.target import reach
 
@@ -164,7 +165,7 @@ def _target_smoke(path: Path, progress: Progress) -> None:
     out.print_json(json.dumps({"target": deployment.target.name, "run_id": run_id, **asdict(result)}))
     replicated = result.on_standby is None or result.on_standby == result.writes
     ok = result.on_primary == result.read_through_odoo == result.writes and replicated
-    if not ok or (result.model == PARTNER and result.left_on_primary != 0):
+    if not ok or (result.model == PARTNER_MODEL and result.left_on_primary != 0):
         raise typer.Exit(1)
 
 

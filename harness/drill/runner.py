@@ -43,6 +43,7 @@ from harness.core.exit_codes import VERDICT_EXIT_CODES
 from harness.core.history import History
 from harness.core.progress import Progress
 from harness.drill.executor import Executor
+from harness.edge.business_rows import LEDGER
 from harness.faults import FAULTS
 from harness.files.tiers import Tier
 from harness.load.profile import LoadProfile
@@ -58,6 +59,7 @@ from harness.stack.factory import make_stack
 from harness.stack.handle import HaControl, StackHandle
 from harness.stack.kinds import STACK_KINDS, Shape, why_not
 from harness.stack.patroni import parse_settings
+from harness.stack.target import TargetStack
 from harness.verdict.judgement import summarise_run, with_checks
 
 SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
@@ -81,6 +83,12 @@ def probe_uid(endpoints: Endpoints) -> int | None:
 
 
 def next_seq(stack: StackHandle) -> int:
+    if isinstance(stack, TargetStack):
+        return stack.first_seq()
+    return _ledger_next_seq(stack)
+
+
+def _ledger_next_seq(stack: StackHandle) -> int:
     """The first ledger seq this run's writers use: one past the highest on the primary."""
     assert stack.endpoints is not None
     with connect_primary(stack.endpoints, timeout=5.0) as conn:
@@ -172,6 +180,8 @@ def run_scenario(
                 seq_base=drill.next_seq(stack),
                 stack=stack,
                 uid=drill.probe_uid(stack.endpoints),
+                rows=stack.rows if isinstance(stack, TargetStack) else LEDGER,
+                nodes=stack if isinstance(stack, TargetStack) else None,
             )
             loader = LoadRun(load, stack.endpoints, history, Path(load_dir.name), progress) if load else None
             _drive(scenario, stack, history, ctx, progress, side_effects, stop_file, loader, drill)

@@ -10,6 +10,8 @@ each drill's steps on it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harness.actions import ACTIONS
 from harness.core.errors import HarnessError
 from harness.faults import FAULTS
@@ -41,6 +43,22 @@ def check(scenario: Scenario, target: Target, confirm: str | None) -> None:
                     f"scenario {scenario.name}: steps.{i}: {owner.name} destroys data on {where}; on target "
                     f"{target.name} it needs {' and '.join(missing)}"
                 )
+
+
+# the probes that need nothing but Odoo's URL and psql inside the nodes; the others read PostgreSQL through the
+# reference stack's published ports (heartbeat, replication lag) or its Redis-backed sessions
+TARGET_PROBES = ("business-write", "business-read")
+
+
+def for_target(scenario: Scenario) -> tuple[Scenario, list[str]]:
+    """The scenario as it runs on a target: the probes a target supports, and it runs on the `target` kind;
+    with a line for each probe left out."""
+    kept = tuple(p for p in scenario.probes if p in TARGET_PROBES)
+    dropped = [p for p in scenario.probes if p not in TARGET_PROBES]
+    why = "it needs the reference stack's own ports"
+    notes = [f"{scenario.name}: probe {p} left out on a target ({why})" for p in dropped]
+    modes = scenario.modes if KIND in scenario.modes else (*scenario.modes, KIND)
+    return replace(scenario, probes=kept, modes=modes), notes
 
 
 def _step_line(step_name: str, target: str | None, at: float | None, duration: float | None) -> str:

@@ -29,10 +29,11 @@ import threading
 import xmlrpc.client
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from harness.core.history import LANE_BLOCKED, PROBE_ERROR, History, Kind
 from harness.core.registry import Registry
+from harness.edge.business_rows import LEDGER, BusinessRows
 from harness.edge.odoo_api import OdooClient
 from harness.stack.handle import StackHandle
 from harness.stack.stack import Endpoints
@@ -40,6 +41,18 @@ from harness.stack.stack import Endpoints
 R = TypeVar("R")
 
 MAX_IN_FLIGHT = 20  # per lane: 2 s of operations at 10 Hz, the client timeout's worth
+
+
+class NodeSql(Protocol):
+    """A PostgreSQL node asked from inside its container (a target's: `harness.stack.target`)."""
+
+    def services(self) -> tuple[str, ...]: ...
+
+    def pg_role(self, service: str) -> str: ...
+
+    def seqs(
+        self, rows: BusinessRows, run_id: str, seq_base: int = 1, service: str = "pg-primary"
+    ) -> tuple[list[int], list[int]]: ...
 
 
 @dataclass(slots=True)
@@ -56,6 +69,8 @@ class ProbeContext:
     lanes: dict[str, float] = field(default_factory=dict)  # lane -> period, filled as probes build their lanes
     stack: StackHandle | None = None  # the system under test, for probes that ask a node from inside (node-roles)
     uid: int | None = None  # the probe user's id, authenticated once before the run (see `odoo_client`)
+    rows: BusinessRows = LEDGER  # where business writes go: the ledger, or tagged res.partner rows on a target
+    nodes: NodeSql | None = None  # a target's PostgreSQL nodes, asked with psql inside them (no published ports)
     _seq: int = field(default=0)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

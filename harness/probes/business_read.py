@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from harness.core.history import READ
 from harness.core.journeys import READS
-from harness.edge.odoo_api import LEDGER_MODEL, OdooClient
+from harness.edge.odoo_api import OdooClient
 from harness.probes.base import Lane, ProbeContext, classify, register, short_error
 
 
@@ -17,12 +17,10 @@ from harness.probes.base import Lane, ProbeContext, classify, register, short_er
     summary="count this run's ledger rows through Traefik -> Odoo, twice a second",
 )
 def business_read(ctx: ProbeContext) -> list[Callable[[], None]]:
-    pattern = f"{ctx.run_id}/%"
-
     def read(process: str, client: OdooClient) -> None:
         ctx.history.invoke(process, READ)
         try:
-            count = client.execute(LEDGER_MODEL, "search_count", [("writer", "=like", pattern)])
+            count = ctx.rows.count(client, ctx.run_id)
         except Exception as exc:
             ctx.history.record(process, classify(exc), READ, {}, short_error(exc))
             return

@@ -25,7 +25,7 @@ def _writer(ctx: ProbeContext, lane: str, offset: float) -> Lane[OdooClient]:
         seq = ctx.next_seq()
         ctx.history.invoke(process, WRITE, {"seq": seq})
         try:
-            row_id = client.write_ledger(seq, writer)
+            row_id = ctx.rows.write(client, ctx.run_id, writer, seq)
         except Exception as exc:
             ctx.history.record(process, classify(exc), WRITE, {"seq": seq}, short_error(exc))
             return

@@ -16,7 +16,6 @@ import psycopg
 
 from harness.core.clock import attempt_until
 from harness.core.history import FINAL_READ
-from harness.edge.odoo_api import LEDGER_MODEL
 from harness.probes.base import ProbeContext, classify, short_error
 from harness.probes.pg import connect_primary
 from harness.stack import topology
@@ -30,7 +29,8 @@ NODE_TIMEOUT = 5.0  # seconds of retries per node once a primary exists
 
 def final_read(ctx: ProbeContext, deadline: float = 60.0) -> None:
     _await_primary(ctx, deadline)
-    for node in (topology.PG_PRIMARY, topology.PG_STANDBY):
+    nodes = (topology.PG_PRIMARY, topology.PG_STANDBY)
+    for node in nodes if ctx.nodes is None else [n for n in nodes if n in ctx.nodes.services()]:
         _via_sql(ctx, node)
     _via_odoo(ctx, deadline)
 
@@ -39,13 +39,27 @@ def _await_primary(ctx: ProbeContext, deadline: float) -> None:
     """Wait (at most `deadline`) until some node accepts writes; the reads below record what they find either way."""
 
     def writable() -> bool:
+        if ctx.nodes is not None:  # a target: psql inside its nodes
+            nodes = ctx.nodes
+            mapped = [n for n in (topology.PG_PRIMARY, topology.PG_STANDBY) if n in nodes.services()]
+            return any(nodes.pg_role(n) == "primary" for n in mapped)
         with connect_primary(ctx.endpoints, timeout=5.0):
             return True
 
     attempt_until(writable, timeout=deadline, period=0.5)
 
 
+def _read_target_node(ctx: ProbeContext, node: str) -> dict[str, Any]:
+    """A target's node, read with psql inside its container: no heartbeat table there."""
+    assert ctx.nodes is not None
+    role = ctx.nodes.pg_role(node)
+    seqs, twice = ctx.nodes.seqs(ctx.rows, ctx.run_id, ctx.seq_base, node)
+    return {"via": "sql", "node": node, "role": role, "seqs": seqs, "duplicates": twice, "heartbeats": []}
+
+
 def _read_node(ctx: ProbeContext, node: str) -> dict[str, Any]:
+    if ctx.nodes is not None:
+        return _read_target_node(ctx, node)
     with psycopg.connect(ctx.endpoints.pg_dsn(node), autocommit=True) as conn:
         conn.execute("SET statement_timeout = 10000")
         recovery = conn.execute("SELECT pg_is_in_recovery()").fetchone()
@@ -77,13 +91,7 @@ def _via_odoo(ctx: ProbeContext, deadline: float) -> None:
     client = ctx.endpoints.odoo_client(timeout=30.0)
 
     def read() -> list[int]:
-        rows = client.execute(
-            LEDGER_MODEL,
-            "search_read",
-            [("writer", "=like", f"{ctx.run_id}/%"), ("seq", ">=", ctx.seq_base)],
-            fields=["seq"],
-        )
-        return sorted(int(r["seq"]) for r in rows)
+        return ctx.rows.odoo_seqs(client, ctx.run_id, ctx.seq_base)
 
     seqs, error = attempt_until(read, timeout=deadline, period=0.5)
     if seqs is None:  # an empty list is a value: nothing of this run survived

@@ -49,7 +49,8 @@ class Endpoints:
     postgres_password: str = field(repr=False)
 
     def odoo_client(self, timeout: float = 5.0) -> OdooClient:
-        return OdooClient(self.https_url, self.db, self.login, self.password, Path(self.ca_file), timeout)
+        ca = Path(self.ca_file) if self.ca_file else None  # "": a target with a public certificate (system trust)
+        return OdooClient(self.https_url, self.db, self.login, self.password, ca, timeout)
 
     def pg_dsn(self, service: str, dbname: str = topology.DB_NAME) -> str:
         port = self.pg_primary_port if service == topology.PG_PRIMARY else self.pg_standby_port

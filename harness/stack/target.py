@@ -17,15 +17,20 @@ faults through the engine) builds on them.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.core.errors import HarnessError
 from harness.edge import engine
+from harness.edge.business_rows import BusinessRows, parse_seqs
+from harness.edge.credentials import Credentials
 from harness.edge.odoo_api import OdooClient
 from harness.files.target import Target
-from harness.stack.target_shape import Listed, match
+from harness.stack.endpoints import Endpoints
+from harness.stack.target_shape import KIND, Listed, layout_of, match
+from harness.stack.topology import Layout
 
 PG_SERVICES = ("pg-primary", "pg-standby")
 ROLE_SQL = "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby' ELSE 'primary' END"
@@ -168,18 +173,21 @@ class TargetDeployment:
             raise HarnessError(f"psql in {self._found[service].name}: {last[:200]}")
         return text
 
-    def count(self, sql: str, service: str = "pg-primary") -> int:
-        """A `SELECT count(*)` on a PostgreSQL node, the way the target file says: psql in the node's
-        container, or (for the primary) the DSN in the variable it names."""
+    def seqs(
+        self, rows: BusinessRows, run_id: str, seq_base: int = 1, service: str = "pg-primary"
+    ) -> tuple[list[int], list[int]]:
+        """This run's business sequence numbers on a PostgreSQL node, and those stored twice, the way the target
+        file says: psql in the node's container, or (for the primary) the DSN in the variable it names."""
+        sql = rows.sql_seqs(run_id, seq_base)
         how, value = self.target.final_read
         if how == "dsn_env" and service == "pg-primary":
             import psycopg
 
             dsn = secret(self.target, value, "a PostgreSQL DSN of the primary")
             with psycopg.connect(dsn, connect_timeout=5) as conn:
-                row = conn.execute(sql).fetchone()
-            return int(row[0]) if row else 0
-        return int(self.psql(service, sql) or 0)
+                found = conn.execute(sql).fetchall()
+            return parse_seqs("\n".join(f"{a}|{b}" for a, b in found), seq_base)
+        return parse_seqs(self.psql(service, sql), seq_base)
 
     def look(self) -> Look:
         roles: dict[str, str] = {}
@@ -259,3 +267,119 @@ def reach(target: Target) -> TargetDeployment:
         connection.close()
         raise
     return TargetDeployment(target, connection, found)
+
+
+class TargetStack:
+    """A target as the runner drives it: the `StackHandle` of a deployment the harness did not create.
+
+    It has none of the capability protocols (`target_shape`): its faults are the engine's container
+    operations on allow-listed containers. Its endpoints are the target's Odoo URL and login (no
+    PostgreSQL ports: the final read asks each node with psql inside it, `NodeSql`); its business
+    rows are chosen when it starts (`rows_for`), and `down()` removes only what the run wrote there
+    (tagged partner rows) and closes the engine connection; nothing of the deployment is stopped.
+    """
+
+    def __init__(self, deployment: TargetDeployment, run_id: str, progress: Any = None) -> None:
+        from harness.edge.business_rows import LEDGER, safe_run_id
+
+        self.deployment = deployment
+        self._run_id = safe_run_id(run_id)
+        self._endpoints: Endpoints | None = None
+        self.rows: BusinessRows = LEDGER
+        self._progress = progress or (lambda _: None)
+        self._credentials = Credentials(odoo_login=deployment.target.odoo_login)
+        self.timings: dict[str, float] = {}
+
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    @property
+    def mode(self) -> str:
+        return KIND
+
+    @property
+    def description(self) -> str:
+        t = self.deployment.target
+        about = f": {t.description}" if t.description else ""
+        return f"target {t.name} ({t.source}){about}, Docker engine {t.engine_host}"
+
+    @property
+    def layout(self) -> Layout:
+        return layout_of(self.deployment.target)
+
+    @property
+    def automatic_failover(self) -> bool:
+        return False  # not known; drills that need either are refused on a target (`target_plan.check`)
+
+    @property
+    def endpoints(self) -> Endpoints | None:
+        return self._endpoints
+
+    @property
+    def credentials(self) -> Credentials:
+        return self._credentials
+
+    def service(self, name: str) -> engine.Container:
+        return self.deployment.service(name)
+
+    def services(self) -> tuple[str, ...]:
+        return self.deployment.services()
+
+    def pg_role(self, service: str) -> str:
+        return self.deployment.pg_role(service)
+
+    def seqs(
+        self, rows: BusinessRows, run_id: str, seq_base: int = 1, service: str = "pg-primary"
+    ) -> tuple[list[int], list[int]]:
+        return self.deployment.seqs(rows, run_id, seq_base, service)
+
+    def start(self) -> Endpoints:
+        from harness.edge.business_rows import PARTNERS, rows_for, tag_of
+
+        t = self.deployment.target
+        client = self.deployment.odoo_client()
+        client.authenticate()
+        self.rows = rows_for(client)
+        tagged = f" rows tagged ref={tag_of(self._run_id)}<seq>, removed after the run" if self.rows is PARTNERS else ""
+        self._progress(f"target {t.name}: business writes go to {self.rows.model}{tagged}")
+        self._endpoints = Endpoints(
+            run_id=self._run_id,
+            https_url=t.odoo_url,
+            http_url=t.odoo_url,
+            db=t.odoo_database,
+            login=t.odoo_login,
+            password=client.password,
+            ca_file=t.odoo_ca_file or "",
+            pg_primary_port=0,
+            pg_standby_port=0,
+            postgres_password="",
+        )
+        return self._endpoints
+
+    def first_seq(self) -> int:
+        """The run's first business sequence number: 1 for its own tagged rows; after the ledger's last one."""
+        from harness.edge.business_rows import LEDGER
+
+        if self.rows is not LEDGER:
+            return 1
+        top = self.deployment.psql("pg-primary", "SELECT coalesce(max(seq), 0) + 1 FROM chaos_ledger_entry")
+        return int(top or 1)
+
+    def down(self) -> float:
+        started = time.monotonic()
+        try:
+            if self._endpoints is not None:
+                removed = self.rows.remove(self.deployment.odoo_client(timeout=60.0), self._run_id)
+                if removed:
+                    self._progress(f"removed this run's {removed} {self.rows.model} rows from the target")
+        finally:
+            self.deployment.close()
+        self.timings["down"] = time.monotonic() - started
+        return self.timings["down"]
+
+    def inventory(self) -> dict[str, dict[str, str]]:
+        return self.deployment.inventory()
+
+    def serving(self) -> bool:
+        return self.deployment.serving()

@@ -326,3 +326,37 @@ def test_smoke_writes_tagged_partner_rows_reads_them_on_both_nodes_and_removes_t
     assert int(_psql(foreign.names["pg-primary"], "SELECT count(*) FROM res_partner")) == before
     tagged = _psql(foreign.names["pg-primary"], "SELECT count(*) FROM res_partner WHERE ref LIKE 'odoo-chaos/%'")
     assert tagged == "0"
+
+
+# the reference stack's figures for the same drills (docs/benchmarks.md): app-node-kill 0.50 s, traefik-restart
+# 2.03 s, 0 lost; the bounds here are those drills' tier-1 expectations with room for a second proxy hop
+TARGET_DRILLS = {"app-node-kill": ("odoo-1", 5.0), "traefik-restart": ("traefik", 10.0)}
+
+
+@pytest.mark.parametrize("drill", sorted(TARGET_DRILLS))
+def test_a_drill_on_the_target_is_measured_like_on_the_reference_stack_and_leaves_it_as_it_was(
+    foreign: Foreign, drill: str, tmp_path: Path
+) -> None:
+    struck, bound = TARGET_DRILLS[drill]
+    before = _state(foreign)
+    done = cli("run", drill, "--target", str(foreign.target_file), "--out", str(tmp_path), timeout=400)
+    print(done.stderr[-3000:])
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert f"{drill}: probe heartbeat left out on a target (it needs the reference stack's own ports)" in done.stderr
+    assert "business writes go to res.partner rows tagged ref=odoo-chaos/" in done.stderr
+    (run_dir,) = [p.parent for p in tmp_path.glob("*/report.json")]
+    report = json.loads((run_dir / "report.json").read_text())
+    print(f"{drill} on the target: verdict {report['verdict']}, RTO {report['rto_seconds']} s, lost "
+          f"{report['lost_writes']}/{report['acknowledged_writes']}")  # fmt: skip
+    assert report["verdict"] == "pass" and report["aborted_reason"] is None
+    assert report["lost_writes"] == 0 and report["acknowledged_writes"] > 100
+    assert report["rto_seconds"] is not None and report["rto_seconds"] < bound
+    assert report["tested"].startswith("target acme-staging (")
+    assert cli("check", str(run_dir)).returncode == 0  # the recheck agrees with what was written
+    # nothing left of the run on the target: its partner rows are gone, every container runs again, and only
+    # the struck one was started anew (a restart or a kill healed by a start)
+    assert _psql(foreign.names["pg-primary"], "SELECT count(*) FROM res_partner WHERE ref LIKE 'odoo-chaos/%'") == "0"
+    after = _state(foreign)
+    assert {s: v[1] for s, v in after.items()} == dict.fromkeys(foreign.names, "running")
+    assert {s for s in after if after[s] != before[s]} == {struck}
+    assert after[struck][0] == before[struck][0]  # the same container, not a replacement

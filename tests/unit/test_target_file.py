@@ -131,16 +131,20 @@ def test_a_missing_container_or_an_ambiguous_label_is_said_for_every_service_at_
     )
 
 
-def test_target_rows_are_tagged_with_the_run_id_and_counted_by_that_tag_only() -> None:
-    from harness.drill.target_smoke import count_sql, tag_of
+def test_target_rows_are_tagged_with_the_run_id_and_found_by_that_tag_only() -> None:
+    from harness.edge.business_rows import LEDGER, PARTNERS, parse_seqs, tag_of
 
     assert tag_of("20261208-0045-b3bd1a") == "odoo-chaos/20261208-0045-b3bd1a/"
-    assert count_sql("res.partner", "20261208-0045-b3bd1a") == (
-        "SELECT count(*) FROM res_partner WHERE left(ref, 32) = 'odoo-chaos/20261208-0045-b3bd1a/'"
+    assert PARTNERS.sql_seqs("20261208-0045-b3bd1a", 1) == (
+        "SELECT substr(ref, 33), count(*) FROM res_partner WHERE left(ref, 32) = 'odoo-chaos/20261208-0045-b3bd1a/' "
+        "GROUP BY 1"
     )
-    assert count_sql("chaos.ledger.entry", "r1") == (
-        "SELECT count(*) FROM chaos_ledger_entry WHERE left(writer, 14) = 'odoo-chaos/r1/'"
+    assert LEDGER.sql_seqs("r1", 7) == (
+        "SELECT seq, count(*) FROM chaos_ledger_entry WHERE left(writer, 3) = 'r1/' AND seq >= 7 GROUP BY seq "
+        "ORDER BY seq"
     )
+    # psql's unaligned output; a partner whose ref only looks like ours is not counted, nor a seq below the base
+    assert parse_seqs("3|1\n1|2\nx|1\n12|1\n0|1\n", 1) == ([1, 3, 12], [1])
     for hostile in ("", "x'; DROP TABLE res_partner; --", "a/b", "50%"):
         with pytest.raises(HarnessError, match="letters, digits and - only"):
             tag_of(hostile)
