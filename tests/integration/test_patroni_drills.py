@@ -125,14 +125,14 @@ def test_zone_outage_in_patroni_mode_needs_no_runbook(scenario_outcome: RunOutco
     show("zone-outage (patroni)", scenario_outcome)
     checked = [c["checker"] for c in scenario_outcome.report["checks"]]
     assert "runbook" not in checked  # its steps are a manual runbook: skipped in this mode, nothing to judge
-    # Patroni promoted pg-standby by itself, long before the zone came back (heal at 40 s after the cut):
+    # Patroni promoted pg-standby by itself, long before the zone came back (heal 40 s after the cut):
     # integrations were back by then. Which intervention the *stable* recovery follows is not pinned: when
     # the zone returns, a write can fail once more (Traefik's half-open connections to odoo-1), and the
-    # harness then rightly says the journey stayed back only after the heal.
+    # harness then rightly says the journey stayed back only after the heal (its RTO counts from the moment
+    # the cut bit, when the disconnects returned, so it is not pinned to >= 40 s either).
     (writes,) = [r for r in check(scenario_outcome, "rto")["metrics"]["recoveries"] if r["journey"] == "integrations"]
     assert writes["first_success_seconds"] < 25, writes  # ~12 s with the scenario's ttl 10
-    if writes["recovered_by"] != "self":
-        assert writes["recovered_by"] == "heal" and writes["rto_seconds"] >= 40, writes
+    assert writes["recovered_by"] in ("self", "heal"), writes  # never a runbook: there is none in this mode
     assert scenario_outcome.report["lost_writes"] == 0
 
 
