@@ -47,8 +47,11 @@ LANE_BLOCKED = "lane-blocked"
 ABORT = "abort"  # process "runner", kind info; value {"reason"}: the run aborted (no verdicts are judged)
 HEADER = "history"  # process "runner", kind info, the first event; value {"version", "harness"}
 
-# 1: no header (every history written before versions); 2: the header event first, events as above.
-HISTORY_VERSION = 2
+# 1: no header (every history written before versions); 2: the header event first, events as above;
+# 3: the same events, judged with one more rule (`journeys.recover_ops`): a failure that began before the
+# proof of recovery bounds the recovery from below even when its answer came after the proof. A history
+# is judged by the rules of its version, so evidence written before a rule changed rechecks as it was.
+HISTORY_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,10 @@ median of the journey's ok operations before the injection) is subtracted, givin
 journey can have come back; the last failure the journey saw before that moment (a refused call,
 or a queued one that timed out: down then) is the earliest. The recovery is the middle of that
 bracket (the unbiased estimate: the truth lies anywhere in it), or the latest when no failure
-precedes it. Not recovered: the lower bound `at_least` = scope end - the moment it bit. The first
+precedes it. From history version 3, a failure that *began* before the proof bounds the bracket
+from below even when its answer came after the proof (a call cut off as a zone returned): the
+journey was not back for good before it (histories of earlier versions are judged as they were).
+Not recovered: the lower bound `at_least` = scope end - the moment it bit. The first
 success after the fault, stable or not, is kept beside it.
 
 The *data* journey recovers at the first ok write invoked after a repair (a restore, or a failover
@@ -43,7 +46,21 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any, Literal
 
-from harness.core.history import ACTION, FINAL_READ, HEAL, INJECT, LOAD, PHASE, READ, SESSION, WRITE, Event, Op, pair
+from harness.core.history import (
+    ACTION,
+    FINAL_READ,
+    HEAL,
+    INJECT,
+    LOAD,
+    PHASE,
+    READ,
+    SESSION,
+    WRITE,
+    Event,
+    Op,
+    pair,
+    version_of,
+)
 
 RecoveredBy = Literal["self", "heal", "runbook", "unaffected"]
 
@@ -355,11 +372,13 @@ def recover_ops(
     *,
     confirmed: set[int] | None = None,
     after: float | None = None,
+    relapse_bound: bool = True,
 ) -> Recovery:
     """Recovery of one op-based journey (ops sorted by start) after `injection` (see the module doc).
 
     `after`: only operations invoked after this moment can prove recovery (the data journey: the
-    repair's completion); `confirmed`: the seqs a write must have to count as ok (data journey).
+    repair's completion); `confirmed`: the seqs a write must have to count as ok (data journey);
+    `relapse_bound`: the rule of histories of version 3 and later (see the bracket below).
     """
     scope_end = min(injection.scope_end, observed_end)
     in_scope = [op for op in ops if injection.start <= op.start < scope_end]
@@ -393,6 +412,10 @@ def recover_ops(
         # the last failure seen before it: down then (a refused or failed call, or a queued one that timed out)
         seen_down = [op.end for op in in_scope if not good(op) and op.end is not None and op.end <= upper]
         lower = max((t for t in seen_down if t >= injection.end), default=None)
+        if relapse_bound and lower is not None and last_bad is not None and last_bad > lower:
+            # a relapse whose failure came back after the proof (a call cut off as the zone returned): the
+            # journey was not back for good before that call began, so the bracket cannot reach below it
+            lower = min(last_bad, upper)
         recovered = upper if lower is None else (lower + upper) / 2
         # how exact that is: the gap between invokes, or half the bracket [seen down, seen back] when
         # that is wider (requests queued in a frozen proxy come back together, slowly: the bracket widens)
@@ -530,6 +553,7 @@ def find_recoveries(
     observed = observation(events, run_end if run_end is not None else max((e.time for e in events), default=0.0))
     injected = injections(ops, observed[1], stable_for)
     steps = interventions(ops)
+    relapse_bound = version_of(events) >= 3
     by_journey: dict[str, list[Op]] = {}
     journeys = journey_map(events)
     for op in ops:
@@ -546,7 +570,9 @@ def find_recoveries(
         for journey in sorted({*by_journey, *([WEB_USERS] if load_rows else [])}, key=journey_rank):
             found: Recovery | None = None
             if journey in by_journey:
-                found = recover_ops(journey, by_journey[journey], injection, steps, stable_for, observed[1])
+                found = recover_ops(
+                    journey, by_journey[journey], injection, steps, stable_for, observed[1], relapse_bound=relapse_bound
+                )
             if journey == WEB_USERS and load_rows:
                 locust = recover_locust(load_rows, injection, steps, stable_for, observed[1])
                 if locust is not None:
@@ -570,6 +596,7 @@ def find_recoveries(
                     observed[1],
                     confirmed=confirmed if confirmed is not None else set(),
                     after=repair.end,
+                    relapse_bound=relapse_bound,
                 )
                 recoveries.append(data)
     return Recoveries(tuple(injected), tuple(recoveries), observed, repairs)

@@ -69,14 +69,14 @@ def test_no_checker_pairs_the_history_or_finds_recoveries_by_itself() -> None:
         assert not re.search(r"\b(pair|find_recoveries)\(", source), f"{checker.name}: use ops_of / recoveries_of"
 
 
-def test_a_history_without_a_header_is_version_1_and_the_runner_s_is_version_2() -> None:
+def test_a_history_without_a_header_is_version_1_and_the_runner_s_is_version_3() -> None:
     old = h.make([("runner", "ok", h.PHASE, 0.1, {"phase": "probes"})])
     assert h.version_of(old) == 1 and analysis.Analysis(old).version == 1
-    new = h.make([("runner", "info", h.HEADER, 0.0, {"version": 2, "harness": "0.1.0"})])
-    assert h.version_of(new) == h.HISTORY_VERSION == 2
+    new = h.make([("runner", "info", h.HEADER, 0.0, {"version": 3, "harness": "0.1.0"})])
+    assert h.version_of(new) == h.HISTORY_VERSION == 3
 
 
-@pytest.mark.parametrize("version", [3, "2", None])
+@pytest.mark.parametrize("version", [4, "2", None])
 def test_a_history_of_a_version_this_harness_does_not_read_is_refused_in_one_line(
     version: object, tmp_path: Path
 ) -> None:
@@ -87,7 +87,7 @@ def test_a_history_of_a_version_this_harness_does_not_read_is_refused_in_one_lin
     with pytest.raises(MalformedHistory) as raised:
         load(path)
     assert str(raised.value) == (
-        f"{path}: line 1: history version {version!r}; this odoo-chaos reads versions 1 to 2 "
+        f"{path}: line 1: history version {version!r}; this odoo-chaos reads versions 1 to 3 "
         "(a newer history needs a newer odoo-chaos)"
     )
 

@@ -26,6 +26,7 @@ from harness.checkers.sessions import check_sessions
 from harness.core.errors import HarnessError
 from harness.core.history import (
     FINAL_READ,
+    HEADER,
     HEARTBEAT,
     INJECT,
     PHASE,
@@ -250,6 +251,24 @@ def test_a_recovery_must_stay_up_for_the_stability_window() -> None:
     assert m["rto_first_success_seconds"] == pytest.approx(5.05)
     # back for good after the failed write (done 16.05): the write invoked 16.1, done 16.12 -> by 16.10
     assert m["rto_seconds"] == pytest.approx((16.05 + 16.10) / 2 - 10.05)
+
+
+def test_a_relapse_answered_after_the_proof_still_bounds_the_recovery_from_below() -> None:
+    """CI, zone-outage on Patroni: writes back 12.5 s after the cut, one more failed as the zone returned, its
+    answer after the next write's success; the bracket's lower end stayed at the outage's last failure, so the
+    middle (26.9 s) was reported for a journey that was back for good only at ~41 s. From history version 3
+    the relapse's start bounds it; a history of an earlier version is judged as it was."""
+    rows = Rows()
+    rows.inject(10.0, 10.05)
+    two_writers(rows, 30.0, down=(10.05, 15.05))
+    rows.write("w3", 24.0, 24.5, "fail")  # began before the proof below, answered after it
+    rows.write("w3", 24.1, 24.12)
+    old = check_rto(rows.events(), CTX).metrics
+    assert old["rto_seconds"] == pytest.approx((15.02 + 24.10) / 2 - 10.05)  # version 1: as it was judged
+    rows.rows.insert(0, ("runner", "info", HEADER, 0.0, {"version": 3, "harness": "0.1.0"}))
+    new = check_rto(rows.events(), CTX).metrics
+    assert new["rto_seconds"] == pytest.approx((24.0 + 24.10) / 2 - 10.05)
+    assert new["rto_first_success_seconds"] == pytest.approx(old["rto_first_success_seconds"])
 
 
 def test_a_recovery_needs_its_window_inside_the_run() -> None:
