@@ -49,6 +49,7 @@ from harness.files.tiers import Tier
 from harness.load.profile import LoadProfile
 from harness.load.runner import LoadRun
 from harness.probes import PROBES, ProbeContext, journeys_of
+from harness.probes.base import NodeSql
 from harness.probes.final_read import final_read
 from harness.probes.pg import connect_primary
 from harness.report import write_run_dir
@@ -59,7 +60,6 @@ from harness.stack.factory import make_stack
 from harness.stack.handle import HaControl, StackHandle
 from harness.stack.kinds import STACK_KINDS, Shape, why_not
 from harness.stack.patroni import parse_settings
-from harness.stack.target import TargetStack
 from harness.verdict.judgement import summarise_run, with_checks
 
 SideEffect = tuple[float, Callable[[StackHandle, History], None]]  # for calibration: acts behind the harness's back
@@ -83,7 +83,7 @@ def probe_uid(endpoints: Endpoints) -> int | None:
 
 
 def next_seq(stack: StackHandle) -> int:
-    if isinstance(stack, TargetStack):
+    if isinstance(stack, NodeSql):
         return stack.first_seq()
     return _ledger_next_seq(stack)
 
@@ -180,8 +180,8 @@ def run_scenario(
                 seq_base=drill.next_seq(stack),
                 stack=stack,
                 uid=drill.probe_uid(stack.endpoints),
-                rows=stack.rows if isinstance(stack, TargetStack) else LEDGER,
-                nodes=stack if isinstance(stack, TargetStack) else None,
+                rows=stack.rows if isinstance(stack, NodeSql) else LEDGER,
+                nodes=stack if isinstance(stack, NodeSql) else None,
             )
             loader = LoadRun(load, stack.endpoints, history, Path(load_dir.name), progress) if load else None
             _drive(scenario, stack, history, ctx, progress, side_effects, stop_file, loader, drill)

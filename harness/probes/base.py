@@ -29,7 +29,7 @@ import threading
 import xmlrpc.client
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from harness.core.history import LANE_BLOCKED, PROBE_ERROR, History, Kind
 from harness.core.registry import Registry
@@ -43,8 +43,17 @@ R = TypeVar("R")
 MAX_IN_FLIGHT = 20  # per lane: 2 s of operations at 10 Hz, the client timeout's worth
 
 
+@runtime_checkable
 class NodeSql(Protocol):
-    """A PostgreSQL node asked from inside its container (a target's: `harness.stack.target`)."""
+    """A stack whose PostgreSQL nodes are asked from inside their containers, and that says where the
+    business rows go (a target's: `harness.stack.target.TargetStack`); the runner asks for this protocol,
+    never for a kind of stack."""
+
+    rows: BusinessRows
+
+    def first_seq(self) -> int:
+        """The run's first business sequence number."""
+        ...
 
     def services(self) -> tuple[str, ...]: ...
 
