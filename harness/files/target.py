@@ -277,20 +277,6 @@ class Target:
     def zones(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.zone for s in self.services if s.zone))
 
-    @property
-    def targets(self) -> tuple[str, ...]:
-        """What a scenario step may name on this target: its services, its zones, and the region."""
-        return (*self.service_names, *self.zones, REGION)
-
-    def members(self, target: str) -> tuple[str, ...]:
-        if target == REGION:
-            return tuple(s.name for s in self.services if s.zone is not None)
-        if target in self.zones:
-            return tuple(s.name for s in self.services if s.zone == target)
-        if target in self.service_names:
-            return (target,)
-        raise InvalidTarget(f"target {self.name} has no {target!r}; its targets are {', '.join(self.targets)}")
-
 
 def parse_target(data: Any, source: str, folder: Path | None = None) -> Target:
     if not isinstance(data, dict):

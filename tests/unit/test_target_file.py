@@ -10,9 +10,10 @@ import pytest
 
 from harness.core.errors import HarnessError
 from harness.drill import target_plan
-from harness.files.target import InvalidTarget, load_target
+from harness.files.target import load_target
 from harness.scenario.load import load_scenario
 from harness.scenario.model import Step
+from harness.stack.target_shape import layout_of
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGING = ROOT / "examples" / "targets" / "staging.yaml"
@@ -22,14 +23,15 @@ def test_the_example_target_maps_its_services_zones_and_region() -> None:
     target = load_target(STAGING)
     assert target.service_names == ("traefik", "odoo-1", "pg-primary", "odoo-2", "pg-standby", "redis")
     assert target.zones == ("zone-a", "zone-b")
-    assert target.members("zone-b") == ("odoo-2", "pg-standby")
-    assert target.members("region") == ("odoo-1", "pg-primary", "odoo-2", "pg-standby")
+    layout = layout_of(target)  # what the faults resolve a step's target with (`Layout.members`)
+    assert layout.members("zone-b") == ("odoo-2", "pg-standby")
+    assert layout.members("region") == ("odoo-1", "pg-primary", "odoo-2", "pg-standby")
     assert target.final_read == ("psql_in", "pg-primary")
-    with pytest.raises(InvalidTarget) as caught:
-        target.members("odoo-3")
+    with pytest.raises(HarnessError) as caught:
+        layout.members("odoo-3")
     assert str(caught.value) == (
-        "target staging has no 'odoo-3'; its targets are traefik, odoo-1, pg-primary, odoo-2, pg-standby, redis, "
-        "zone-a, zone-b, region"
+        "unknown target 'odoo-3'; targets of a target stack are traefik, odoo-1, pg-primary, odoo-2, pg-standby, "
+        "redis, zone-a, zone-b, region"
     )
 
 
